@@ -1,0 +1,65 @@
+// Channel: the client's end of one connection to a framerpc server, shared by
+// every Stub and thread that calls that server.
+//
+// Calls are synchronous for the caller but pipelined on the wire: concurrent
+// calls from many threads travel over the same connection and are matched to
+// their responses by call id, in whatever order the server answers. The
+// channel connects on the first call and reconnects on the next call after a
+// failure; calls in flight when a connection breaks fail UNAVAILABLE.
+//
+// Thread-safe. Held by shared_ptr: every Stub shares ownership, and the
+// connection closes when the last holder lets go (no call may be running
+// then, as a call holds a reference).
+#ifndef FRAMERPC_CLIENT_CHANNEL_H_
+#define FRAMERPC_CLIENT_CHANNEL_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "client/channel_options.h"
+#include "google/protobuf/message.h"
+#include "rpc/client_context.h"
+
+namespace framerpc {
+
+namespace internal {
+class ChannelCore;
+}  // namespace internal
+
+class Channel {
+ public:
+  // Validates `target` ("host:port", "[v6]:port" or "unix:/path") without
+  // connecting. Fails INVALID_ARGUMENT for a malformed address.
+  static absl::StatusOr<std::shared_ptr<Channel>> Create(
+      absl::string_view target, ChannelOptions options = ChannelOptions());
+
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // Calls `method` ("package.Service/Method") with `request` and parses the
+  // reply into `*response`. Blocks until the reply arrives, the deadline in
+  // `context` passes (DEADLINE_EXCEEDED), or the call fails; the codes are
+  // those of API.md §6. `context` may be null (no deadline, no metadata);
+  // when given, its response_metadata() is filled from the reply. On error
+  // `*response` is left in an unspecified but valid state.
+  absl::Status Call(absl::string_view method,
+                    const google::protobuf::Message& request,
+                    google::protobuf::Message* response,
+                    ClientContext* context = nullptr);
+
+  // The address this channel was created with.
+  const std::string& target() const;
+
+ private:
+  explicit Channel(std::unique_ptr<internal::ChannelCore> core);
+
+  std::unique_ptr<internal::ChannelCore> core_;
+};
+
+}  // namespace framerpc
+
+#endif  // FRAMERPC_CLIENT_CHANNEL_H_

@@ -1,0 +1,40 @@
+# Build helpers shared by every folder of framerpc.
+
+# Compile options for framerpc's own code (never for generated protobuf code
+# of other projects).
+function(framerpc_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra)
+  if(FRAMERPC_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# framerpc_library(<name> SRCS ... [HDRS ...] [DEPS ...])
+# One internal static library per source folder, with only its direct
+# dependencies, includable from the repository root ("framing/buffer.h").
+function(framerpc_library name)
+  cmake_parse_arguments(ARG "" "" "SRCS;HDRS;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SRCS} ${ARG_HDRS})
+  target_include_directories(${name} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
+    $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}>
+    $<INSTALL_INTERFACE:include/framerpc>)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  framerpc_set_warnings(${name})
+endfunction()
+
+# Sanitizers apply to everything built in this tree, tests included.
+macro(framerpc_apply_sanitizer kind)
+  if("${kind}" STREQUAL "address")
+    add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                        -fno-sanitize-recover=all)
+    add_link_options(-fsanitize=address,undefined)
+  elseif("${kind}" STREQUAL "thread")
+    add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=thread)
+  elseif(NOT "${kind}" STREQUAL "")
+    message(FATAL_ERROR
+      "FRAMERPC_SANITIZE='${kind}': expected empty, 'address' or 'thread'")
+  endif()
+endmacro()

@@ -1,0 +1,28 @@
+// The frame layout of PROTOCOL.md, in one place (docs/protocol.md is the
+// normative text): a 4-byte big-endian body length, then the body, one
+// serialized framerpc.wire.Request or framerpc.wire.Response.
+#ifndef FRAMERPC_FRAMING_FRAME_FORMAT_H_
+#define FRAMERPC_FRAMING_FRAME_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace framerpc {
+
+// Bytes of the length prefix in front of every body.
+inline constexpr size_t kFrameHeaderSize = 4;
+
+// Default largest body a side accepts (16 MiB); configurable per side.
+inline constexpr size_t kDefaultMaxBodySize = size_t{16} << 20;
+
+// The largest body the 32-bit prefix can describe.
+inline constexpr size_t kMaxEncodableBodySize = UINT32_MAX;
+
+// Field numbers of Request/Response that the in-place codec handles itself:
+// the user's message travels in `payload`, last, so it can be written and
+// parsed without copying it through a bytes string.
+inline constexpr int kPayloadFieldNumber = 15;
+
+}  // namespace framerpc
+
+#endif  // FRAMERPC_FRAMING_FRAME_FORMAT_H_

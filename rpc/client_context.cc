@@ -1,0 +1,16 @@
+#include "rpc/client_context.h"
+
+#include <algorithm>
+
+namespace framerpc {
+
+absl::Time ClientContext::DeadlineFrom(absl::Time start) const {
+  return std::min(deadline_, start + timeout_);
+}
+
+void ClientContext::AddMetadata(absl::string_view key,
+                                absl::string_view value) {
+  metadata_[std::string(key)] = std::string(value);
+}
+
+}  // namespace framerpc

@@ -1,0 +1,52 @@
+// ClientContext: per-call options for the caller (deadline, metadata) and what
+// comes back besides the response (the server's metadata).
+//
+// Owned by the caller, borrowed by the Channel for the duration of one call.
+// Use one context per call at a time; not thread-safe. It may be reused for a
+// later call: response_metadata() is then replaced.
+#ifndef FRAMERPC_RPC_CLIENT_CONTEXT_H_
+#define FRAMERPC_RPC_CLIENT_CONTEXT_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "rpc/metadata.h"
+
+namespace framerpc {
+
+class ClientContext {
+ public:
+  ClientContext() = default;
+  ClientContext(const ClientContext&) = delete;
+  ClientContext& operator=(const ClientContext&) = delete;
+
+  // A deadline relative to the start of the call that uses this context.
+  void set_timeout(absl::Duration timeout) { timeout_ = timeout; }
+  absl::Duration timeout() const { return timeout_; }
+  // An absolute deadline. With both set, the earlier one wins.
+  void set_deadline(absl::Time deadline) { deadline_ = deadline; }
+  absl::Time deadline() const { return deadline_; }
+  // The deadline of a call starting at `start`: absl::InfiniteFuture() when
+  // neither a timeout nor a deadline is set.
+  absl::Time DeadlineFrom(absl::Time start) const;
+
+  // Adds (or replaces) a key sent to the server with the request.
+  void AddMetadata(absl::string_view key, absl::string_view value);
+  const Metadata& metadata() const { return metadata_; }
+
+  // The server's metadata from the last call made with this context; empty
+  // when the call failed before a response arrived.
+  const Metadata& response_metadata() const { return response_metadata_; }
+  Metadata* mutable_response_metadata() { return &response_metadata_; }
+
+ private:
+  absl::Duration timeout_ = absl::InfiniteDuration();
+  absl::Time deadline_ = absl::InfiniteFuture();
+  Metadata metadata_;
+  Metadata response_metadata_;
+};
+
+}  // namespace framerpc
+
+#endif  // FRAMERPC_RPC_CLIENT_CONTEXT_H_

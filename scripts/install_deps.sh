@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages framerpc needs that are not installed yet.
+# Does nothing when everything is present. Usage:
+#   scripts/install_deps.sh            # build + test dependencies
+#   scripts/install_deps.sh --bench    # also what bench/ needs (gRPC peer, gnuplot)
+#   scripts/install_deps.sh --fuzz     # also clang + libFuzzer runtime
+set -euo pipefail
+
+packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev
+          libprotoc-dev libabsl-dev libgtest-dev libgmock-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(libbenchmark-dev libgrpc++-dev protobuf-compiler-grpc
+                        gnuplot-nox util-linux) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "install_deps.sh: unknown option '$arg' (known: --bench, --fuzz)" >&2
+       exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install_deps.sh: installing missing packages: ${missing[*]}"
+if [[ $(id -u) -eq 0 ]]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "install_deps.sh: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+if ! "${sudo[@]}" apt-get update -qq; then
+  echo "install_deps.sh: 'apt-get update' failed; cannot install ${missing[*]}" >&2
+  exit 1
+fi
+if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+  echo "install_deps.sh: 'apt-get install' failed for: ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,68 @@
+// Server: serves registered Services over TCP (IPv4, IPv6) and Unix sockets.
+//
+// One thread runs a poll(2) loop over every listening and connected socket:
+// it accepts, reads and decodes requests, and writes responses. Handlers run
+// on a pool of worker threads, so a handler may block without stalling other
+// connections; finished calls return to the loop through a wakeup fd.
+//
+// Services are borrowed: each must outlive the server. Lifecycle: AddService
+// and Listen (any number), then Start once, then Shutdown from any thread and
+// Wait. Shutdown, Wait and port() are thread-safe; the rest must be called
+// from one thread before Start.
+#ifndef FRAMERPC_SERVER_SERVER_H_
+#define FRAMERPC_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "rpc/service.h"
+#include "server/server_options.h"
+
+namespace framerpc {
+
+namespace internal {
+class ServerCore;
+}  // namespace internal
+
+class Server {
+ public:
+  explicit Server(ServerOptions options = ServerOptions());
+  // Shuts down with no grace if still running, then waits.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Registers `service` under its full name. Fails ALREADY_EXISTS when a
+  // service of that name is registered, FAILED_PRECONDITION after Start.
+  absl::Status AddService(Service* service);
+
+  // Binds and listens on "host:port", "[v6]:port" or "unix:/path". Port 0
+  // picks a free port (see port()). A stale Unix socket file is removed; a
+  // path that exists and is not a socket is refused.
+  absl::Status Listen(absl::string_view address);
+
+  // The port of the first TCP listener (useful after Listen with port 0);
+  // 0 when there is none.
+  int port() const;
+
+  // Starts the loop and the workers; returns once serving.
+  absl::Status Start();
+
+  // Stops accepting, lets calls in flight finish for up to `grace`, answers
+  // the rest UNAVAILABLE and closes every connection. Returns when done.
+  // Safe to call more than once and from any thread (not from a handler).
+  void Shutdown(absl::Duration grace = absl::ZeroDuration());
+
+  // Blocks until Shutdown has finished. Returns at once if never started.
+  void Wait();
+
+ private:
+  std::unique_ptr<internal::ServerCore> core_;
+};
+
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_SERVER_H_

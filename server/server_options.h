@@ -1,0 +1,35 @@
+// ServerOptions: how many workers a Server runs and the limits that keep one
+// bad or greedy peer from hurting the others. A plain value; the defaults are
+// meant to be safe for a server on a network.
+#ifndef FRAMERPC_SERVER_SERVER_OPTIONS_H_
+#define FRAMERPC_SERVER_SERVER_OPTIONS_H_
+
+#include <cstddef>
+
+#include "absl/time/time.h"
+#include "framing/frame_format.h"
+
+namespace framerpc {
+
+struct ServerOptions {
+  // Threads that run handlers. 0: one per core of the machine.
+  int num_workers = 0;
+  // Largest request body accepted. A bigger frame is answered (call id 0,
+  // RESOURCE_EXHAUSTED) and its connection closed, without buffering it.
+  size_t max_frame_size = kDefaultMaxBodySize;
+  // Open connections at most; connections beyond it are closed on accept.
+  int max_connections = 1024;
+  // A connection with no call in flight and no bytes moving for this long is
+  // closed.
+  absl::Duration idle_timeout = absl::Minutes(5);
+  // Calls of one connection that may be queued or running at once; beyond
+  // it the server stops reading that connection until some complete.
+  int max_calls_per_connection = 128;
+  // Bytes of responses queued for one connection that the peer has not read
+  // yet; beyond it the server stops reading that connection.
+  size_t max_pending_output_bytes = 64 << 20;
+};
+
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_SERVER_OPTIONS_H_
