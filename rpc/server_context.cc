@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/time/clock.h"
+
 namespace framerpc {
 
 ServerContext::ServerContext(std::string method, std::string peer,
