@@ -3,13 +3,16 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "rpc/utf8.h"
 
 namespace framerpc {
 
 void StatusToWire(const absl::Status& status, wire::Response* response) {
   response->set_code(static_cast<int32_t>(status.code()));
   if (!status.ok()) {
-    response->set_message(std::string(status.message()));
+    // A handler may put any bytes in its message; the field is a proto3
+    // string, which the client could not parse unless it is UTF-8.
+    response->set_message(ValidUtf8OrEscaped(status.message()));
   } else {
     response->clear_message();
   }

@@ -13,7 +13,7 @@
 namespace framerpc {
 
 // Writes `status`'s code and message into `response` (message only when not
-// OK, as the protocol says).
+// OK, as the protocol says; escaped if it is not valid UTF-8).
 void StatusToWire(const absl::Status& status, wire::Response* response);
 
 // The status a caller sees for a wire (code, message). A code outside
