@@ -10,8 +10,8 @@ packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev
           libprotoc-dev libabsl-dev libgtest-dev libgmock-dev)
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(libbenchmark-dev libgrpc++-dev protobuf-compiler-grpc
-                        gnuplot-nox util-linux) ;;
+    --bench) packages+=(libgrpc++-dev protobuf-compiler-grpc gnuplot-nox
+                        util-linux) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "install_deps.sh: unknown option '$arg' (known: --bench, --fuzz)" >&2
        exit 2 ;;

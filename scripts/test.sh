@@ -4,21 +4,25 @@
 #   scripts/test.sh                      # normal build in build/
 #   scripts/test.sh --sanitize address   # ASan+UBSan build in build-asan/
 #   scripts/test.sh --sanitize thread    # TSan build in build-tsan/
+#   scripts/test.sh --bench              # also build bench/ (what CI does)
 # Extra arguments after -- go to ctest (e.g. -- -R Channel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sanitize=""
+bench=OFF
+deps_args=()
 ctest_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sanitize) sanitize="${2:?--sanitize needs address or thread}"; shift 2 ;;
+    --bench) bench=ON; deps_args=(--bench); shift ;;
     --) shift; ctest_args=("$@"); break ;;
     *) echo "test.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 
-scripts/install_deps.sh
+scripts/install_deps.sh "${deps_args[@]}"
 
 case "$sanitize" in
   "") build_dir=build ;;
@@ -29,7 +33,8 @@ case "$sanitize" in
 esac
 
 cmake -S . -B "$build_dir" -G Ninja -DFRAMERPC_WERROR=ON \
-      -DFRAMERPC_SANITIZE="$sanitize" > "$build_dir.configure.log" 2>&1 ||
+      -DFRAMERPC_SANITIZE="$sanitize" -DFRAMERPC_BUILD_BENCH="$bench" \
+      > "$build_dir.configure.log" 2>&1 ||
   { cat "$build_dir.configure.log"; exit 1; }
 cmake --build "$build_dir" -j2
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

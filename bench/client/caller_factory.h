@@ -1,0 +1,31 @@
+// Which systems this bench_client was built with, and the CallerFactory for
+// each (grpc and framerpc only when their libraries were found at configure
+// time; see bench/CMakeLists.txt).
+#ifndef FRAMERPC_BENCH_CLIENT_CALLER_FACTORY_H_
+#define FRAMERPC_BENCH_CLIENT_CALLER_FACTORY_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "bench/client/echo_caller.h"
+
+namespace framerpc {
+namespace bench {
+
+// "raw, rawpb, pollref, grpc, framerpc", as built.
+std::string BuiltSystems();
+
+// The factory for `system` talking to `target`. `channel_per_thread` applies
+// to grpc and framerpc (the raw systems always use a connection per
+// thread). INVALID_ARGUMENT for an unknown system, UNIMPLEMENTED for one
+// this binary was built without.
+absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
+    absl::string_view system, const std::string& target,
+    bool channel_per_thread);
+
+}  // namespace bench
+}  // namespace framerpc
+
+#endif  // FRAMERPC_BENCH_CLIENT_CALLER_FACTORY_H_

@@ -1,0 +1,56 @@
+// bench_framerpc_server: the framerpc system, the generated EchoService on
+// framerpc::Server (poll loop plus --workers handler threads), over TCP or
+// a Unix socket.
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "bench/common/server_shell.h"
+#include "echo.framerpc.h"
+#include "rpc/address.h"
+#include "server/server.h"
+
+ABSL_FLAG(int, workers, 0, "Handler threads (0: one per core)");
+
+namespace framerpc {
+namespace bench {
+namespace {
+
+class EchoServiceImpl final : public EchoService::Service {
+  absl::Status Echo(ServerContext&, const EchoRequest& request,
+                    EchoReply* reply) override {
+    reply->set_payload(request.payload());
+    return absl::OkStatus();
+  }
+};
+
+int Main(int argc, char** argv) {
+  const std::string listen = InitServer(
+      argc, argv,
+      "bench_framerpc_server --listen ADDR [--workers N]: framerpc echo "
+      "server");
+  absl::StatusOr<Address> address = ParseAddress(listen);
+  if (!address.ok()) DieWith("bench_framerpc_server", address.status().ToString());
+
+  ServerOptions options;
+  options.num_workers = absl::GetFlag(FLAGS_workers);
+  Server server(options);
+  EchoServiceImpl service;
+  absl::Status status = server.AddService(&service);
+  if (status.ok()) status = server.Listen(listen);
+  if (status.ok()) status = server.Start();
+  if (!status.ok()) DieWith("bench_framerpc_server", status.ToString());
+  if (address->kind == Address::Kind::kTcp) address->port = server.port();
+
+  AnnounceListening(address->ToString());
+  WaitForStopRequest();
+  server.Shutdown();
+  server.Wait();
+  ReportExit();
+  return 0;
+}
+
+}  // namespace
+}  // namespace bench
+}  // namespace framerpc
+
+int main(int argc, char** argv) { return framerpc::bench::Main(argc, argv); }
