@@ -124,6 +124,13 @@ absl::Status Connection::Send(absl::string_view frame, PendingCall* call,
                      *leading);
     }
   }
+  if (broken()) {
+    // Failed while we waited for our turn; Fail() has finished the call.
+    return Abandon(call,
+                   CallError(absl::StatusCode::kUnavailable, call->method,
+                             target_, "connection lost before sending"),
+                   *leading);
+  }
   size_t sent = 0;
   while (sent < frame.size()) {
     const ssize_t n = ::send(fd_.get(), frame.data() + sent, frame.size() - sent,
