@@ -7,8 +7,8 @@ namespace internal {
 
 absl::Status CallError(absl::StatusCode code, absl::string_view method,
                        absl::string_view target, absl::string_view cause) {
-  return absl::Status(code,
-                      absl::StrCat("call ", method, " to ", target, ": ", cause));
+  return absl::Status(
+      code, absl::StrCat("call ", method, " to ", target, ": ", cause));
 }
 
 absl::Status CallError(const absl::Status& cause, absl::string_view method,

@@ -36,7 +36,8 @@ std::vector<PendingCall*> CallTable::TakeAll() {
 
 PendingCall* CallTable::FindWaiting() const {
   for (const auto& entry : calls_) {
-    if (entry.second->state == PendingCall::State::kWaiting) return entry.second;
+    if (entry.second->state == PendingCall::State::kWaiting)
+      return entry.second;
   }
   return nullptr;
 }

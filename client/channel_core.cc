@@ -29,9 +29,14 @@ absl::Status ChannelCore::Call(absl::string_view method,
                                const google::protobuf::Message& request,
                                google::protobuf::Message* response,
                                ClientContext* context) {
+  if (response == nullptr) {
+    return CallError(absl::StatusCode::kInvalidArgument, method, target_,
+                     "response message is null");
+  }
   const absl::Time start = absl::Now();
   const absl::Duration budget =
-      (context != nullptr ? context->DeadlineFrom(start) : absl::InfiniteFuture()) -
+      (context != nullptr ? context->DeadlineFrom(start)
+                          : absl::InfiniteFuture()) -
       start;
   const Deadline deadline = Deadline::After(budget);
   if (context != nullptr) context->mutable_response_metadata()->clear();
@@ -92,7 +97,8 @@ absl::StatusOr<std::shared_ptr<Connection>> ChannelCore::GetConnection(
     if (deadline.NotAfter(connect_deadline)) {
       // The call's own deadline cut the attempt short: nothing to share.
       last_connect_error_ = absl::OkStatus();
-      return CallDeadlineExceeded(method, target_, budget, fd.status().message());
+      return CallDeadlineExceeded(method, target_, budget,
+                                  fd.status().message());
     }
     last_connect_error_ = absl::UnavailableError(
         absl::StrCat(fd.status().message(), " after ",

@@ -87,11 +87,11 @@ absl::Status Connection::Call(const google::protobuf::Message& request,
   frame.RetrieveAll();
   absl::Status encoded = AppendFrame(header, &request, max_frame_size_, &frame);
   if (!encoded.ok()) {
-    return Abandon(call,
-                   CallError(absl::StatusCode::kResourceExhausted, call->method,
-                             target_,
-                             absl::StrCat("request not sent: ", encoded.message())),
-                   false);
+    return Abandon(
+        call,
+        CallError(absl::StatusCode::kResourceExhausted, call->method, target_,
+                  absl::StrCat("request not sent: ", encoded.message())),
+        false);
   }
 
   bool leading = false;
@@ -118,10 +118,11 @@ absl::Status Connection::Send(absl::string_view frame, PendingCall* call,
     if (deadline.infinite()) {
       write_lock.lock();
     } else if (!write_lock.try_lock_until(deadline.ToSystem())) {
-      return Abandon(call,
-                     CallDeadlineExceeded(call->method, target_, budget,
-                                          "waiting for another request to be sent"),
-                     *leading);
+      return Abandon(
+          call,
+          CallDeadlineExceeded(call->method, target_, budget,
+                               "waiting for another request to be sent"),
+          *leading);
     }
   }
   if (broken()) {
@@ -133,8 +134,8 @@ absl::Status Connection::Send(absl::string_view frame, PendingCall* call,
   }
   size_t sent = 0;
   while (sent < frame.size()) {
-    const ssize_t n = ::send(fd_.get(), frame.data() + sent, frame.size() - sent,
-                             MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd_.get(), frame.data() + sent,
+                             frame.size() - sent, MSG_NOSIGNAL);
     if (n >= 0) {
       sent += static_cast<size_t>(n);
       continue;
@@ -151,7 +152,8 @@ absl::Status Connection::Send(absl::string_view frame, PendingCall* call,
     // The socket is full. Read meanwhile if nobody else does: a server
     // blocked writing responses we do not read may stop reading ours.
     if (!*leading) *leading = TryLead();
-    pollfd p{fd_.get(), static_cast<short>(POLLOUT | (*leading ? POLLIN : 0)), 0};
+    pollfd p{fd_.get(), static_cast<short>(POLLOUT | (*leading ? POLLIN : 0)),
+             0};
     const int ready = ::poll(&p, 1, deadline.PollTimeoutMs());
     if (ready < 0) {
       if (errno == EINTR) continue;
@@ -161,18 +163,19 @@ absl::Status Connection::Send(absl::string_view frame, PendingCall* call,
     }
     if (ready == 0) {
       if (!deadline.Expired()) continue;
-      absl::Status status = Abandon(
-          call,
-          CallDeadlineExceeded(call->method, target_, budget,
-                               absl::StrCat("while sending the request, ", sent,
-                                            " of ", frame.size(), " bytes sent")),
-          *leading);
+      absl::Status status =
+          Abandon(call,
+                  CallDeadlineExceeded(
+                      call->method, target_, budget,
+                      absl::StrCat("while sending the request, ", sent, " of ",
+                                   frame.size(), " bytes sent")),
+                  *leading);
       if (sent > 0) {
         // Half a frame is on the wire: the stream cannot carry another.
-        Fail(absl::UnavailableError(absl::StrCat(
-            "connection closed: a request to ", call->method,
-            " was cut off mid-frame by its deadline (", sent, " of ",
-            frame.size(), " bytes sent)")));
+        Fail(absl::UnavailableError(
+            absl::StrCat("connection closed: a request to ", call->method,
+                         " was cut off mid-frame by its deadline (", sent,
+                         " of ", frame.size(), " bytes sent)")));
       }
       return status;
     }
@@ -285,9 +288,9 @@ bool Connection::DispatchFrames(PendingCall* own) {
   while (true) {
     absl::StatusOr<absl::optional<Frame>> next = decoder_.Next(input_);
     if (!next.ok()) {
-      Fail(absl::ResourceExhaustedError(absl::StrCat(
-          "read response: ", next.status().message(),
-          " (ChannelOptions::max_frame_size)")));
+      Fail(absl::ResourceExhaustedError(
+          absl::StrCat("read response: ", next.status().message(),
+                       " (ChannelOptions::max_frame_size)")));
       return true;
     }
     if (!next->has_value()) break;
@@ -305,9 +308,9 @@ bool Connection::DispatchFrames(PendingCall* own) {
         reported = absl::InternalError(
             "server sent a connection error (call_id 0) with code OK");
       }
-      Fail(absl::Status(reported.code(),
-                        absl::StrCat("server closed the connection: ",
-                                     reported.message())));
+      Fail(absl::Status(
+          reported.code(),
+          absl::StrCat("server closed the connection: ", reported.message())));
       return true;
     }
     if (Deliver(own, payload)) own_done = true;
@@ -342,12 +345,14 @@ bool Connection::Deliver(PendingCall* own, absl::string_view payload) {
   return false;
 }
 
-absl::Status Connection::Complete(PendingCall* call, absl::string_view payload) {
+absl::Status Connection::Complete(PendingCall* call,
+                                  absl::string_view payload) {
   if (call->context != nullptr) {
     Metadata& metadata = *call->context->mutable_response_metadata();
     for (const auto& [key, value] : header_.metadata()) metadata[key] = value;
   }
-  if (header_.code() != 0) return StatusFromWire(header_.code(), header_.message());
+  if (header_.code() != 0)
+    return StatusFromWire(header_.code(), header_.message());
   if (!call->response->ParseFromArray(payload.data(),
                                       static_cast<int>(payload.size()))) {
     return CallError(absl::StatusCode::kInternal, call->method, target_,

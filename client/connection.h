@@ -69,9 +69,9 @@ class Connection {
   // messages. When the connection was already broken, nothing is sent,
   // `*not_started` is set, and the caller may retry on a new connection.
   // `call` is unregistered again when this returns.
-  absl::Status Call(const google::protobuf::Message& request,
-                    PendingCall* call, const Deadline& deadline,
-                    absl::Duration budget, bool* not_started);
+  absl::Status Call(const google::protobuf::Message& request, PendingCall* call,
+                    const Deadline& deadline, absl::Duration budget,
+                    bool* not_started);
 
  private:
   bool Register(PendingCall* call);

@@ -53,15 +53,16 @@ absl::StatusOr<UniqueFd> ConnectOne(const ResolvedAddress& target,
                                     const Deadline& deadline) {
   const std::string where = SockaddrToString(
       reinterpret_cast<const sockaddr*>(&target.storage), target.length);
-  UniqueFd fd(::socket(target.family(),
-                       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(
+      ::socket(target.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
     return absl::UnavailableError(
         PosixError(absl::StrCat("create socket for ", where), errno).message());
   }
   if (target.family() == AF_INET || target.family() == AF_INET6) {
     const int on = 1;
-    if (::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0) {
+    if (::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) !=
+        0) {
       return absl::UnavailableError(
           PosixError(absl::StrCat("set TCP_NODELAY for ", where), errno)
               .message());
@@ -72,7 +73,8 @@ absl::StatusOr<UniqueFd> ConnectOne(const ResolvedAddress& target,
     return fd;
   }
   // EINTR: the connect goes on asynchronously, as after EINPROGRESS.
-  if (errno != EINPROGRESS && errno != EINTR) return ConnectFailure(where, errno);
+  if (errno != EINPROGRESS && errno != EINTR)
+    return ConnectFailure(where, errno);
   absl::Status status = FinishConnect(fd.get(), where, deadline);
   if (!status.ok()) return status;
   return fd;

@@ -34,8 +34,8 @@ bool Deadline::NotAfter(const Deadline& other) const {
 
 absl::Duration Deadline::Remaining() const {
   if (infinite_) return absl::InfiniteDuration();
-  return absl::FromChrono(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(when_ - Clock::now()));
+  return absl::FromChrono(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      when_ - Clock::now()));
 }
 
 int Deadline::PollTimeoutMs() const {

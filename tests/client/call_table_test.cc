@@ -64,8 +64,9 @@ TEST(CallTable, TakeAllEmptiesTheTable) {
   table.Insert(&a);
   table.Insert(&b);
   std::vector<PendingCall*> all = table.TakeAll();
-  std::sort(all.begin(), all.end(),
-            [](PendingCall* x, PendingCall* y) { return x->call_id < y->call_id; });
+  std::sort(all.begin(), all.end(), [](PendingCall* x, PendingCall* y) {
+    return x->call_id < y->call_id;
+  });
   EXPECT_EQ(all, (std::vector<PendingCall*>{&a, &b}));
   EXPECT_TRUE(table.empty());
 }

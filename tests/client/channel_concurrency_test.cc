@@ -39,7 +39,8 @@ TEST(ChannelConcurrency, SixteenThreadsGetTheirOwnAnswersInScrambledOrder) {
       if (batch.empty()) return;
       int seen = largest_batch.load();
       while (static_cast<int>(batch.size()) > seen &&
-             !largest_batch.compare_exchange_weak(seen, static_cast<int>(batch.size()))) {
+             !largest_batch.compare_exchange_weak(
+                 seen, static_cast<int>(batch.size()))) {
       }
       std::shuffle(batch.begin(), batch.end(), rng);
       for (const ReceivedRequest& request : batch) {
@@ -133,13 +134,15 @@ TEST(ChannelConcurrency, CallersThatGiveUpDoNotDisturbTheOthers) {
         absl::Status status = channel->Call(kSay, request, &reply, &context);
         if (slow) {
           // Answered late (dropped) or, rarely, in time.
-          if (!status.ok() && status.code() != absl::StatusCode::kDeadlineExceeded) {
+          if (!status.ok() &&
+              status.code() != absl::StatusCode::kDeadlineExceeded) {
             ADD_FAILURE() << status;
             ++wrong;
           }
           if (status.ok() && reply.text() != request.text()) ++wrong;
         } else if (!status.ok() || reply.text() != request.text()) {
-          ADD_FAILURE() << status << " " << reply.text() << " for " << request.text();
+          ADD_FAILURE() << status << " " << reply.text() << " for "
+                        << request.text();
           ++wrong;
         }
       }

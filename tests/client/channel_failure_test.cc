@@ -44,7 +44,8 @@ bool Contains(const absl::Status& status, absl::string_view part) {
 }
 
 // Reads `count` requests on the connection (from calls made in parallel).
-std::vector<ReceivedRequest> ReadRequests(FakeConnection& connection, size_t count) {
+std::vector<ReceivedRequest> ReadRequests(FakeConnection& connection,
+                                          size_t count) {
   std::vector<ReceivedRequest> requests;
   while (requests.size() < count) {
     absl::optional<ReceivedRequest> request = connection.Read();
@@ -89,13 +90,14 @@ TEST(ChannelFailure, DeadlineAgainstSilentServerThenLateAnswerIsDropped) {
   ClientContext context;
   context.set_timeout(absl::Milliseconds(200));
   const absl::Time start = absl::Now();
-  absl::StatusOr<test::EchoReply> reply = Say(*channel, "never answered", &context);
+  absl::StatusOr<test::EchoReply> reply =
+      Say(*channel, "never answered", &context);
   const absl::Duration elapsed = absl::Now() - start;
   client_gave_up.Notify();
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_TRUE(Contains(reply.status(), absl::StrCat("call demo.Echo/Say to ",
-                                                    server->address(),
-                                                    ": deadline exceeded after 200ms")))
+  EXPECT_TRUE(Contains(reply.status(),
+                       absl::StrCat("call demo.Echo/Say to ", server->address(),
+                                    ": deadline exceeded after 200ms")))
       << reply.status();
   EXPECT_GE(elapsed, absl::Milliseconds(200));
   EXPECT_LT(elapsed, absl::Milliseconds(200) + kSlack);
@@ -107,7 +109,8 @@ TEST(ChannelFailure, DeadlineAgainstSilentServerThenLateAnswerIsDropped) {
   for (int i = 0; i < 3; ++i) {
     ClientContext next;
     next.set_timeout(absl::Seconds(20));
-    absl::StatusOr<test::EchoReply> answer = Say(*channel, absl::StrCat("next ", i), &next);
+    absl::StatusOr<test::EchoReply> answer =
+        Say(*channel, absl::StrCat("next ", i), &next);
     ASSERT_TRUE(answer.ok()) << answer.status();
     EXPECT_EQ(answer->text(), absl::StrCat("next ", i));
   }
@@ -132,7 +135,8 @@ void ShortAndLongCaller(bool short_first) {
     ASSERT_TRUE(short_done.WaitFor());
     for (const ReceivedRequest& request : requests) {
       const test::EchoRequest parsed = ParseEchoRequest(request);
-      if (parsed.text() == "long") connection.Reply(request.header.call_id(), EchoOf(parsed));
+      if (parsed.text() == "long")
+        connection.Reply(request.header.call_id(), EchoOf(parsed));
     }
     EchoScript(connection);
   });
@@ -161,7 +165,8 @@ void ShortAndLongCaller(bool short_first) {
   first.join();
   second.join();
 
-  EXPECT_EQ(short_status.code(), absl::StatusCode::kDeadlineExceeded) << short_status;
+  EXPECT_EQ(short_status.code(), absl::StatusCode::kDeadlineExceeded)
+      << short_status;
   EXPECT_LT(short_elapsed, absl::Milliseconds(200) + kSlack);
   ASSERT_TRUE(long_reply.ok()) << long_reply.status();
   EXPECT_EQ(long_reply->text(), "long");
@@ -181,20 +186,26 @@ TEST(ChannelFailure, RefusedConnectionIsUnavailable) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::bind(probe.get(), reinterpret_cast<sockaddr*>(&address),
+                   sizeof(address)),
+            0);
   socklen_t length = sizeof(address);
-  ASSERT_EQ(::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  ASSERT_EQ(::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&address),
+                          &length),
+            0);
   probe.Reset();
-  const std::string target = absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+  const std::string target =
+      absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
 
   std::shared_ptr<Channel> channel = MakeChannel(target);
   ClientContext context;
   context.set_timeout(absl::Seconds(10));
   absl::StatusOr<test::EchoReply> reply = Say(*channel, "anyone?", &context);
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(reply.status(),
-                       absl::StrCat("call demo.Echo/Say to ", target, ": connect to ",
-                                    target, ": Connection refused")))
+  EXPECT_TRUE(
+      Contains(reply.status(),
+               absl::StrCat("call demo.Echo/Say to ", target, ": connect to ",
+                            target, ": Connection refused")))
       << reply.status();
   // Still refused on the next call: every call tries again.
   EXPECT_EQ(Say(*channel, "anyone now?").status().code(),
@@ -202,10 +213,12 @@ TEST(ChannelFailure, RefusedConnectionIsUnavailable) {
 }
 
 TEST(ChannelFailure, MissingUnixSocketIsUnavailable) {
-  std::shared_ptr<Channel> channel = MakeChannel("unix:/nonexistent/framerpc.sock");
+  std::shared_ptr<Channel> channel =
+      MakeChannel("unix:/nonexistent/framerpc.sock");
   absl::StatusOr<test::EchoReply> reply = Say(*channel, "anyone?");
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(Contains(reply.status(), "connect to unix:/nonexistent/framerpc.sock"))
+  EXPECT_TRUE(
+      Contains(reply.status(), "connect to unix:/nonexistent/framerpc.sock"))
       << reply.status();
 }
 
@@ -272,7 +285,8 @@ TEST(ChannelFailure, ConnectionErrorResponseFailsEveryCallInFlight) {
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   for (const absl::Status& status : CallInParallel(*channel, kCalls)) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-    EXPECT_TRUE(Contains(status, "frame body is not a framerpc.wire.Request")) << status;
+    EXPECT_TRUE(Contains(status, "frame body is not a framerpc.wire.Request"))
+        << status;
     EXPECT_TRUE(Contains(status, server->address())) << status;
   }
   EXPECT_TRUE(client_closed.WaitFor());
@@ -301,7 +315,8 @@ TEST(ChannelFailure, OversizeResponseFrameIsResourceExhausted) {
   context.set_timeout(absl::Seconds(20));
   absl::StatusOr<test::EchoReply> reply = Say(*channel, "hi", &context);
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_TRUE(Contains(reply.status(), absl::StrCat(1 << 20))) << reply.status();
+  EXPECT_TRUE(Contains(reply.status(), absl::StrCat(1 << 20)))
+      << reply.status();
   EXPECT_TRUE(Contains(reply.status(), "4096")) << reply.status();
   EXPECT_TRUE(client_closed.WaitFor());
   ASSERT_TRUE(Say(*channel, "again").ok());
@@ -320,7 +335,8 @@ TEST(ChannelFailure, UnparsableResponsePayloadIsInternalForThatCallOnly) {
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   absl::StatusOr<test::EchoReply> reply = Say(*channel, "hi");
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal);
-  EXPECT_TRUE(Contains(reply.status(), "framerpc.test.EchoReply")) << reply.status();
+  EXPECT_TRUE(Contains(reply.status(), "framerpc.test.EchoReply"))
+      << reply.status();
   EXPECT_TRUE(Contains(reply.status(), "4 bytes")) << reply.status();
   // The connection is fine: the next call travels on it.
   ASSERT_TRUE(Say(*channel, "again").ok());
@@ -344,7 +360,8 @@ TEST(ChannelFailure, ResponseThatIsNotAResponseFailsTheConnection) {
   });
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   absl::StatusOr<test::EchoReply> reply = Say(*channel, "hi");
-  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal) << reply.status();
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal)
+      << reply.status();
   ASSERT_TRUE(Say(*channel, "again").ok());
   EXPECT_EQ(server->connections_accepted(), 2);
 }

@@ -42,7 +42,8 @@ TEST(ChannelLarge, EchoOfVariedSizes) {
     const std::string text = Pattern(size, 'a');
     absl::StatusOr<test::EchoReply> reply = Say(*channel, text);
     ASSERT_TRUE(reply.ok()) << reply.status();
-    EXPECT_TRUE(reply->text() == text) << "reply of " << size << " bytes differs";
+    EXPECT_TRUE(reply->text() == text)
+        << "reply of " << size << " bytes differs";
   }
 }
 
@@ -53,7 +54,8 @@ TEST(ChannelLarge, LargeRequestsAndRepliesInBothDirectionsAtOnce) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 3; ++i) {
-        const std::string text = Pattern((size_t{2} << 20) + t * 1000 + i, 'A' + t);
+        const std::string text =
+            Pattern((size_t{2} << 20) + t * 1000 + i, 'A' + t);
         ClientContext context;
         context.set_timeout(absl::Seconds(60));
         absl::StatusOr<test::EchoReply> reply = Say(*channel, text, &context);
@@ -116,10 +118,13 @@ TEST(ChannelLarge, DeadlineMidFrameClosesTheConnection) {
   ClientContext context;
   context.set_timeout(absl::Milliseconds(300));
   const absl::Time start = absl::Now();
-  absl::StatusOr<test::EchoReply> reply = Say(*channel, Pattern(kHuge, 'c'), &context);
+  absl::StatusOr<test::EchoReply> reply =
+      Say(*channel, Pattern(kHuge, 'c'), &context);
   gave_up.Notify();
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(300) + absl::Milliseconds(1500));
-  EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded) << reply.status();
+  EXPECT_LT(absl::Now() - start,
+            absl::Milliseconds(300) + absl::Milliseconds(1500));
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << reply.status();
   EXPECT_NE(reply.status().message().find("bytes sent"), std::string::npos)
       << reply.status();
   EXPECT_TRUE(client_closed.WaitFor());

@@ -32,8 +32,8 @@ using testing_support::Say;
 using testing_support::StartServer;
 
 TEST(Channel, CreateRejectsMalformedAddresses) {
-  for (const char* bad : {"", "nohost", "1.2.3.4:99999", "[::1", "unix:",
-                          ":80", "host:", "host:8x", "::1:80"}) {
+  for (const char* bad : {"", "nohost", "1.2.3.4:99999", "[::1", "unix:", ":80",
+                          "host:", "host:8x", "::1:80"}) {
     absl::StatusOr<std::shared_ptr<Channel>> channel = Channel::Create(bad);
     EXPECT_EQ(channel.status().code(), absl::StatusCode::kInvalidArgument)
         << "'" << bad << "': " << channel.status();
@@ -54,8 +54,8 @@ TEST(Channel, CreateRejectsUnusableOptions) {
 TEST(Channel, CreateDoesNotConnectAndKeepsTheTarget) {
   // Nobody listens on port 1: creating still succeeds, as it connects
   // only on the first call.
-  for (const char* target : {"127.0.0.1:1", "[::1]:1", "localhost:1",
-                             "unix:/nonexistent/socket"}) {
+  for (const char* target :
+       {"127.0.0.1:1", "[::1]:1", "localhost:1", "unix:/nonexistent/socket"}) {
     absl::StatusOr<std::shared_ptr<Channel>> channel = Channel::Create(target);
     ASSERT_TRUE(channel.ok()) << target << ": " << channel.status();
     EXPECT_EQ((*channel)->target(), target);
@@ -83,8 +83,10 @@ TEST(Channel, EchoOverTcpV4) {
 TEST(Channel, EchoOverTcpV6) {
   absl::StatusOr<std::unique_ptr<testing_support::FakeServer>> server =
       testing_support::FakeServer::Start("[::1]:0", EchoScript);
-  if (!server.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << server.status();
-  EXPECT_EQ((*server)->address().rfind("[::1]:", 0), 0u) << (*server)->address();
+  if (!server.ok())
+    GTEST_SKIP() << "no IPv6 loopback here: " << server.status();
+  EXPECT_EQ((*server)->address().rfind("[::1]:", 0), 0u)
+      << (*server)->address();
   ExpectEchoWorks((*server)->address());
 }
 
@@ -195,8 +197,8 @@ TEST(Channel, EveryStatusCodeRoundTripsWithItsMessage) {
     request.set_text(absl::StrCat("handler says ", code, " \xe2\x9c\x93"));
     test::EchoReply reply;
     absl::Status status = channel->Call(kSay, request, &reply);
-    EXPECT_EQ(status, absl::Status(static_cast<absl::StatusCode>(code),
-                                   request.text()))
+    EXPECT_EQ(status,
+              absl::Status(static_cast<absl::StatusCode>(code), request.text()))
         << "code " << code;
   }
   // A code outside absl's range is never mistaken for success.
@@ -259,8 +261,10 @@ TEST(Channel, RequestOverMaxFrameSizeIsRefusedWithoutSending) {
   std::shared_ptr<Channel> channel = MakeChannel(server->address(), options);
   absl::StatusOr<test::EchoReply> big = Say(*channel, std::string(2000, 'b'));
   EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(big.status().message().find(kSay), std::string::npos) << big.status();
-  EXPECT_NE(big.status().message().find("1024"), std::string::npos) << big.status();
+  EXPECT_NE(big.status().message().find(kSay), std::string::npos)
+      << big.status();
+  EXPECT_NE(big.status().message().find("1024"), std::string::npos)
+      << big.status();
   ASSERT_TRUE(Say(*channel, "small").ok());
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_EQ(texts, std::vector<std::string>{"small"});
@@ -271,7 +275,8 @@ TEST(Channel, DestroyingTheChannelClosesTheConnection) {
   auto server = StartServer([&](FakeConnection& connection) {
     absl::optional<ReceivedRequest> request = connection.Read();
     ASSERT_TRUE(request.has_value());
-    connection.Reply(request->header.call_id(), EchoOf(ParseEchoRequest(*request)));
+    connection.Reply(request->header.call_id(),
+                     EchoOf(ParseEchoRequest(*request)));
     if (connection.WaitForClientClose()) closed.Notify();
   });
   std::shared_ptr<Channel> channel = MakeChannel(server->address());

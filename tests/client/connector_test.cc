@@ -1,7 +1,7 @@
 #include "client/connector.h"
 
-#include <fcntl.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -32,7 +32,8 @@ Listener Listen() {
             0);
   EXPECT_EQ(::listen(listener.fd.get(), 8), 0);
   socklen_t length = sizeof(address);
-  ::getsockname(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length);
+  ::getsockname(listener.fd.get(), reinterpret_cast<sockaddr*>(&address),
+                &length);
   listener.port = ntohs(address.sin_port);
   return listener;
 }
@@ -52,7 +53,8 @@ TEST(Connector, ConnectsNonBlockingWithNoDelay) {
   EXPECT_NE(::fcntl(fd->get(), F_GETFD) & FD_CLOEXEC, 0);
   int nodelay = 0;
   socklen_t length = sizeof(nodelay);
-  ASSERT_EQ(::getsockopt(fd->get(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &length), 0);
+  ASSERT_EQ(
+      ::getsockopt(fd->get(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &length), 0);
   EXPECT_NE(nodelay, 0);
 }
 
@@ -74,15 +76,16 @@ TEST(Connector, RefusedNamesTheAddressAndTheError) {
   absl::StatusOr<UniqueFd> fd = Connect(TcpAddress("127.0.0.1", port),
                                         Deadline::After(absl::Seconds(10)));
   EXPECT_EQ(fd.status(),
-            absl::UnavailableError(absl::StrCat(
-                "connect to 127.0.0.1:", port, ": Connection refused")));
+            absl::UnavailableError(absl::StrCat("connect to 127.0.0.1:", port,
+                                                ": Connection refused")));
 }
 
 TEST(Connector, UnresolvableHostIsUnavailable) {
   absl::StatusOr<UniqueFd> fd = Connect(TcpAddress("no-such-host.invalid", 80),
                                         Deadline::After(absl::Seconds(10)));
   EXPECT_EQ(fd.status().code(), absl::StatusCode::kUnavailable) << fd.status();
-  EXPECT_NE(fd.status().message().find("no-such-host.invalid"), std::string::npos);
+  EXPECT_NE(fd.status().message().find("no-such-host.invalid"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ TEST(Deadline, PollTimeoutRoundsUp) {
   EXPECT_GT(deadline.PollTimeoutMs(), 9000);
   EXPECT_LE(deadline.PollTimeoutMs(), 10000);
   // Less than a millisecond left still waits one, rather than spin at 0.
-  EXPECT_EQ(Deadline::After(absl::Microseconds(300)).PollTimeoutMs() >= 0, true);
+  EXPECT_EQ(Deadline::After(absl::Microseconds(300)).PollTimeoutMs() >= 0,
+            true);
   EXPECT_LE(deadline.Remaining(), absl::Seconds(10));
   EXPECT_GT(deadline.Remaining(), absl::Seconds(9));
 }

@@ -67,7 +67,8 @@ FakeConnection::FillResult FakeConnection::Fill(absl::Time deadline) {
     int error_number = 0;
     const ssize_t n = input_.ReadFromFd(fd_.get(), &error_number);
     if (n > 0) return FillResult::kData;
-    if (n < 0 && (error_number == EAGAIN || error_number == EWOULDBLOCK)) continue;
+    if (n < 0 && (error_number == EAGAIN || error_number == EWOULDBLOCK))
+      continue;
     // End of stream, a reset, or our own shutdown at the end of the test.
     return FillResult::kEndOfStream;
   }
@@ -82,7 +83,8 @@ absl::optional<ReceivedRequest> FakeConnection::DecodeBuffered() {
   if (!next->has_value()) return absl::nullopt;
   ReceivedRequest request;
   absl::string_view payload;
-  absl::Status decoded = DecodeEnvelope((*next)->body, &request.header, &payload);
+  absl::Status decoded =
+      DecodeEnvelope((*next)->body, &request.header, &payload);
   EXPECT_TRUE(decoded.ok()) << "fake server: " << decoded;
   request.payload = std::string(payload);
   input_.Retrieve((*next)->frame_size);
@@ -93,7 +95,8 @@ absl::optional<ReceivedRequest> FakeConnection::Read() {
   if (!fd_.valid()) return absl::nullopt;
   const absl::Time deadline = absl::Now() + kScriptTimeout;
   while (true) {
-    if (absl::optional<ReceivedRequest> request = DecodeBuffered()) return request;
+    if (absl::optional<ReceivedRequest> request = DecodeBuffered())
+      return request;
     switch (Fill(deadline)) {
       case FillResult::kData:
         break;
@@ -126,7 +129,8 @@ std::vector<ReceivedRequest> FakeConnection::ReadBatch() {
 
 bool FakeConnection::Send(const wire::Response& response) {
   Buffer out;
-  absl::Status status = AppendFrame(response, nullptr, kMaxEncodableBodySize, &out);
+  absl::Status status =
+      AppendFrame(response, nullptr, kMaxEncodableBodySize, &out);
   EXPECT_TRUE(status.ok()) << status;
   return status.ok() && WriteRaw(out.readable());
 }
@@ -136,9 +140,11 @@ bool FakeConnection::Reply(uint64_t call_id,
                            const Metadata& metadata) {
   wire::Response header;
   header.set_call_id(call_id);
-  for (const auto& [key, value] : metadata) (*header.mutable_metadata())[key] = value;
+  for (const auto& [key, value] : metadata)
+    (*header.mutable_metadata())[key] = value;
   Buffer out;
-  absl::Status status = AppendFrame(header, &reply, kMaxEncodableBodySize, &out);
+  absl::Status status =
+      AppendFrame(header, &reply, kMaxEncodableBodySize, &out);
   EXPECT_TRUE(status.ok()) << status;
   return status.ok() && WriteRaw(out.readable());
 }
@@ -186,8 +192,8 @@ absl::StatusOr<std::unique_ptr<FakeServer>> FakeServer::Start(
   absl::StatusOr<std::vector<ResolvedAddress>> resolved = Resolve(*address);
   if (!resolved.ok()) return resolved.status();
   const ResolvedAddress& where = resolved->front();
-  UniqueFd listener(::socket(where.family(),
-                             SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd listener(
+      ::socket(where.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!listener.valid()) return PosixError("fake server: socket", errno);
   if (address->kind == Address::Kind::kUnix) {
     ::unlink(address->path.c_str());
@@ -205,10 +211,10 @@ absl::StatusOr<std::unique_ptr<FakeServer>> FakeServer::Start(
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
   ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length);
-  std::string name = address->kind == Address::Kind::kUnix
-                         ? address->ToString()
-                         : SockaddrToString(reinterpret_cast<sockaddr*>(&bound),
-                                            length);
+  std::string name =
+      address->kind == Address::Kind::kUnix
+          ? address->ToString()
+          : SockaddrToString(reinterpret_cast<sockaddr*>(&bound), length);
   std::string unix_path =
       address->kind == Address::Kind::kUnix ? address->path : std::string();
   return std::unique_ptr<FakeServer>(
