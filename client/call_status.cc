@@ -1,0 +1,30 @@
+#include "client/call_status.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace framerpc {
+namespace internal {
+
+absl::Status CallError(absl::StatusCode code, absl::string_view method,
+                       absl::string_view target, absl::string_view cause) {
+  return absl::Status(
+      code, absl::StrCat("call ", method, " to ", target, ": ", cause));
+}
+
+absl::Status CallError(const absl::Status& cause, absl::string_view method,
+                       absl::string_view target) {
+  return CallError(cause.code(), method, target, cause.message());
+}
+
+absl::Status CallDeadlineExceeded(absl::string_view method,
+                                  absl::string_view target,
+                                  absl::Duration budget,
+                                  absl::string_view stage) {
+  std::string cause =
+      absl::StrCat("deadline exceeded after ", absl::FormatDuration(budget));
+  if (!stage.empty()) absl::StrAppend(&cause, " (", stage, ")");
+  return CallError(absl::StatusCode::kDeadlineExceeded, method, target, cause);
+}
+
+}  // namespace internal
+}  // namespace framerpc

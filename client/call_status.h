@@ -1,0 +1,33 @@
+// internal: how a failed call's status reads. Every failure the client makes
+// itself says which call failed and where: "call demo.Echo/Say to
+// 127.0.0.1:7000: <cause>". (A status the server sent is passed on intact
+// instead, as API.md §6 requires.) Stateless functions; thread-safe.
+#ifndef FRAMERPC_CLIENT_CALL_STATUS_H_
+#define FRAMERPC_CLIENT_CALL_STATUS_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace framerpc {
+namespace internal {
+
+// "call <method> to <target>: <cause>" with `code`.
+absl::Status CallError(absl::StatusCode code, absl::string_view method,
+                       absl::string_view target, absl::string_view cause);
+
+// `cause`'s code, its message prefixed as above. REQUIRES: !cause.ok().
+absl::Status CallError(const absl::Status& cause, absl::string_view method,
+                       absl::string_view target);
+
+// DEADLINE_EXCEEDED: "call <method> to <target>: deadline exceeded after
+// <budget>", with " (<stage>)" appended when `stage` is not empty.
+absl::Status CallDeadlineExceeded(absl::string_view method,
+                                  absl::string_view target,
+                                  absl::Duration budget,
+                                  absl::string_view stage = "");
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_CLIENT_CALL_STATUS_H_

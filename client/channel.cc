@@ -1,0 +1,44 @@
+#include "client/channel.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "client/channel_core.h"
+#include "rpc/address.h"
+
+namespace framerpc {
+
+absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
+    absl::string_view target, ChannelOptions options) {
+  absl::StatusOr<Address> address = ParseAddress(target);
+  if (!address.ok()) return address.status();
+  if (options.max_frame_size == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "create channel to ", target, ": max_frame_size must be positive"));
+  }
+  if (options.connect_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("create channel to ", target,
+                     ": connect_timeout must be positive, not ",
+                     absl::FormatDuration(options.connect_timeout)));
+  }
+  auto core = std::make_unique<internal::ChannelCore>(
+      std::string(target), *std::move(address), options);
+  return std::shared_ptr<Channel>(new Channel(std::move(core)));
+}
+
+Channel::Channel(std::unique_ptr<internal::ChannelCore> core)
+    : core_(std::move(core)) {}
+
+Channel::~Channel() = default;
+
+absl::Status Channel::Call(absl::string_view method,
+                           const google::protobuf::Message& request,
+                           google::protobuf::Message* response,
+                           ClientContext* context) {
+  return core_->Call(method, request, response, context);
+}
+
+const std::string& Channel::target() const { return core_->target(); }
+
+}  // namespace framerpc

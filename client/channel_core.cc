@@ -1,0 +1,114 @@
+#include "client/channel_core.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/call_status.h"
+#include "client/call_table.h"
+#include "client/connector.h"
+
+namespace framerpc {
+namespace internal {
+namespace {
+
+// A call meets a broken connection before registering at most this often
+// (a connection breaks between the lookup and the registration), then
+// fails UNAVAILABLE rather than loop.
+constexpr int kMaxAttempts = 2;
+
+}  // namespace
+
+ChannelCore::ChannelCore(std::string target, Address address,
+                         ChannelOptions options)
+    : target_(std::move(target)),
+      address_(std::move(address)),
+      options_(options) {}
+
+absl::Status ChannelCore::Call(absl::string_view method,
+                               const google::protobuf::Message& request,
+                               google::protobuf::Message* response,
+                               ClientContext* context) {
+  if (response == nullptr) {
+    return CallError(absl::StatusCode::kInvalidArgument, method, target_,
+                     "response message is null");
+  }
+  const absl::Time start = absl::Now();
+  const absl::Duration budget =
+      (context != nullptr ? context->DeadlineFrom(start)
+                          : absl::InfiniteFuture()) -
+      start;
+  const Deadline deadline = Deadline::After(budget);
+  if (context != nullptr) context->mutable_response_metadata()->clear();
+  if (deadline.Expired()) {
+    return CallDeadlineExceeded(method, target_, budget,
+                                "before the call started");
+  }
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<std::shared_ptr<Connection>> connection =
+        GetConnection(method, deadline, budget);
+    if (!connection.ok()) return connection.status();
+    PendingCall call(method, response, context);
+    bool not_started = false;
+    absl::Status status =
+        (*connection)->Call(request, &call, deadline, budget, &not_started);
+    if (!not_started || attempt == kMaxAttempts) return status;
+  }
+}
+
+absl::StatusOr<std::shared_ptr<Connection>> ChannelCore::GetConnection(
+    absl::string_view method, const Deadline& deadline, absl::Duration budget) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    if (connection_ != nullptr && !connection_->broken()) return connection_;
+    if (!connecting_) break;
+    const uint64_t attempt = connect_attempts_;
+    auto done = [&] { return !connecting_; };
+    if (deadline.infinite()) {
+      connect_done_.wait(lock, done);
+    } else if (!connect_done_.wait_until(lock, deadline.steady(), done)) {
+      return CallDeadlineExceeded(method, target_, budget,
+                                  "while waiting for the connection");
+    }
+    if (connect_attempts_ != attempt && !last_connect_error_.ok()) {
+      return CallError(last_connect_error_, method, target_);
+    }
+  }
+  connecting_ = true;
+  // Calls still running on a broken connection keep their own reference.
+  connection_.reset();
+  lock.unlock();
+
+  const Deadline connect_deadline =
+      Deadline::Earlier(deadline, Deadline::After(options_.connect_timeout));
+  absl::StatusOr<UniqueFd> fd = Connect(address_, connect_deadline);
+
+  lock.lock();
+  connecting_ = false;
+  ++connect_attempts_;
+  connect_done_.notify_all();
+  if (fd.ok()) {
+    last_connect_error_ = absl::OkStatus();
+    connection_ = std::make_shared<Connection>(std::move(*fd), target_,
+                                               options_.max_frame_size);
+    return connection_;
+  }
+  if (fd.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    if (deadline.NotAfter(connect_deadline)) {
+      // The call's own deadline cut the attempt short: nothing to share.
+      last_connect_error_ = absl::OkStatus();
+      return CallDeadlineExceeded(method, target_, budget,
+                                  fd.status().message());
+    }
+    last_connect_error_ = absl::UnavailableError(
+        absl::StrCat(fd.status().message(), " after ",
+                     absl::FormatDuration(options_.connect_timeout),
+                     " (ChannelOptions::connect_timeout)"));
+  } else {
+    last_connect_error_ = fd.status();
+  }
+  return CallError(last_connect_error_, method, target_);
+}
+
+}  // namespace internal
+}  // namespace framerpc

@@ -1,0 +1,74 @@
+// internal: ChannelCore, what a Channel is behind its public face: the
+// target, the options, and the current Connection, opened on the first call
+// and again on the first call after it broke. Calls run on the connection
+// (see connection.h); the core only finds or makes one for each call and
+// turns the caller's ClientContext into a Deadline.
+//
+// Owned by its Channel. Thread-safe. Connections are shared with the calls
+// running on them, so a broken one is freed by its last call, not here.
+#ifndef FRAMERPC_CLIENT_CHANNEL_CORE_H_
+#define FRAMERPC_CLIENT_CHANNEL_CORE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "client/channel_options.h"
+#include "client/connection.h"
+#include "client/deadline.h"
+#include "google/protobuf/message.h"
+#include "rpc/address.h"
+#include "rpc/client_context.h"
+
+namespace framerpc {
+namespace internal {
+
+class ChannelCore {
+ public:
+  // `address` is `target` parsed.
+  ChannelCore(std::string target, Address address, ChannelOptions options);
+  ChannelCore(const ChannelCore&) = delete;
+  ChannelCore& operator=(const ChannelCore&) = delete;
+
+  // Channel::Call.
+  absl::Status Call(absl::string_view method,
+                    const google::protobuf::Message& request,
+                    google::protobuf::Message* response,
+                    ClientContext* context);
+
+  const std::string& target() const { return target_; }
+
+ private:
+  // The open connection, or a new one. Only one caller connects at a time;
+  // callers arriving meanwhile wait for it (until their own deadline) and
+  // share its failure, unless it failed by running into the connecting
+  // caller's deadline, in which case they try themselves.
+  absl::StatusOr<std::shared_ptr<Connection>> GetConnection(
+      absl::string_view method, const Deadline& deadline,
+      absl::Duration budget);
+
+  const std::string target_;
+  const Address address_;
+  const ChannelOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable connect_done_;  // signalled when connecting_ ends
+  std::shared_ptr<Connection> connection_ ABSL_GUARDED_BY(mu_);
+  bool connecting_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t connect_attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  // The last attempt's failure to share with its waiters; OK when there is
+  // none to share.
+  absl::Status last_connect_error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_CLIENT_CHANNEL_CORE_H_

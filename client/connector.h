@@ -1,0 +1,29 @@
+// internal: opening the client's socket. Connect() resolves an Address and
+// tries each of its socket addresses in turn with a non-blocking connect
+// bounded by a deadline, and returns the first that connects: non-blocking,
+// close-on-exec, with TCP_NODELAY for TCP (a call is one small write that
+// must not wait for Nagle).
+//
+// Stateless; thread-safe. The returned descriptor is the caller's to own.
+#ifndef FRAMERPC_CLIENT_CONNECTOR_H_
+#define FRAMERPC_CLIENT_CONNECTOR_H_
+
+#include "absl/status/statusor.h"
+#include "client/deadline.h"
+#include "framing/unique_fd.h"
+#include "rpc/address.h"
+
+namespace framerpc {
+namespace internal {
+
+// On failure: UNAVAILABLE naming each address tried and why, e.g. "connect
+// to 127.0.0.1:5: Connection refused" (several joined by "; "), or the
+// resolver's UNAVAILABLE; DEADLINE_EXCEEDED ("connect to 127.0.0.1:5: timed
+// out") when `deadline` passes before any address connected.
+absl::StatusOr<UniqueFd> Connect(const Address& address,
+                                 const Deadline& deadline);
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_CLIENT_CONNECTOR_H_

@@ -1,0 +1,137 @@
+// Frames larger than the socket buffers: requests and responses that take
+// many partial writes and reads, in both directions at once, and a request
+// whose deadline passes halfway through its frame.
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/channel.h"
+#include "gtest/gtest.h"
+#include "tests/client/echo_scripts.h"
+
+namespace framerpc {
+namespace {
+
+using testing_support::EchoOf;
+using testing_support::EchoScript;
+using testing_support::Event;
+using testing_support::FakeConnection;
+using testing_support::MakeChannel;
+using testing_support::ParseEchoRequest;
+using testing_support::ReceivedRequest;
+using testing_support::Say;
+using testing_support::StartServer;
+
+// Larger than loopback's socket buffers on both ends together, so a frame
+// of this size cannot be written before the peer reads.
+constexpr size_t kHuge = size_t{12} << 20;
+
+// ASCII (EchoRequest.text is a string field) for seeds up to 'e'.
+std::string Pattern(size_t size, char seed) {
+  std::string text(size, '\0');
+  for (size_t i = 0; i < size; ++i) text[i] = static_cast<char>(seed + i % 23);
+  return text;
+}
+
+TEST(ChannelLarge, EchoOfVariedSizes) {
+  auto server = StartServer(EchoScript);
+  std::shared_ptr<Channel> channel = MakeChannel(server->address());
+  for (size_t size : {size_t{0}, size_t{1}, size_t{1} << 16, size_t{3} << 20}) {
+    const std::string text = Pattern(size, 'a');
+    absl::StatusOr<test::EchoReply> reply = Say(*channel, text);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_TRUE(reply->text() == text)
+        << "reply of " << size << " bytes differs";
+  }
+}
+
+TEST(ChannelLarge, LargeRequestsAndRepliesInBothDirectionsAtOnce) {
+  auto server = StartServer(EchoScript);
+  std::shared_ptr<Channel> channel = MakeChannel(server->address());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 3; ++i) {
+        const std::string text =
+            Pattern((size_t{2} << 20) + t * 1000 + i, 'A' + t);
+        ClientContext context;
+        context.set_timeout(absl::Seconds(60));
+        absl::StatusOr<test::EchoReply> reply = Say(*channel, text, &context);
+        ASSERT_TRUE(reply.ok()) << reply.status();
+        EXPECT_TRUE(reply->text() == text);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+}
+
+TEST(ChannelLarge, SenderReadsWhileTheSocketIsFull) {
+  // The server answers a call its caller gave up on with a huge late reply
+  // and reads nothing until that reply is written. The next caller's huge
+  // request then fills the socket: it must read (and drop) the late reply
+  // while sending, or both sides would wait for each other until the
+  // deadline.
+  Event gave_up;
+  auto server = StartServer([&](FakeConnection& connection) {
+    absl::optional<ReceivedRequest> first = connection.Read();
+    ASSERT_TRUE(first.has_value());
+    ASSERT_TRUE(gave_up.WaitFor());
+    test::EchoReply late;
+    late.set_text(Pattern(kHuge, 'L'));
+    ASSERT_TRUE(connection.Reply(first->header.call_id(), late));
+    EchoScript(connection);
+  });
+  std::shared_ptr<Channel> channel = MakeChannel(server->address());
+  ClientContext short_context;
+  short_context.set_timeout(absl::Milliseconds(100));
+  EXPECT_EQ(Say(*channel, "answered too late", &short_context).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  gave_up.Notify();
+
+  const std::string text = Pattern(kHuge, 'R');
+  ClientContext context;
+  context.set_timeout(absl::Seconds(20));
+  absl::StatusOr<test::EchoReply> reply = Say(*channel, text, &context);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_TRUE(reply->text() == text);
+  EXPECT_EQ(server->connections_accepted(), 1);
+}
+
+TEST(ChannelLarge, DeadlineMidFrameClosesTheConnection) {
+  // The server reads nothing, so a huge request stops partway; when its
+  // deadline passes, half a frame is on the wire and the connection cannot
+  // carry another call: the client must close it and use a new one.
+  Event gave_up;
+  Event client_closed;
+  auto server = StartServer([&](FakeConnection& connection) {
+    if (connection.index() == 0) {
+      // Reads only once the client has given up, to see it close.
+      ASSERT_TRUE(gave_up.WaitFor());
+      if (connection.WaitForClientClose()) client_closed.Notify();
+      return;
+    }
+    EchoScript(connection);
+  });
+  std::shared_ptr<Channel> channel = MakeChannel(server->address());
+  ClientContext context;
+  context.set_timeout(absl::Milliseconds(300));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<test::EchoReply> reply =
+      Say(*channel, Pattern(kHuge, 'c'), &context);
+  gave_up.Notify();
+  EXPECT_LT(absl::Now() - start,
+            absl::Milliseconds(300) + absl::Milliseconds(1500));
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << reply.status();
+  EXPECT_NE(reply.status().message().find("bytes sent"), std::string::npos)
+      << reply.status();
+  EXPECT_TRUE(client_closed.WaitFor());
+  absl::StatusOr<test::EchoReply> again = Say(*channel, "again");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(server->connections_accepted(), 2);
+}
+
+}  // namespace
+}  // namespace framerpc
