@@ -85,6 +85,18 @@ absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
   return **std::move(response);
 }
 
+absl::Status RoundTripThroughTheLoop(RawClient& client, uint64_t call_id) {
+  absl::StatusOr<RawResponse> marker = CallOnce(
+      client, call_id, TestService::Method("NoSuchMethod"), TestRequest());
+  if (!marker.ok()) return marker.status();
+  if (marker->code() != absl::StatusCode::kUnimplemented) {
+    return absl::InternalError(
+        absl::StrCat("marker call ", call_id, " was answered ",
+                     marker->header.code(), " instead of UNIMPLEMENTED"));
+  }
+  return absl::OkStatus();
+}
+
 TestReply ParseReply(const RawResponse& response) {
   TestReply reply;
   reply.ParseFromString(response.payload);

@@ -71,6 +71,12 @@ absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
                                      uint64_t timeout_us = 0,
                                      const Metadata& metadata = {});
 
+// Sends call `call_id` to a method that does not exist, which the server's
+// loop answers itself, and reads that answer (the next frame must be it).
+// Since a connection's frames are handled in order, every request sent
+// before it has then been received, and dispatched if the limits allow.
+absl::Status RoundTripThroughTheLoop(RawClient& client, uint64_t call_id);
+
 // The reply in an OK response (an empty reply if it does not parse).
 TestReply ParseReply(const RawResponse& response);
 
