@@ -41,19 +41,30 @@ class Server {
 
   // Binds and listens on "host:port", "[v6]:port" or "unix:/path". Port 0
   // picks a free port (see port()). A stale Unix socket file is removed; a
-  // path that exists and is not a socket is refused.
+  // path that exists and is not a socket, or a socket a live server accepts
+  // on, is refused. Errors name the address and the cause ("bind
+  // 127.0.0.1:80: Permission denied"). FAILED_PRECONDITION after Start.
+  // Handlers see a Unix client's peer() as "unix:<this path>".
   absl::Status Listen(absl::string_view address);
 
   // The port of the first TCP listener (useful after Listen with port 0);
   // 0 when there is none.
   int port() const;
 
-  // Starts the loop and the workers; returns once serving.
+  // Starts the loop and the workers; returns once serving. Fails
+  // FAILED_PRECONDITION when called twice, after Shutdown, or before any
+  // Listen; INVALID_ARGUMENT naming the field for unusable ServerOptions.
   absl::Status Start();
 
-  // Stops accepting, lets calls in flight finish for up to `grace`, answers
-  // the rest UNAVAILABLE and closes every connection. Returns when done.
-  // Safe to call more than once and from any thread (not from a handler).
+  // Stops accepting (closing listeners, removing Unix socket files) and
+  // reading; requests already received but not dispatched are answered
+  // UNAVAILABLE. Calls queued or running may finish for up to `grace`;
+  // when it runs out, calls not yet started are answered UNAVAILABLE and
+  // every connection is closed (a call still running then loses its
+  // response; its caller sees the connection close). Returns once every
+  // worker has returned: a handler that never returns blocks Shutdown.
+  // Safe to call more than once and from any thread, but not from a
+  // handler. A second call may shorten the grace, then waits like Wait().
   void Shutdown(absl::Duration grace = absl::ZeroDuration());
 
   // Blocks until Shutdown has finished. Returns at once if never started.

@@ -12,15 +12,18 @@
 namespace framerpc {
 
 struct ServerOptions {
-  // Threads that run handlers. 0: one per core of the machine.
+  // Threads that run handlers. 0: one per core of the machine, but at least
+  // 4, so that a few handlers blocked on I/O do not stall every other call
+  // on a small machine.
   int num_workers = 0;
   // Largest request body accepted. A bigger frame is answered (call id 0,
   // RESOURCE_EXHAUSTED) and its connection closed, without buffering it.
   size_t max_frame_size = kDefaultMaxBodySize;
-  // Open connections at most; connections beyond it are closed on accept.
+  // Open connections at most; a connection beyond it is accepted, sent one
+  // call_id 0 RESOURCE_EXHAUSTED response and closed.
   int max_connections = 1024;
   // A connection with no call in flight and no bytes moving for this long is
-  // closed.
+  // closed (checked at least once a second, so up to that much later).
   absl::Duration idle_timeout = absl::Minutes(5);
   // Calls of one connection that may be queued or running at once; beyond
   // it the server stops reading that connection until some complete.

@@ -1,0 +1,80 @@
+// internal: Call and CallResult, one unary call on its way from the loop to
+// a worker and back, and the loop-side codec around them: DecodeCall turns a
+// frame body into a Call, AppendCallResult turns a result into a Response
+// frame in a connection's output buffer.
+//
+// Plain values, moved between threads through the worker queue and the
+// completion queue (whose mutexes order the accesses). The codec functions
+// are stateless.
+#ifndef FRAMERPC_SERVER_CALL_H_
+#define FRAMERPC_SERVER_CALL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "framing/buffer.h"
+#include "google/protobuf/message.h"
+#include "proto/wire.pb.h"
+#include "rpc/metadata.h"
+#include "rpc/method_handler.h"
+
+namespace framerpc {
+namespace internal {
+
+// A decoded request, ready for a worker.
+struct Call {
+  uint64_t connection_id = 0;
+  uint64_t call_id = 0;
+  std::string method;  // "package.Service/Method"
+  std::string peer;
+  absl::Time deadline = absl::InfiniteFuture();
+  Metadata metadata;
+  // The serialized request message, copied out of the connection's input
+  // buffer (which the loop reuses at once).
+  std::string payload;
+  // Borrowed from a Service, which outlives the server.
+  const MethodHandler* handler = nullptr;
+};
+
+// What a call produced, for the loop to send.
+struct CallResult {
+  uint64_t connection_id = 0;
+  std::string method;
+  // call_id, code, message and metadata; the payload field stays empty.
+  wire::Response header;
+  // The reply message when the code is OK; serialized straight into the
+  // output buffer.
+  std::unique_ptr<google::protobuf::Message> response;
+};
+
+// Decodes a Request frame body received from `peer` at `received`. The
+// deadline is `received` plus the request's timeout (none when 0). Fails
+// INVALID_ARGUMENT, naming the peer and the body size, when the body is not
+// a Request or its call_id is 0: the connection cannot go on after that.
+// `handler` is left null.
+absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
+                                                 uint64_t connection_id,
+                                                 const std::string& peer,
+                                                 absl::Time received);
+
+// Appends `result` as one Response frame to `out`, the reply serialized in
+// place. A frame over `max_body_size` (at most the 32-bit prefix's and
+// protobuf's 2 GiB limit) is replaced by an INTERNAL response saying so.
+void AppendCallResult(const CallResult& result, size_t max_body_size,
+                      Buffer* out);
+
+// Appends a Response frame with only a call id and `status` (UNIMPLEMENTED,
+// UNAVAILABLE, or with call_id 0 a connection error).
+void AppendStatusResponse(uint64_t call_id, const absl::Status& status,
+                          Buffer* out);
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_CALL_H_

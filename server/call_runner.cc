@@ -1,0 +1,87 @@
+#include "server/call_runner.h"
+
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "rpc/server_context.h"
+#include "rpc/status_mapping.h"
+
+namespace framerpc {
+namespace internal {
+namespace {
+
+class CallTask final : public WorkerTask {
+ public:
+  CallTask(std::unique_ptr<Call> call, CompletionQueue* completions)
+      : call_(std::move(call)), completions_(completions) {}
+
+  void Run() override { completions_->Push(RunCall(std::move(*call_))); }
+
+  void Cancel() override {
+    completions_->Push(CancelledCallResult(
+        *call_, absl::UnavailableError(
+                    absl::StrCat("server shutting down: call ", call_->call_id,
+                                 " of ", call_->method, " was not started"))));
+  }
+
+ private:
+  std::unique_ptr<Call> call_;
+  CompletionQueue* const completions_;
+};
+
+}  // namespace
+
+CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
+  CallResult result;
+  result.connection_id = call.connection_id;
+  result.method = call.method;
+  result.header.set_call_id(call.call_id);
+  StatusToWire(status, &result.header);
+  return result;
+}
+
+CallResult RunCall(Call call) {
+  const absl::Time start = absl::Now();
+  if (start >= call.deadline) {
+    return CancelledCallResult(
+        call, absl::DeadlineExceededError(
+                  absl::StrCat("call ", call.call_id, " of ", call.method,
+                               ": the deadline passed ",
+                               absl::FormatDuration(start - call.deadline),
+                               " before a worker could start it")));
+  }
+  CallResult result;
+  result.connection_id = call.connection_id;
+  result.header.set_call_id(call.call_id);
+  ServerContext context(std::move(call.method), std::move(call.peer),
+                        call.deadline, std::move(call.metadata));
+  absl::Status status;
+  try {
+    status = call.handler->Run(context, call.payload, &result.response);
+  } catch (const std::exception& e) {
+    status = absl::InternalError(absl::StrCat(
+        "handler of ", context.method(), " threw an exception: ", e.what()));
+  } catch (...) {
+    status = absl::InternalError(
+        absl::StrCat("handler of ", context.method(),
+                     " threw an exception not derived from std::exception"));
+  }
+  if (!status.ok()) result.response.reset();
+  StatusToWire(status, &result.header);
+  auto& metadata = *result.header.mutable_metadata();
+  for (const auto& entry : context.response_metadata()) {
+    metadata[entry.first] = entry.second;
+  }
+  result.method = context.method();
+  return result;
+}
+
+std::unique_ptr<WorkerTask> MakeCallTask(std::unique_ptr<Call> call,
+                                         CompletionQueue* completions) {
+  return std::make_unique<CallTask>(std::move(call), completions);
+}
+
+}  // namespace internal
+}  // namespace framerpc

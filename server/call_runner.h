@@ -1,0 +1,38 @@
+// internal: what a worker does with one Call. RunCall checks the deadline,
+// builds the ServerContext, runs the handler (which parses the request) and
+// catches whatever it throws; CallTask wraps that for the WorkerPool and
+// hands the result to the CompletionQueue.
+//
+// The only place in framerpc that catches exceptions: a user handler that
+// throws is answered INTERNAL (API.md §4).
+#ifndef FRAMERPC_SERVER_CALL_RUNNER_H_
+#define FRAMERPC_SERVER_CALL_RUNNER_H_
+
+#include <memory>
+
+#include "server/call.h"
+#include "server/completion_queue.h"
+#include "server/worker_pool.h"
+
+namespace framerpc {
+namespace internal {
+
+// Runs `call` on the calling thread. Returns DEADLINE_EXCEEDED without
+// running the handler when the deadline has already passed; INTERNAL, with
+// the exception's what(), when the handler throws; otherwise the handler's
+// status, its reply and its response metadata. REQUIRES: call.handler set.
+CallResult RunCall(Call call);
+
+// The result for a call that was never started (`status` is why).
+CallResult CancelledCallResult(const Call& call, const absl::Status& status);
+
+// A WorkerTask that runs `call` and pushes the result to `completions`
+// (borrowed; must outlive the task). Cancel() pushes UNAVAILABLE "server
+// shutting down" instead.
+std::unique_ptr<WorkerTask> MakeCallTask(std::unique_ptr<Call> call,
+                                         CompletionQueue* completions);
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_CALL_RUNNER_H_

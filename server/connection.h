@@ -1,0 +1,125 @@
+// internal: Connection, the loop's record of one accepted socket: its input
+// buffer and frame decoder, its output buffer, how many of its calls are in
+// flight, when bytes last moved, and where it is in its life:
+//
+//   kOpen --peer EOF--> kReadClosed --calls answered, output sent--> closed
+//     |
+//     +--bad frame--> kFailing --error response sent, SHUT_WR--> kLingering
+//                                           --peer EOF or deadline--> closed
+//
+// kLingering drains what the peer still sends before closing, so that the
+// close does not turn into a reset that could destroy the error response in
+// flight.
+//
+// Owns its descriptor and buffers. Not thread-safe: only the loop thread
+// touches a Connection; workers know it by id() alone.
+#ifndef FRAMERPC_SERVER_CONNECTION_H_
+#define FRAMERPC_SERVER_CONNECTION_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "framing/buffer.h"
+#include "framing/frame_decoder.h"
+#include "framing/unique_fd.h"
+#include "server/server_options.h"
+
+namespace framerpc {
+namespace internal {
+
+class Connection {
+ public:
+  enum class State { kOpen, kReadClosed, kFailing, kLingering };
+
+  // Buffers larger than this are given back once empty.
+  static constexpr size_t kMaxIdleBufferCapacity = 256 << 10;
+
+  // `id` is never reused within a server; `now` starts the idle clock.
+  Connection(uint64_t id, UniqueFd fd, std::string peer, size_t max_frame_size,
+             absl::Time now);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  uint64_t id() const { return id_; }
+  int fd() const { return fd_.get(); }
+  const std::string& peer() const { return peer_; }
+  State state() const { return state_; }
+
+  Buffer& input() { return input_; }
+  const Buffer& input() const { return input_; }
+  Buffer& output() { return output_; }
+  const Buffer& output() const { return output_; }
+  const FrameDecoder& decoder() const { return decoder_; }
+
+  // Calls dispatched to workers whose results have not come back. A call
+  // finishing counts as activity for the idle clock.
+  int calls_in_flight() const { return calls_in_flight_; }
+  void AddCall() { ++calls_in_flight_; }
+  void FinishCall(absl::Time now) {
+    --calls_in_flight_;
+    last_activity_ = now;
+  }
+
+  // The events the poller watches for this connection (kept by the loop).
+  short events() const { return events_; }
+  void set_events(short events) { events_ = events; }
+
+  // Whether the loop should read (and dispatch) more requests now: open,
+  // not shutting down, and under both per-connection limits; or lingering.
+  bool WantsInput(const ServerOptions& options, bool server_stopping) const;
+  // Whether the loop may hand one more of its requests to a worker.
+  bool CanStartCall(const ServerOptions& options) const;
+
+  // Reads what the socket has into input(), first reserving what the
+  // frame in progress still misses. Returns the byte count, 0 at end of
+  // stream, or -1 with `*saved_errno` set (EAGAIN included).
+  ssize_t ReadInput(int* saved_errno, absl::Time now);
+
+  // Sends output() until it is empty or the socket is full (MSG_NOSIGNAL).
+  // Returns the bytes sent, or -1 with `*saved_errno` set on a socket error.
+  ssize_t SendOutput(int* saved_errno, absl::Time now);
+
+  // The peer finished sending (kOpen -> kReadClosed).
+  void MarkReadClosed() { state_ = State::kReadClosed; }
+
+  // Queues one call_id 0 Response carrying `status`, drops unread input and
+  // stops reading requests (-> kFailing).
+  void Fail(const absl::Status& status);
+
+  // Once a failed connection's output is sent: shuts down the write side so
+  // the peer sees the end, and drains input until `deadline` (-> kLingering).
+  void StartLingering(absl::Time deadline);
+
+  // Reads and drops what the socket has. Returns as ReadInput.
+  ssize_t DiscardInput(int* saved_errno);
+
+  // When the connection should be closed if nothing happens meanwhile: the
+  // linger deadline, or last activity (bytes read or written, a call
+  // finished) plus `idle_timeout` while no call is in flight;
+  // absl::InfiniteFuture() otherwise. Pending output that the peer does not
+  // read does not keep a connection alive.
+  absl::Time CloseDeadline(absl::Duration idle_timeout) const;
+
+ private:
+  const uint64_t id_;
+  UniqueFd fd_;
+  const std::string peer_;
+  State state_ = State::kOpen;
+  Buffer input_;
+  Buffer output_;
+  FrameDecoder decoder_;
+  int calls_in_flight_ = 0;
+  short events_ = 0;
+  absl::Time last_activity_;
+  absl::Time linger_deadline_ = absl::InfiniteFuture();
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_CONNECTION_H_

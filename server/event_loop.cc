@@ -1,0 +1,417 @@
+#include "server/event_loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "framing/frame_format.h"
+#include "server/call_runner.h"
+#include "server/poll_poller.h"
+
+namespace framerpc {
+namespace internal {
+namespace {
+
+// Connections accepted per listener readiness, so that a flood of connects
+// cannot starve the connections already open.
+constexpr int kMaxAcceptsPerEvent = 64;
+// How long accepting pauses when the process is out of descriptors.
+constexpr absl::Duration kAcceptPause = absl::Milliseconds(100);
+// Longest a failed connection drains its input after the error response.
+constexpr absl::Duration kMaxLinger = absl::Seconds(2);
+
+bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
+// How often the timers are scanned: often enough that an idle connection
+// is closed at most this late, never more than once a second.
+absl::Duration TimerTick(absl::Duration idle_timeout) {
+  return std::clamp(idle_timeout, absl::Milliseconds(10), absl::Seconds(1));
+}
+
+}  // namespace
+
+EventLoop::EventLoop(const ServerOptions& options,
+                     const ServiceRegistry* registry, WorkerPool* workers,
+                     CompletionQueue* completions, WakeupFd* wakeup,
+                     std::vector<std::unique_ptr<Listener>> listeners)
+    : options_(options),
+      registry_(*registry),
+      workers_(workers),
+      completions_(completions),
+      wakeup_(wakeup),
+      poller_(std::make_unique<PollPoller>()),
+      listeners_(std::move(listeners)) {}
+
+EventLoop::~EventLoop() = default;
+
+void EventLoop::AssertInLoopThread() const {
+  assert(std::this_thread::get_id() == loop_thread_ &&
+         "EventLoop used off its loop thread");
+}
+
+void EventLoop::RequestStop(absl::Time deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stop_requested_ || deadline < requested_stop_deadline_) {
+      requested_stop_deadline_ = deadline;
+    }
+    stop_requested_ = true;
+  }
+  wakeup_->Notify();
+}
+
+void EventLoop::Run() {
+  loop_thread_ = std::this_thread::get_id();
+  poller_->Add(wakeup_->fd(), POLLIN);
+  for (const auto& listener : listeners_) poller_->Add(listener->fd(), POLLIN);
+  next_timer_scan_ = absl::Now() + TimerTick(options_.idle_timeout);
+  while (true) {
+    absl::Time now = absl::Now();
+    if (CheckStop(now)) break;
+    // poll(2) fails only for lack of kernel memory (ENOMEM); the next
+    // iteration simply tries again.
+    poller_->Poll(PollTimeout(now), &ready_).IgnoreError();
+    now = absl::Now();
+    for (const PollEvent& event : ready_)
+      HandleEvent(event.fd, event.revents, now);
+    HandleCompletions(now);
+    RunTimers(now);
+    closed_.clear();
+  }
+  CloseAll();
+}
+
+bool EventLoop::CheckStop(absl::Time now) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stop_requested_) return false;
+    stop_deadline_ = requested_stop_deadline_;
+  }
+  if (!stopping_) BeginStop(now);
+  if (calls_in_flight_ == 0 && AllOutputSent()) return true;
+  if (now < stop_deadline_) return false;
+  // Grace is over: calls still queued are answered UNAVAILABLE, in one last
+  // non-blocking write per connection; running ones are abandoned.
+  workers_->CancelPending();
+  HandleCompletions(now);
+  return true;
+}
+
+void EventLoop::BeginStop(absl::Time now) {
+  stopping_ = true;
+  for (const auto& listener : listeners_) poller_->Remove(listener->fd());
+  listeners_.clear();
+  accept_paused_ = false;
+  std::vector<Connection*> all;
+  all.reserve(connections_.size());
+  for (const auto& entry : connections_) all.push_back(entry.second.get());
+  for (Connection* conn : all) Settle(conn, now);
+}
+
+bool EventLoop::AllOutputSent() const {
+  for (const auto& entry : connections_) {
+    const Connection& conn = *entry.second;
+    const bool serving = conn.state() == Connection::State::kOpen ||
+                         conn.state() == Connection::State::kReadClosed;
+    if (serving && !conn.output().empty()) return false;
+  }
+  return true;
+}
+
+absl::Duration EventLoop::PollTimeout(absl::Time now) const {
+  absl::Time wake = next_timer_scan_;
+  if (accept_paused_) wake = std::min(wake, accept_paused_until_);
+  if (stopping_) wake = std::min(wake, stop_deadline_);
+  return std::max(wake - now, absl::ZeroDuration());
+}
+
+void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
+  AssertInLoopThread();
+  if (!poller_->Contains(fd)) return;  // closed earlier in this iteration
+  if (fd == wakeup_->fd()) {
+    wakeup_->Drain();  // the results themselves are taken in step 4
+    return;
+  }
+  for (const auto& listener : listeners_) {
+    if (listener->fd() == fd) {
+      AcceptAll(listener.get(), now);
+      return;
+    }
+  }
+  auto it = connections_.find(fd);
+  if (it != connections_.end())
+    HandleConnectionEvent(it->second.get(), revents, now);
+}
+
+void EventLoop::AcceptAll(Listener* listener, absl::Time now) {
+  for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
+    absl::StatusOr<absl::optional<AcceptedSocket>> accepted =
+        listener->Accept();
+    if (!accepted.ok()) {
+      PauseAccepting(now);
+      return;
+    }
+    if (!accepted->has_value()) return;
+    AcceptedSocket& socket = **accepted;
+    if (connections_.size() >= static_cast<size_t>(options_.max_connections)) {
+      RejectConnection(std::move(socket));
+      continue;
+    }
+    const uint64_t id = next_connection_id_++;
+    auto conn = std::make_unique<Connection>(id, std::move(socket.fd),
+                                             std::move(socket.peer),
+                                             options_.max_frame_size, now);
+    conn->set_events(POLLIN);
+    poller_->Add(conn->fd(), POLLIN);
+    connections_by_id_.emplace(id, conn.get());
+    const int fd = conn->fd();
+    connections_.emplace(fd, std::move(conn));
+  }
+}
+
+void EventLoop::RejectConnection(AcceptedSocket socket) {
+  Buffer out;
+  AppendStatusResponse(
+      0,
+      absl::ResourceExhaustedError(absl::StrCat(
+          "connection from ", socket.peer, " refused: server has ",
+          connections_.size(), " connections, the limit (max_connections)")),
+      &out);
+  // Best effort: a new socket's send buffer has room for a few bytes. Then
+  // read what the client may already have sent, so the close is a FIN
+  // rather than a reset that could discard the answer.
+  ::send(socket.fd.get(), out.peek(), out.readable_bytes(), MSG_NOSIGNAL);
+  ::shutdown(socket.fd.get(), SHUT_WR);
+  int error = 0;
+  out.RetrieveAll();
+  out.ReadFromFd(socket.fd.get(), &error);
+}
+
+void EventLoop::PauseAccepting(absl::Time now) {
+  // Out of descriptors or memory: the pending connection stays in the
+  // backlog, so polling the listener would spin. Look again shortly.
+  accept_paused_ = true;
+  accept_paused_until_ = now + kAcceptPause;
+  for (const auto& listener : listeners_) poller_->Update(listener->fd(), 0);
+}
+
+void EventLoop::HandleConnectionEvent(Connection* conn, short revents,
+                                      absl::Time now) {
+  if (revents & (POLLIN | POLLHUP | POLLERR)) {
+    if (conn->events() & POLLIN) {
+      // Reading also reports the end of stream and socket errors.
+      if (!HandleReadable(conn, now)) return;
+    } else if (revents & (POLLHUP | POLLERR)) {
+      // Not reading (limits, or the peer already finished sending), and
+      // the socket is dead both ways: nothing can be delivered any more.
+      Close(conn);
+      return;
+    }
+  }
+  if ((revents & POLLOUT) && !Flush(conn, now)) return;
+  Settle(conn, now);
+}
+
+bool EventLoop::HandleReadable(Connection* conn, absl::Time now) {
+  int error = 0;
+  if (conn->state() == Connection::State::kLingering) {
+    const ssize_t n = conn->DiscardInput(&error);
+    if (n == 0 || (n < 0 && !WouldBlock(error))) {
+      Close(conn);
+      return false;
+    }
+    return true;
+  }
+  // The frames read are decoded and dispatched by Settle.
+  const ssize_t n = conn->ReadInput(&error, now);
+  if (n == 0) {
+    // The peer has sent its last request; answer what it sent, then close
+    // (Settle). A partial frame left in the input is never completed.
+    conn->MarkReadClosed();
+  } else if (n < 0 && !WouldBlock(error)) {
+    Close(conn);  // reset by the peer, or another socket error
+    return false;
+  }
+  return true;
+}
+
+bool EventLoop::Flush(Connection* conn, absl::Time now) {
+  int error = 0;
+  if (conn->SendOutput(&error, now) < 0) {
+    Close(conn);  // EPIPE, ECONNRESET: the peer is gone
+    return false;
+  }
+  if (conn->state() == Connection::State::kFailing && conn->output().empty()) {
+    conn->StartLingering(now + std::min(options_.idle_timeout, kMaxLinger));
+  }
+  return true;
+}
+
+bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
+  AssertInLoopThread();
+  bool progressed = false;
+  while (conn->state() == Connection::State::kOpen ||
+         conn->state() == Connection::State::kReadClosed) {
+    if (!stopping_ && !conn->CanStartCall(options_)) break;
+    absl::StatusOr<absl::optional<Frame>> frame =
+        conn->decoder().Next(conn->input());
+    if (!frame.ok()) {
+      // Over max_frame_size: known from the prefix alone, and the stream
+      // cannot be resynchronised.
+      conn->Fail(absl::Status(frame.status().code(),
+                              absl::StrCat("request from ", conn->peer(), ": ",
+                                           frame.status().message())));
+      return true;
+    }
+    if (!frame->has_value()) break;
+    const Frame whole = **frame;
+    HandleRequest(conn, whole.body, now);
+    progressed = true;
+    if (conn->state() == Connection::State::kFailing)
+      return true;  // input dropped
+    conn->input().Retrieve(whole.frame_size);
+  }
+  if (conn->input().empty()) {
+    conn->input().ShrinkIfIdle(Connection::kMaxIdleBufferCapacity);
+  }
+  return progressed;
+}
+
+void EventLoop::HandleRequest(Connection* conn, absl::string_view body,
+                              absl::Time now) {
+  absl::StatusOr<std::unique_ptr<Call>> call =
+      DecodeCall(body, conn->id(), conn->peer(), now);
+  if (!call.ok()) {
+    conn->Fail(call.status());
+    return;
+  }
+  if (stopping_) {
+    AppendStatusResponse((*call)->call_id,
+                         absl::UnavailableError(absl::StrCat(
+                             "server shutting down: call ", (*call)->call_id,
+                             " of ", (*call)->method, " was not started")),
+                         &conn->output());
+    return;
+  }
+  absl::StatusOr<const MethodHandler*> handler =
+      registry_.Find((*call)->method);
+  if (!handler.ok()) {
+    AppendStatusResponse((*call)->call_id, handler.status(), &conn->output());
+    return;
+  }
+  (*call)->handler = *handler;
+  conn->AddCall();
+  ++calls_in_flight_;
+  workers_->Submit(MakeCallTask(*std::move(call), completions_));
+}
+
+void EventLoop::Settle(Connection* conn, absl::Time now) {
+  // Dispatching may fill the output past its limit, and writing it out may
+  // lift the limit again: repeat while frames are consumed and the output
+  // drains at once.
+  bool progressed;
+  do {
+    progressed = ProcessInput(conn, now);
+    if (!conn->output().empty() && !(conn->events() & POLLOUT)) {
+      if (!Flush(conn, now)) return;
+    }
+  } while (progressed && conn->output().empty());
+  if (conn->state() == Connection::State::kReadClosed &&
+      conn->calls_in_flight() == 0 && conn->output().empty()) {
+    Close(conn);
+    return;
+  }
+  UpdateInterest(conn);
+}
+
+void EventLoop::UpdateInterest(Connection* conn) {
+  short events = 0;
+  if (conn->WantsInput(options_, stopping_)) events |= POLLIN;
+  if (!conn->output().empty()) events |= POLLOUT;
+  if (events != conn->events()) {
+    poller_->Update(conn->fd(), events);
+    conn->set_events(events);
+  }
+}
+
+void EventLoop::HandleCompletions(absl::Time now) {
+  AssertInLoopThread();
+  completions_->TakeAll(&results_);
+  if (results_.empty()) return;
+  touched_.clear();
+  for (const CallResult& result : results_) {
+    --calls_in_flight_;
+    auto it = connections_by_id_.find(result.connection_id);
+    if (it == connections_by_id_.end()) continue;  // closed meanwhile: dropped
+    Connection* conn = it->second;
+    conn->FinishCall(now);
+    if (conn->state() == Connection::State::kOpen ||
+        conn->state() == Connection::State::kReadClosed) {
+      AppendCallResult(result, kMaxEncodableBodySize, &conn->output());
+    }
+    touched_.push_back(conn);
+  }
+  results_.clear();
+  std::sort(touched_.begin(), touched_.end());
+  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+  // One write for all of a connection's responses; then its requests held
+  // back by the limits may go.
+  for (Connection* conn : touched_) Settle(conn, now);
+}
+
+void EventLoop::RunTimers(absl::Time now) {
+  if (accept_paused_ && now >= accept_paused_until_) {
+    accept_paused_ = false;
+    for (const auto& listener : listeners_)
+      poller_->Update(listener->fd(), POLLIN);
+  }
+  if (now < next_timer_scan_) return;
+  absl::Time next = now + TimerTick(options_.idle_timeout);
+  std::vector<Connection*> expired;
+  for (const auto& entry : connections_) {
+    const absl::Time deadline =
+        entry.second->CloseDeadline(options_.idle_timeout);
+    if (deadline <= now) {
+      expired.push_back(entry.second.get());
+    } else {
+      next = std::min(next, deadline);
+    }
+  }
+  for (Connection* conn : expired) Close(conn);
+  next_timer_scan_ = next;
+}
+
+void EventLoop::Close(Connection* conn) {
+  poller_->Remove(conn->fd());
+  connections_by_id_.erase(conn->id());
+  auto it = connections_.find(conn->fd());
+  assert(it != connections_.end());
+  closed_.push_back(std::move(it->second));
+  connections_.erase(it);
+}
+
+void EventLoop::CloseAll() {
+  for (const auto& entry : connections_) {
+    // Reading what the peer sent lets the close be a FIN, not a reset that
+    // could destroy the last responses before the peer reads them.
+    int error = 0;
+    entry.second->DiscardInput(&error);
+    poller_->Remove(entry.first);
+  }
+  connections_by_id_.clear();
+  connections_.clear();
+  closed_.clear();
+  for (const auto& listener : listeners_) poller_->Remove(listener->fd());
+  listeners_.clear();
+  poller_->Remove(wakeup_->fd());
+}
+
+}  // namespace internal
+}  // namespace framerpc

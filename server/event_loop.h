@@ -1,0 +1,157 @@
+// internal: EventLoop, the server's one I/O thread. It polls the listeners,
+// the connections and the wakeup fd; accepts; reads and decodes requests
+// and hands them to the WorkerPool; appends finished calls to their
+// connection's output and writes them; enforces the ServerOptions limits;
+// and carries out Shutdown.
+//
+// One iteration of Run():
+//   1. Stop check. A new stop request closes the listeners (unlinking Unix
+//      socket files), stops reading, and answers requests already buffered
+//      UNAVAILABLE. While stopping, the loop ends once no call is in flight
+//      and every open connection's output is sent, or when the grace
+//      deadline passes: calls still queued are then answered UNAVAILABLE
+//      (one last non-blocking send) and calls still running are abandoned
+//      (their results are dropped).
+//   2. poll(2), until the nearest of: the next timer scan (at most 1 s
+//      away), the grace deadline, the end of an accept pause.
+//   3. Each ready descriptor, if still registered: the wakeup fd is
+//      drained; a listener accepts; a connection reads before it writes
+//      (reading decodes every whole frame and dispatches it), then writes
+//      what the read produced if it is not already waiting for POLLOUT.
+//   4. The completed-call queue: each result is appended to its
+//      connection's output (dropped if the connection is gone); then each
+//      connection touched is written once (coalescing its responses) and
+//      its requests held back by the per-connection limits are dispatched.
+//   5. Timers: idle connections and expired lingering ones are closed; an
+//      accept pause ends.
+//   6. Connections closed during the iteration are destroyed (their fds
+//      closed) only now, so no descriptor number is reused within one
+//      iteration and "still registered" is a sound check.
+//
+// A connection reads only while it is open and under both per-connection
+// limits (max_calls_per_connection, max_pending_output_bytes); otherwise
+// POLLIN is off (backpressure). POLLOUT is on only while output is pending.
+//
+// Owns the poller, the listeners handed to it and every connection.
+// Borrows the registry, worker pool, completion queue and wakeup fd, which
+// must outlive it. Run() is for the loop thread alone; RequestStop() is
+// thread-safe.
+#ifndef FRAMERPC_SERVER_EVENT_LOOP_H_
+#define FRAMERPC_SERVER_EVENT_LOOP_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/call.h"
+#include "server/completion_queue.h"
+#include "server/connection.h"
+#include "server/listener.h"
+#include "server/poller.h"
+#include "server/server_options.h"
+#include "server/service_registry.h"
+#include "server/wakeup_fd.h"
+#include "server/worker_pool.h"
+
+namespace framerpc {
+namespace internal {
+
+class EventLoop {
+ public:
+  EventLoop(const ServerOptions& options, const ServiceRegistry* registry,
+            WorkerPool* workers, CompletionQueue* completions, WakeupFd* wakeup,
+            std::vector<std::unique_ptr<Listener>> listeners);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Serves until a stop request has been carried out (see above), then
+  // closes every descriptor it owns and returns. Call once, on the thread
+  // that is to be the loop thread.
+  void Run();
+
+  // Asks Run() to stop, letting calls in flight finish until `deadline`.
+  // A later request can bring the deadline forward, never push it back.
+  void RequestStop(absl::Time deadline);
+
+ private:
+  void AssertInLoopThread() const;
+
+  // Step 1; true once the loop should end.
+  bool CheckStop(absl::Time now);
+  void BeginStop(absl::Time now);
+  bool AllOutputSent() const;
+  // Step 2.
+  absl::Duration PollTimeout(absl::Time now) const;
+  // Step 3.
+  void HandleEvent(int fd, short revents, absl::Time now);
+  void AcceptAll(Listener* listener, absl::Time now);
+  void RejectConnection(AcceptedSocket socket);
+  void PauseAccepting(absl::Time now);
+  void HandleConnectionEvent(Connection* conn, short revents, absl::Time now);
+  // Each returns false when it closed `conn`.
+  bool HandleReadable(Connection* conn, absl::Time now);
+  bool Flush(Connection* conn, absl::Time now);
+  // Decodes and dispatches the whole frames in conn's input, as far as the
+  // limits allow (all of them, answered UNAVAILABLE, while stopping).
+  // Returns whether it consumed any.
+  bool ProcessInput(Connection* conn, absl::Time now);
+  void HandleRequest(Connection* conn, absl::string_view body, absl::Time now);
+  // After anything happened to conn: dispatch the frames its limits allow,
+  // write if output is pending and POLLOUT is not already awaited, close it
+  // if finished, and set its poll events.
+  void Settle(Connection* conn, absl::Time now);
+  void UpdateInterest(Connection* conn);
+  // Step 4.
+  void HandleCompletions(absl::Time now);
+  // Step 5.
+  void RunTimers(absl::Time now);
+  // Unregisters `conn` and moves it to closed_ (destroyed in step 6).
+  void Close(Connection* conn);
+  void CloseAll();
+
+  const ServerOptions options_;
+  const ServiceRegistry& registry_;
+  WorkerPool* const workers_;
+  CompletionQueue* const completions_;
+  WakeupFd* const wakeup_;
+  std::unique_ptr<Poller> poller_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+
+  // Connections by descriptor (owning) and by id (for results).
+  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<uint64_t, Connection*> connections_by_id_;
+  std::vector<std::unique_ptr<Connection>> closed_;
+  uint64_t next_connection_id_ = 1;
+  // Calls handed to workers whose results have not come back, over all
+  // connections (closed ones included).
+  int64_t calls_in_flight_ = 0;
+
+  // Scratch vectors, kept to reuse their storage.
+  std::vector<PollEvent> ready_;
+  std::vector<CallResult> results_;
+  std::vector<Connection*> touched_;
+
+  absl::Time next_timer_scan_ = absl::InfinitePast();
+  bool accept_paused_ = false;
+  absl::Time accept_paused_until_ = absl::InfinitePast();
+  bool stopping_ = false;
+  absl::Time stop_deadline_ = absl::InfiniteFuture();
+  std::thread::id loop_thread_;
+
+  std::mutex mu_;
+  bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time requested_stop_deadline_ ABSL_GUARDED_BY(mu_) =
+      absl::InfiniteFuture();
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_EVENT_LOOP_H_

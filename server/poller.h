@@ -1,0 +1,50 @@
+// internal: Poller, the loop's view of "which descriptors are ready", so that
+// the loop does not care which system call answers it (poll(2) today; epoll
+// would be a second implementation).
+//
+// A Poller only borrows descriptors: it never closes one. The owner removes a
+// descriptor before closing it. Not thread-safe: used only on the loop thread.
+#ifndef FRAMERPC_SERVER_POLLER_H_
+#define FRAMERPC_SERVER_POLLER_H_
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace framerpc {
+namespace internal {
+
+// One ready descriptor and what happened to it (POLLIN, POLLOUT, POLLHUP,
+// POLLERR, ... as in poll(2)).
+struct PollEvent {
+  int fd;
+  short revents;
+};
+
+class Poller {
+ public:
+  virtual ~Poller() = default;
+
+  // Starts watching `fd` for `events` (POLLIN and/or POLLOUT; POLLHUP and
+  // POLLERR are always reported). REQUIRES: `fd` is not registered.
+  virtual void Add(int fd, short events) = 0;
+  // Changes the events watched on `fd`. REQUIRES: `fd` is registered.
+  virtual void Update(int fd, short events) = 0;
+  // Stops watching `fd`. REQUIRES: `fd` is registered.
+  virtual void Remove(int fd) = 0;
+  virtual bool Contains(int fd) const = 0;
+  virtual size_t size() const = 0;
+
+  // Waits up to `timeout` (absl::InfiniteDuration(): no limit; rounded up to
+  // the syscall's resolution) and fills `*ready` with the ready descriptors,
+  // replacing its contents. An interrupted wait (EINTR) is OK with no events.
+  // Fails with the errno's status otherwise; `*ready` is then empty.
+  virtual absl::Status Poll(absl::Duration timeout,
+                            std::vector<PollEvent>* ready) = 0;
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_POLLER_H_

@@ -1,0 +1,33 @@
+#include "server/server.h"
+
+#include <utility>
+
+#include "server/server_core.h"
+
+namespace framerpc {
+
+Server::Server(ServerOptions options)
+    : core_(std::make_unique<internal::ServerCore>(options)) {}
+
+Server::~Server() {
+  core_->Shutdown(absl::ZeroDuration());
+  core_->Wait();
+}
+
+absl::Status Server::AddService(Service* service) {
+  return core_->AddService(service);
+}
+
+absl::Status Server::Listen(absl::string_view address) {
+  return core_->Listen(address);
+}
+
+int Server::port() const { return core_->port(); }
+
+absl::Status Server::Start() { return core_->Start(); }
+
+void Server::Shutdown(absl::Duration grace) { core_->Shutdown(grace); }
+
+void Server::Wait() { core_->Wait(); }
+
+}  // namespace framerpc

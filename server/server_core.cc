@@ -1,0 +1,153 @@
+#include "server/server_core.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace framerpc {
+namespace internal {
+namespace {
+
+absl::Status BadOption(absl::string_view name, absl::string_view value,
+                       absl::string_view rule) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "start server: ServerOptions::", name, " is ", value, "; ", rule));
+}
+
+absl::Status ValidateOptions(const ServerOptions& options) {
+  if (options.num_workers < 0) {
+    return BadOption("num_workers", absl::StrCat(options.num_workers),
+                     "it must be 0 (automatic) or more");
+  }
+  if (options.max_frame_size == 0) {
+    return BadOption("max_frame_size", "0", "it must be at least 1");
+  }
+  if (options.max_connections < 1) {
+    return BadOption("max_connections", absl::StrCat(options.max_connections),
+                     "it must be at least 1");
+  }
+  if (options.idle_timeout <= absl::ZeroDuration()) {
+    return BadOption("idle_timeout", absl::FormatDuration(options.idle_timeout),
+                     "it must be positive (absl::InfiniteDuration() for none)");
+  }
+  if (options.max_calls_per_connection < 1) {
+    return BadOption("max_calls_per_connection",
+                     absl::StrCat(options.max_calls_per_connection),
+                     "it must be at least 1");
+  }
+  if (options.max_pending_output_bytes == 0) {
+    return BadOption("max_pending_output_bytes", "0", "it must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int ResolveWorkerCount(int num_workers) {
+  if (num_workers > 0) return num_workers;
+  return std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+ServerCore::ServerCore(const ServerOptions& options) : options_(options) {}
+
+ServerCore::~ServerCore() {
+  Shutdown(absl::ZeroDuration());
+  Wait();
+}
+
+absl::Status ServerCore::AddService(Service* service) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "add service ", service != nullptr ? service->full_name() : "(null)",
+        ": the server was already started"));
+  }
+  return registry_.Add(service);
+}
+
+absl::Status ServerCore::Listen(absl::string_view address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "listen on ", address, ": the server was already started"));
+  }
+  absl::StatusOr<std::unique_ptr<Listener>> listener =
+      Listener::Create(address);
+  if (!listener.ok()) return listener.status();
+  if (port_ == 0 && (*listener)->is_tcp()) port_ = (*listener)->port();
+  listeners_.push_back(*std::move(listener));
+  return absl::OkStatus();
+}
+
+int ServerCore::port() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return port_;
+}
+
+absl::Status ServerCore::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(
+        "start server: it was already started or shut down");
+  }
+  if (listeners_.empty()) {
+    return absl::FailedPreconditionError(
+        "start server: no address to serve; call Listen first");
+  }
+  absl::Status valid = ValidateOptions(options_);
+  if (!valid.ok()) return valid;
+  absl::StatusOr<std::unique_ptr<WakeupFd>> wakeup = WakeupFd::Create();
+  if (!wakeup.ok()) return wakeup.status();
+  wakeup_ = *std::move(wakeup);
+  completions_ = std::make_unique<CompletionQueue>(wakeup_.get());
+  workers_ =
+      std::make_unique<WorkerPool>(ResolveWorkerCount(options_.num_workers));
+  loop_ = std::make_unique<EventLoop>(options_, &registry_, workers_.get(),
+                                      completions_.get(), wakeup_.get(),
+                                      std::move(listeners_));
+  listeners_.clear();
+  EventLoop* loop = loop_.get();
+  loop_thread_ = std::thread([loop] { loop->Run(); });
+  state_ = State::kRunning;
+  return absl::OkStatus();
+}
+
+void ServerCore::Shutdown(absl::Duration grace) {
+  std::unique_lock<std::mutex> lock(mu_);
+  switch (state_) {
+    case State::kNew:
+      listeners_.clear();  // closes them, unlinking Unix socket files
+      state_ = State::kStopped;
+      stopped_.notify_all();
+      return;
+    case State::kStopped:
+      return;
+    case State::kStopping:
+      // Another caller carries the shutdown out; this one may shorten the
+      // grace, then waits like Wait().
+      loop_->RequestStop(absl::Now() + grace);
+      stopped_.wait(lock, [this] { return state_ == State::kStopped; });
+      return;
+    case State::kRunning:
+      break;
+  }
+  state_ = State::kStopping;
+  loop_->RequestStop(absl::Now() + grace);
+  lock.unlock();
+  loop_thread_.join();
+  workers_->Shutdown();
+  lock.lock();
+  state_ = State::kStopped;
+  stopped_.notify_all();
+}
+
+void ServerCore::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (state_ == State::kNew) return;
+  stopped_.wait(lock, [this] { return state_ == State::kStopped; });
+}
+
+}  // namespace internal
+}  // namespace framerpc

@@ -1,0 +1,87 @@
+// internal: ServerCore, everything behind framerpc::Server: the lifecycle
+// (new -> running -> stopping -> stopped), the registry and listeners
+// gathered before Start, and the threads started by it: the loop thread
+// (EventLoop) and the WorkerPool.
+//
+// Shutdown order: the loop is asked to stop (with the grace deadline) and
+// joined; it has then closed every descriptor. Then the workers are joined:
+// a handler still running past the grace has had its connection closed and
+// its result is dropped, but Shutdown waits for it to return. A handler that
+// never returns therefore blocks Shutdown (and ~Server) forever; detaching
+// it instead would let it run on after the services it borrows are gone.
+//
+// Owns its listeners, loop, pool and threads; borrows the services.
+// Shutdown, Wait and port() are thread-safe; AddService, Listen and Start
+// are meant for one thread before serving (and refuse once started).
+#ifndef FRAMERPC_SERVER_SERVER_CORE_H_
+#define FRAMERPC_SERVER_SERVER_CORE_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "rpc/service.h"
+#include "server/completion_queue.h"
+#include "server/event_loop.h"
+#include "server/listener.h"
+#include "server/server_options.h"
+#include "server/service_registry.h"
+#include "server/wakeup_fd.h"
+#include "server/worker_pool.h"
+
+namespace framerpc {
+namespace internal {
+
+// ServerOptions::num_workers resolved: as given when positive, otherwise
+// max(4, the machine's core count). The floor of 4 keeps a few blocking
+// handlers from stalling everything on a small machine.
+int ResolveWorkerCount(int num_workers);
+
+class ServerCore {
+ public:
+  explicit ServerCore(const ServerOptions& options);
+  // Shutdown(0), then Wait().
+  ~ServerCore();
+  ServerCore(const ServerCore&) = delete;
+  ServerCore& operator=(const ServerCore&) = delete;
+
+  absl::Status AddService(Service* service);
+  absl::Status Listen(absl::string_view address);
+  int port() const;
+  absl::Status Start();
+  void Shutdown(absl::Duration grace);
+  void Wait();
+
+ private:
+  enum class State { kNew, kRunning, kStopping, kStopped };
+
+  const ServerOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable stopped_;
+  State state_ ABSL_GUARDED_BY(mu_) = State::kNew;
+  // Written under mu_ before Start; read-only (by the loop) afterwards.
+  ServiceRegistry registry_;
+  // Handed to the loop by Start.
+  std::vector<std::unique_ptr<Listener>> listeners_ ABSL_GUARDED_BY(mu_);
+  int port_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Set by Start, then constant until destruction. Destroyed in reverse:
+  // the loop, then the pool (joined), then what they both use.
+  std::unique_ptr<WakeupFd> wakeup_;
+  std::unique_ptr<CompletionQueue> completions_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<EventLoop> loop_;
+  std::thread loop_thread_;
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_SERVER_CORE_H_

@@ -1,0 +1,48 @@
+#include "server/service_registry.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace framerpc {
+namespace internal {
+
+absl::Status ServiceRegistry::Add(Service* service) {
+  if (service == nullptr) {
+    return absl::InvalidArgumentError("add service: the service is null");
+  }
+  if (!services_.emplace(service->full_name(), service).second) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("add service ", service->full_name(),
+                     ": a service of that name is already registered"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const MethodHandler*> ServiceRegistry::Find(
+    absl::string_view method) const {
+  const size_t slash = method.find('/');
+  if (slash == absl::string_view::npos || slash == 0 ||
+      slash + 1 == method.size() ||
+      method.find('/', slash + 1) != absl::string_view::npos) {
+    return absl::UnimplementedError(
+        absl::StrCat("malformed method name '", method,
+                     "': expected 'package.Service/Method'"));
+  }
+  const absl::string_view service_name = method.substr(0, slash);
+  const absl::string_view method_name = method.substr(slash + 1);
+  auto it = services_.find(service_name);
+  if (it == services_.end()) {
+    return absl::UnimplementedError(
+        absl::StrCat("unknown method '", method, "': no service '",
+                     service_name, "' is registered"));
+  }
+  const MethodHandler* handler = it->second->FindMethod(method_name);
+  if (handler == nullptr) {
+    return absl::UnimplementedError(
+        absl::StrCat("unknown method '", method, "': service '", service_name,
+                     "' has no method '", method_name, "'"));
+  }
+  return handler;
+}
+
+}  // namespace internal
+}  // namespace framerpc

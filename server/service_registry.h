@@ -1,0 +1,46 @@
+// internal: ServiceRegistry, the server's services by full name, and the
+// lookup of a wire method name ("package.Service/Method") to its handler.
+//
+// Borrows the services (they outlive the server). Filled before Start, then
+// read-only: Find is then safe from any thread; Add is not thread-safe.
+#ifndef FRAMERPC_SERVER_SERVICE_REGISTRY_H_
+#define FRAMERPC_SERVER_SERVICE_REGISTRY_H_
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "rpc/method_handler.h"
+#include "rpc/service.h"
+
+namespace framerpc {
+namespace internal {
+
+class ServiceRegistry {
+ public:
+  ServiceRegistry() = default;
+  ServiceRegistry(const ServiceRegistry&) = delete;
+  ServiceRegistry& operator=(const ServiceRegistry&) = delete;
+
+  // Registers `service` under its full name; ALREADY_EXISTS when that name
+  // is taken (INVALID_ARGUMENT for a null service).
+  absl::Status Add(Service* service);
+
+  // The handler of `method`. UNIMPLEMENTED, naming the method, when the
+  // name is not "package.Service/Method" or no such service or method is
+  // registered. The pointer lives as long as its service.
+  absl::StatusOr<const MethodHandler*> Find(absl::string_view method) const;
+
+  bool empty() const { return services_.empty(); }
+
+ private:
+  std::map<std::string, Service*, std::less<>> services_;
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_SERVICE_REGISTRY_H_

@@ -1,0 +1,127 @@
+#include "server/connection.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "framing/frame_decoder.h"
+#include "gtest/gtest.h"
+#include "proto/wire.pb.h"
+#include "server/call.h"
+
+namespace framerpc {
+namespace internal {
+namespace {
+
+const absl::Time kStart = absl::FromUnixSeconds(1000);
+
+struct Fixture {
+  Fixture() {
+    int fds[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+    conn =
+        std::make_unique<Connection>(7, UniqueFd(fds[0]), "peer", 1024, kStart);
+    peer = UniqueFd(fds[1]);
+  }
+  std::unique_ptr<Connection> conn;
+  UniqueFd peer;
+};
+
+TEST(Connection, WantsInputOnlyWhileOpenAndUnderTheLimits) {
+  Fixture f;
+  ServerOptions options;
+  options.max_calls_per_connection = 2;
+  options.max_pending_output_bytes = 10;
+  EXPECT_TRUE(f.conn->WantsInput(options, false));
+  EXPECT_FALSE(f.conn->WantsInput(options, /*server_stopping=*/true));
+  f.conn->AddCall();
+  EXPECT_TRUE(f.conn->WantsInput(options, false));
+  f.conn->AddCall();
+  EXPECT_FALSE(f.conn->CanStartCall(options));
+  EXPECT_FALSE(f.conn->WantsInput(options, false));
+  f.conn->FinishCall(kStart);
+  EXPECT_TRUE(f.conn->WantsInput(options, false));
+  f.conn->output().Append(std::string(10, 'x'));
+  EXPECT_FALSE(f.conn->WantsInput(options, false));
+  f.conn->output().RetrieveAll();
+  f.conn->MarkReadClosed();
+  EXPECT_FALSE(f.conn->WantsInput(options, false));
+}
+
+TEST(Connection, ReadReservesTheWholeFrameAndCountsAsActivity) {
+  Fixture f;
+  char prefix[4];
+  EncodeFrameLength(900, prefix);
+  ASSERT_EQ(::write(f.peer.get(), prefix, 4), 4);
+  int error = 0;
+  ASSERT_EQ(f.conn->ReadInput(&error, kStart + absl::Seconds(1)), 4);
+  EXPECT_EQ(f.conn->decoder().BytesMissing(f.conn->input()), 900u);
+  ASSERT_EQ(f.conn->ReadInput(&error, kStart + absl::Seconds(2)), -1);
+  EXPECT_EQ(error, EAGAIN);
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(10)),
+            kStart + absl::Seconds(11));
+}
+
+TEST(Connection, SendOutputStopsWhenTheSocketIsFull) {
+  Fixture f;
+  int size = 1;  // clamped up to the kernel's minimum
+  ::setsockopt(f.conn->fd(), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  const std::string big(1 << 20, 'z');
+  f.conn->output().Append(big);
+  int error = 0;
+  const ssize_t sent = f.conn->SendOutput(&error, kStart + absl::Seconds(3));
+  ASSERT_GT(sent, 0);
+  EXPECT_LT(static_cast<size_t>(sent), big.size());
+  EXPECT_EQ(f.conn->output().readable_bytes(),
+            big.size() - static_cast<size_t>(sent));
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(1)), kStart + absl::Seconds(4));
+
+  f.peer.Reset();
+  EXPECT_EQ(f.conn->SendOutput(&error, kStart), -1);
+  EXPECT_EQ(error, EPIPE);  // and no SIGPIPE
+}
+
+TEST(Connection, FailQueuesOneConnectionErrorThenLingers) {
+  Fixture f;
+  f.conn->input().Append("half a frame");
+  f.conn->Fail(absl::InvalidArgumentError("bad frame"));
+  EXPECT_EQ(f.conn->state(), Connection::State::kFailing);
+  EXPECT_TRUE(f.conn->input().empty());
+  FrameDecoder decoder(1 << 20);
+  absl::StatusOr<absl::optional<Frame>> frame = decoder.Next(f.conn->output());
+  ASSERT_TRUE(frame.ok() && frame->has_value());
+  wire::Response response;
+  ASSERT_TRUE(response.ParseFromArray((*frame)->body.data(),
+                                      static_cast<int>((*frame)->body.size())));
+  EXPECT_EQ(response.call_id(), 0u);
+  EXPECT_EQ(response.message(), "bad frame");
+
+  int error = 0;
+  ASSERT_GT(f.conn->SendOutput(&error, kStart), 0);
+  f.conn->StartLingering(kStart + absl::Seconds(2));
+  EXPECT_EQ(f.conn->state(), Connection::State::kLingering);
+  EXPECT_TRUE(f.conn->WantsInput(ServerOptions(), true));
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Hours(1)), kStart + absl::Seconds(2));
+  // The peer sees the response, then the end of the stream.
+  char buffer[256];
+  EXPECT_GT(::read(f.peer.get(), buffer, sizeof(buffer)), 0);
+  EXPECT_EQ(::read(f.peer.get(), buffer, sizeof(buffer)), 0);
+  // What the peer still sends is dropped.
+  ASSERT_EQ(::write(f.peer.get(), "more", 4), 4);
+  EXPECT_EQ(f.conn->DiscardInput(&error), 4);
+  EXPECT_TRUE(f.conn->input().empty());
+}
+
+TEST(Connection, NotIdleWhileACallIsInFlight) {
+  Fixture f;
+  f.conn->AddCall();
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(1)), absl::InfiniteFuture());
+  f.conn->FinishCall(kStart + absl::Seconds(5));
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(1)), kStart + absl::Seconds(6));
+}
+
+}  // namespace
+}  // namespace internal
+}  // namespace framerpc

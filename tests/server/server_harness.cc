@@ -1,0 +1,110 @@
+#include "tests/server/server_harness.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "rpc/address.h"
+
+namespace framerpc {
+namespace test {
+namespace {
+
+int CountEntries(const char* directory) {
+  DIR* dir = ::opendir(directory);
+  if (dir == nullptr) return -1;
+  int count = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  ::closedir(dir);
+  return count;
+}
+
+}  // namespace
+
+ServerHarness::ServerHarness(ServerOptions options) : server_(options) {}
+
+ServerHarness::~ServerHarness() { service_.gate().Open(); }
+
+absl::Status ServerHarness::Start(absl::string_view address) {
+  absl::Status status = server_.AddService(&service_);
+  if (!status.ok()) return status;
+  status = server_.Listen(address);
+  if (!status.ok()) return status;
+  absl::StatusOr<Address> parsed = ParseAddress(address);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->kind == Address::Kind::kTcp) parsed->port = server_.port();
+  address_ = parsed->ToString();
+  return server_.Start();
+}
+
+TempDir::TempDir() {
+  char pattern[] = "/tmp/framerpc_server_test.XXXXXX";
+  if (::mkdtemp(pattern) != nullptr) path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ignored;  // a leftover directory is only litter in /tmp
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::File(absl::string_view name) const {
+  return absl::StrCat(path_, "/", name);
+}
+
+TestRequest MakeRequest(absl::string_view text) {
+  TestRequest request;
+  request.set_text(std::string(text));
+  return request;
+}
+
+absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
+                                     absl::string_view method,
+                                     const google::protobuf::Message& request,
+                                     uint64_t timeout_us,
+                                     const Metadata& metadata) {
+  absl::Status sent =
+      client.Send(call_id, method, request, timeout_us, metadata);
+  if (!sent.ok()) return sent;
+  absl::StatusOr<absl::optional<RawResponse>> response = client.Read();
+  if (!response.ok()) return response.status();
+  if (!response->has_value()) {
+    return absl::UnavailableError(
+        absl::StrCat("call ", call_id, ": server closed the connection"));
+  }
+  if ((*response)->header.call_id() != call_id) {
+    return absl::InternalError(absl::StrCat("call ", call_id,
+                                            ": response is for call ",
+                                            (*response)->header.call_id()));
+  }
+  return **std::move(response);
+}
+
+absl::Status RoundTripThroughTheLoop(RawClient& client, uint64_t call_id) {
+  absl::StatusOr<RawResponse> marker = CallOnce(
+      client, call_id, TestService::Method("NoSuchMethod"), TestRequest());
+  if (!marker.ok()) return marker.status();
+  if (marker->code() != absl::StatusCode::kUnimplemented) {
+    return absl::InternalError(
+        absl::StrCat("marker call ", call_id, " was answered ",
+                     marker->header.code(), " instead of UNIMPLEMENTED"));
+  }
+  return absl::OkStatus();
+}
+
+TestReply ParseReply(const RawResponse& response) {
+  TestReply reply;
+  reply.ParseFromString(response.payload);
+  return reply;
+}
+
+int CountOpenFds() { return CountEntries("/proc/self/fd"); }
+int CountThreads() { return CountEntries("/proc/self/task"); }
+
+}  // namespace test
+}  // namespace framerpc

@@ -1,0 +1,90 @@
+// ServerHarness: a framerpc::Server serving one TestService on loopback,
+// for the end-to-end server tests, plus small helpers to call it through a
+// RawClient.
+//
+// Owns the service and the server (declared so that the server is
+// destroyed first, as Server requires). Not thread-safe except where the
+// Server itself is.
+#ifndef FRAMERPC_TESTS_SERVER_SERVER_HARNESS_H_
+#define FRAMERPC_TESTS_SERVER_SERVER_HARNESS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/server.h"
+#include "server/server_options.h"
+#include "tests/server/raw_client.h"
+#include "tests/server/test_service.h"
+
+namespace framerpc {
+namespace test {
+
+class ServerHarness {
+ public:
+  explicit ServerHarness(ServerOptions options = ServerOptions());
+  // Opens the gate first, so that blocked handlers return and the server's
+  // destructor (Shutdown + Wait) does not wait for them.
+  ~ServerHarness();
+
+  // AddService, Listen(`address`), Start.
+  absl::Status Start(absl::string_view address = "127.0.0.1:0");
+
+  // What a client connects to: the listen address with the bound port.
+  const std::string& address() const { return address_; }
+  TestService& service() { return service_; }
+  Server& server() { return server_; }
+
+  absl::StatusOr<RawClient> Connect() const {
+    return RawClient::Connect(address_);
+  }
+
+ private:
+  TestService service_;
+  Server server_;
+  std::string address_;
+};
+
+// A fresh directory under /tmp (short enough for a Unix socket path),
+// removed with its contents when destroyed.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string File(absl::string_view name) const;
+
+ private:
+  std::string path_;
+};
+
+TestRequest MakeRequest(absl::string_view text);
+
+// Sends one call and reads one response (which must be this call's).
+absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
+                                     absl::string_view method,
+                                     const google::protobuf::Message& request,
+                                     uint64_t timeout_us = 0,
+                                     const Metadata& metadata = {});
+
+// Sends call `call_id` to a method that does not exist, which the server's
+// loop answers itself, and reads that answer (the next frame must be it).
+// Since a connection's frames are handled in order, every request sent
+// before it has then been received, and dispatched if the limits allow.
+absl::Status RoundTripThroughTheLoop(RawClient& client, uint64_t call_id);
+
+// The reply in an OK response (an empty reply if it does not parse).
+TestReply ParseReply(const RawResponse& response);
+
+// Entries in /proc/self/fd and /proc/self/task.
+int CountOpenFds();
+int CountThreads();
+
+}  // namespace test
+}  // namespace framerpc
+
+#endif  // FRAMERPC_TESTS_SERVER_SERVER_HARNESS_H_

@@ -1,0 +1,311 @@
+// End-to-end tests of the ServerOptions limits and of connection-level
+// errors: an oversize or undecodable frame gets one call_id 0 response and
+// a close; max_connections, idle_timeout and max_calls_per_connection.
+#include <poll.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "framing/frame_decoder.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/server.h"
+#include "tests/server/raw_client.h"
+#include "tests/server/server_harness.h"
+#include "tests/server/test_service.h"
+
+namespace framerpc {
+namespace test {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Reads the one connection-error response (call_id 0) and then the end of
+// the stream.
+void ExpectConnectionError(RawClient& client, absl::StatusCode code,
+                           const std::vector<std::string>& message_parts) {
+  absl::StatusOr<absl::optional<RawResponse>> response = client.Read();
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_TRUE(response->has_value()) << "closed without an error response";
+  EXPECT_EQ((*response)->header.call_id(), 0u);
+  EXPECT_EQ((*response)->code(), code) << (*response)->header.message();
+  for (const std::string& part : message_parts) {
+    EXPECT_THAT((*response)->header.message(), HasSubstr(part));
+  }
+  EXPECT_TRUE(client.ReadsEndOfStream());
+}
+
+void ExpectEchoWorks(RawClient& client, uint64_t call_id) {
+  absl::StatusOr<RawResponse> response = CallOnce(
+      client, call_id, TestService::Method("Echo"), MakeRequest("alive"));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->code(), absl::StatusCode::kOk);
+  EXPECT_EQ(ParseReply(*response).text(), "alive");
+}
+
+TEST(ServerLimits, OversizeLengthPrefixIsAnsweredThenClosed) {
+  ServerOptions options;
+  options.max_frame_size = 1024;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> bystander = harness.Connect();
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(bystander.ok() && client.ok());
+  ExpectEchoWorks(*bystander, 1);
+
+  // Only the prefix: a server that waited for the body would never answer.
+  char prefix[4];
+  EncodeFrameLength(1025, prefix);
+  ASSERT_TRUE(client->SendRaw(absl::string_view(prefix, 4)).ok());
+  ExpectConnectionError(*client, absl::StatusCode::kResourceExhausted,
+                        {client->LocalAddress(), "1025", "1024"});
+  ExpectEchoWorks(*bystander, 2);
+}
+
+TEST(ServerLimits, FrameAtTheLimitIsServed) {
+  const std::string frame = EncodeRequest(
+      1, TestService::Method("Echo"), MakeRequest("edge").SerializeAsString());
+  ServerOptions options;
+  options.max_frame_size = frame.size() - 4;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(client->SendRaw(frame).ok());
+  absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
+  ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
+  EXPECT_EQ(ParseReply(**response).text(), "edge");
+}
+
+TEST(ServerLimits, GarbageBodyIsAnsweredInvalidArgumentThenClosed) {
+  ServerHarness harness;
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> bystander = harness.Connect();
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(bystander.ok() && client.ok());
+  // Field 0 is never valid protobuf.
+  const std::string body = "\x00\x01\x02garbage";
+  char prefix[4];
+  EncodeFrameLength(static_cast<uint32_t>(body.size()), prefix);
+  ASSERT_TRUE(client->SendRaw(std::string(prefix, 4) + body).ok());
+  ExpectConnectionError(
+      *client, absl::StatusCode::kInvalidArgument,
+      {client->LocalAddress(), absl::StrCat(body.size(), "-byte")});
+  ExpectEchoWorks(*bystander, 1);
+}
+
+TEST(ServerLimits, CallIdZeroIsAnsweredInvalidArgumentThenClosed) {
+  ServerHarness harness;
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(
+      client->Send(0, TestService::Method("Count"), MakeRequest("")).ok());
+  ExpectConnectionError(*client, absl::StatusCode::kInvalidArgument,
+                        {client->LocalAddress(), "call_id 0"});
+  EXPECT_EQ(harness.service().count(), 0);
+}
+
+TEST(ServerLimits, ErrorAfterGoodCallsDropsTheirLateResponses) {
+  ServerHarness harness;
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  // A call still running when the connection fails is not answered after
+  // the call_id 0 response.
+  ASSERT_TRUE(
+      client->Send(1, TestService::Method("Block"), MakeRequest("")).ok());
+  ASSERT_TRUE(harness.service().gate().WaitForArrivals(1, kWait));
+  ASSERT_TRUE(
+      client->Send(0, TestService::Method("Echo"), MakeRequest("")).ok());
+  absl::StatusOr<absl::optional<RawResponse>> error = client->Read();
+  ASSERT_TRUE(error.ok() && error->has_value());
+  EXPECT_EQ((*error)->header.call_id(), 0u);
+  harness.service().gate().Open();
+  EXPECT_TRUE(client->ReadsEndOfStream());
+}
+
+TEST(ServerLimits, MaxConnectionsIsEnforced) {
+  ServerOptions options;
+  options.max_connections = 2;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> first = harness.Connect();
+  absl::StatusOr<RawClient> second = harness.Connect();
+  ASSERT_TRUE(first.ok() && second.ok());
+  ExpectEchoWorks(*first, 1);  // both are accepted and registered
+  ExpectEchoWorks(*second, 1);
+
+  absl::StatusOr<RawClient> third = harness.Connect();
+  ASSERT_TRUE(third.ok());  // the kernel accepts; the server then refuses
+  ExpectConnectionError(*third, absl::StatusCode::kResourceExhausted,
+                        {"2 connections", "max_connections"});
+
+  // Once a connection goes, a new one is served. The server notices the
+  // close asynchronously, so refusals may come first (bounded).
+  first->Close();
+  const absl::Time deadline = absl::Now() + kWait;
+  bool served = false;
+  while (!served && absl::Now() < deadline) {
+    absl::StatusOr<RawClient> next = harness.Connect();
+    ASSERT_TRUE(next.ok());
+    absl::StatusOr<RawResponse> response =
+        CallOnce(*next, 1, TestService::Method("Echo"), MakeRequest("in"));
+    served = response.ok() && response->header.call_id() == 1;
+  }
+  EXPECT_TRUE(served);
+}
+
+TEST(ServerLimits, IdleConnectionIsClosed) {
+  ServerOptions options;
+  options.idle_timeout = absl::Milliseconds(200);
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  ExpectEchoWorks(*client, 1);
+  const absl::Time idle_since = absl::Now();
+  EXPECT_TRUE(client->ReadsEndOfStream(absl::Seconds(5)));
+  EXPECT_GE(absl::Now() - idle_since, absl::Milliseconds(150));
+}
+
+TEST(ServerLimits, ConnectionWithACallInFlightIsNotIdle) {
+  ServerOptions options;
+  options.idle_timeout = absl::Milliseconds(100);
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(
+      client->Send(1, TestService::Method("Block"), MakeRequest("late")).ok());
+  ASSERT_TRUE(harness.service().gate().WaitForArrivals(1, kWait));
+  // Several idle timeouts pass with nothing on the wire (a timed wait for
+  // an absence, not synchronisation): the connection must stay open.
+  absl::StatusOr<absl::optional<RawResponse>> nothing =
+      client->Read(absl::Milliseconds(500));
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_EQ(nothing.status().code(), absl::StatusCode::kDeadlineExceeded);
+  harness.service().gate().Open();
+  absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
+  ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
+  EXPECT_EQ(ParseReply(**response).text(), "late");
+  // Then it idles out.
+  EXPECT_TRUE(client->ReadsEndOfStream(absl::Seconds(5)));
+}
+
+TEST(ServerLimits, PipelinedCallsNeverExceedMaxCallsPerConnection) {
+  ServerOptions options;
+  options.num_workers = 8;
+  options.max_calls_per_connection = 2;
+  ServerHarness harness(options);
+  harness.service().set_concurrency_limit(2);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  constexpr int kCalls = 24;
+  std::string burst;
+  for (int i = 1; i <= kCalls; ++i) {
+    burst += EncodeRequest(i, TestService::Method("Concurrent"),
+                           MakeRequest(absl::StrCat(i)).SerializeAsString());
+  }
+  ASSERT_TRUE(client->SendRaw(burst).ok());
+  for (int i = 0; i < kCalls; ++i) {
+    absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
+    ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
+    EXPECT_EQ((*response)->code(), absl::StatusCode::kOk);
+  }
+  EXPECT_LE(harness.service().max_concurrency(), 2);
+  EXPECT_GE(harness.service().max_concurrency(), 1);
+}
+
+TEST(ServerLimits, PendingOutputStopsDispatchUntilThePeerReads) {
+  TempDir dir;
+  ServerOptions options;
+  options.max_calls_per_connection = 1;
+  options.max_pending_output_bytes = 1;
+  ServerHarness harness(options);
+  // A Unix socket holds a few hundred KiB in flight, far less than the
+  // responses, so the server cannot hand them all to the kernel.
+  ASSERT_TRUE(harness.Start(absl::StrCat("unix:", dir.File("bp.sock"))).ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  constexpr int kCalls = 4;
+  constexpr int kReplySize = 4 << 20;
+  TestRequest request;
+  request.set_code(kReplySize);
+  std::string burst;
+  for (int i = 1; i <= kCalls; ++i) {
+    burst += EncodeRequest(i, TestService::Method("Sized"),
+                           request.SerializeAsString());
+  }
+  ASSERT_TRUE(client->SendRaw(burst).ok());
+  // The first reply starts to arrive...
+  pollfd readable{client->fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&readable, 1, absl::ToInt64Milliseconds(kWait)), 1);
+  // ...and while this client reads nothing, no further call starts (a timed
+  // wait for an absence, not synchronisation).
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(harness.service().count(), 1);
+  for (int i = 0; i < kCalls; ++i) {
+    absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
+    ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
+    EXPECT_EQ(ParseReply(**response).text().size(),
+              static_cast<size_t>(kReplySize));
+  }
+  EXPECT_EQ(harness.service().count(), kCalls);
+}
+
+TEST(ServerLimits, HeldBackRequestsAnsweredByTheLoopAllGetAnswers) {
+  // Each UNIMPLEMENTED answer fills the 1-byte output budget; writing it
+  // lifts the limit again without any new bytes arriving.
+  ServerOptions options;
+  options.max_pending_output_bytes = 1;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  constexpr int kCalls = 50;
+  std::string burst;
+  for (int i = 1; i <= kCalls; ++i) {
+    burst += EncodeRequest(i, TestService::Method("Nope"), "");
+  }
+  ASSERT_TRUE(client->SendRaw(burst).ok());
+  for (int i = 1; i <= kCalls; ++i) {
+    absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
+    ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
+    EXPECT_EQ((*response)->header.call_id(), static_cast<uint64_t>(i));
+    EXPECT_EQ((*response)->code(), absl::StatusCode::kUnimplemented);
+  }
+}
+
+TEST(ServerLimits, OtherConnectionsAreNotLimitedByOnesBackpressure) {
+  ServerOptions options;
+  options.num_workers = 4;
+  options.max_calls_per_connection = 1;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> busy = harness.Connect();
+  absl::StatusOr<RawClient> other = harness.Connect();
+  ASSERT_TRUE(busy.ok() && other.ok());
+  // busy's first call blocks, so its second waits unread in the server.
+  ASSERT_TRUE(
+      busy->Send(1, TestService::Method("Block"), MakeRequest("1")).ok());
+  ASSERT_TRUE(
+      busy->Send(2, TestService::Method("Block"), MakeRequest("2")).ok());
+  ASSERT_TRUE(harness.service().gate().WaitForArrivals(1, kWait));
+  ExpectEchoWorks(*other, 1);
+  EXPECT_EQ(harness.service().gate().arrivals(), 1);
+  harness.service().gate().Open();
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<absl::optional<RawResponse>> response = busy->Read();
+    ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
+  }
+  EXPECT_EQ(harness.service().gate().arrivals(), 2);
+}
+
+}  // namespace
+}  // namespace test
+}  // namespace framerpc
