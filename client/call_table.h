@@ -8,7 +8,7 @@
 // slot out of the table owns finishing it; the caller returns only at kDone,
 // so `response` and `context` stay valid while another thread fills them.
 //
-// Both types are guarded by the owning Connection's mutex: every field of a
+// Both types are guarded by the owning ClientConnection's mutex: every field of a
 // PendingCall except the ones marked otherwise, and every CallTable method,
 // need that mutex held. Not thread-safe on their own.
 #ifndef FRAMERPC_CLIENT_CALL_TABLE_H_

@@ -45,7 +45,7 @@ absl::Status ChannelCore::Call(absl::string_view method,
                                 "before the call started");
   }
   for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<std::shared_ptr<Connection>> connection =
+    absl::StatusOr<std::shared_ptr<ClientConnection>> connection =
         GetConnection(method, deadline, budget);
     if (!connection.ok()) return connection.status();
     PendingCall call(method, response, context);
@@ -56,7 +56,7 @@ absl::Status ChannelCore::Call(absl::string_view method,
   }
 }
 
-absl::StatusOr<std::shared_ptr<Connection>> ChannelCore::GetConnection(
+absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
     absl::string_view method, const Deadline& deadline, absl::Duration budget) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
@@ -89,7 +89,7 @@ absl::StatusOr<std::shared_ptr<Connection>> ChannelCore::GetConnection(
   connect_done_.notify_all();
   if (fd.ok()) {
     last_connect_error_ = absl::OkStatus();
-    connection_ = std::make_shared<Connection>(std::move(*fd), target_,
+    connection_ = std::make_shared<ClientConnection>(std::move(*fd), target_,
                                                options_.max_frame_size);
     return connection_;
   }

@@ -1,5 +1,5 @@
 // internal: ChannelCore, what a Channel is behind its public face: the
-// target, the options, and the current Connection, opened on the first call
+// target, the options, and the current ClientConnection, opened on the first call
 // and again on the first call after it broke. Calls run on the connection
 // (see connection.h); the core only finds or makes one for each call and
 // turns the caller's ClientContext into a Deadline.
@@ -21,7 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/channel_options.h"
-#include "client/connection.h"
+#include "client/client_connection.h"
 #include "client/deadline.h"
 #include "google/protobuf/message.h"
 #include "rpc/address.h"
@@ -50,7 +50,7 @@ class ChannelCore {
   // callers arriving meanwhile wait for it (until their own deadline) and
   // share its failure, unless it failed by running into the connecting
   // caller's deadline, in which case they try themselves.
-  absl::StatusOr<std::shared_ptr<Connection>> GetConnection(
+  absl::StatusOr<std::shared_ptr<ClientConnection>> GetConnection(
       absl::string_view method, const Deadline& deadline,
       absl::Duration budget);
 
@@ -60,7 +60,7 @@ class ChannelCore {
 
   std::mutex mu_;
   std::condition_variable connect_done_;  // signalled when connecting_ ends
-  std::shared_ptr<Connection> connection_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<ClientConnection> connection_ ABSL_GUARDED_BY(mu_);
   bool connecting_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t connect_attempts_ ABSL_GUARDED_BY(mu_) = 0;
   // The last attempt's failure to share with its waiters; OK when there is

@@ -17,7 +17,7 @@ namespace framerpc {
 namespace internal {
 
 // On failure: UNAVAILABLE naming each address tried and why, e.g. "connect
-// to 127.0.0.1:5: Connection refused" (several joined by "; "), or the
+// to 127.0.0.1:5: ClientConnection refused" (several joined by "; "), or the
 // resolver's UNAVAILABLE; DEADLINE_EXCEEDED ("connect to 127.0.0.1:5: timed
 // out") when `deadline` passes before any address connected.
 absl::StatusOr<UniqueFd> Connect(const Address& address,

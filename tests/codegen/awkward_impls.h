@@ -10,7 +10,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "deep/awkward.framerpc.h"
 #include "echo.framerpc.h"
 
@@ -27,7 +27,7 @@ class SwitchImpl final : public pkg::Switch::Service {
  public:
   absl::Status delete_(ServerContext& /*context*/, const pkg::Keywords& request,
                        google::protobuf::Empty* /*reply*/) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     deleted_ = request.class_();
     return absl::OkStatus();
   }
@@ -50,12 +50,12 @@ class SwitchImpl final : public pkg::Switch::Service {
 
   // The `class` field of the last delete request.
   std::string deleted() const {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return deleted_;
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   std::string deleted_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -1,4 +1,4 @@
-#include "client/connection.h"
+#include "client/client_connection.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -45,13 +45,13 @@ EncodeScratch& ThreadScratch() {
 
 }  // namespace
 
-Connection::Connection(UniqueFd fd, std::string target, size_t max_frame_size)
+ClientConnection::ClientConnection(UniqueFd fd, std::string target, size_t max_frame_size)
     : fd_(std::move(fd)),
       target_(std::move(target)),
       max_frame_size_(max_frame_size),
       decoder_(max_frame_size) {}
 
-absl::Status Connection::Call(const google::protobuf::Message& request,
+absl::Status ClientConnection::Call(const google::protobuf::Message& request,
                               PendingCall* call, const Deadline& deadline,
                               absl::Duration budget, bool* not_started) {
   *not_started = false;
@@ -102,7 +102,7 @@ absl::Status Connection::Call(const google::protobuf::Message& request,
   return Await(call, deadline, budget, leading);
 }
 
-bool Connection::Register(PendingCall* call) {
+bool ClientConnection::Register(PendingCall* call) {
   std::lock_guard<std::mutex> lock(mu_);
   if (broken_) return false;
   call->call_id = next_call_id_++;
@@ -110,7 +110,7 @@ bool Connection::Register(PendingCall* call) {
   return true;
 }
 
-absl::Status Connection::Send(absl::string_view frame, PendingCall* call,
+absl::Status ClientConnection::Send(absl::string_view frame, PendingCall* call,
                               const Deadline& deadline, absl::Duration budget,
                               bool* leading) {
   std::unique_lock<std::timed_mutex> write_lock(write_mu_, std::defer_lock);
@@ -193,7 +193,7 @@ absl::Status Connection::Send(absl::string_view frame, PendingCall* call,
   return absl::OkStatus();
 }
 
-absl::Status Connection::Abandon(PendingCall* call, absl::Status reason,
+absl::Status ClientConnection::Abandon(PendingCall* call, absl::Status reason,
                                  bool leading) {
   std::unique_lock<std::mutex> lock(mu_);
   // A reader may be parsing an answer into the call (a server answering a
@@ -208,7 +208,7 @@ absl::Status Connection::Abandon(PendingCall* call, absl::Status reason,
   return call->status;
 }
 
-absl::Status Connection::Await(PendingCall* call, const Deadline& deadline,
+absl::Status ClientConnection::Await(PendingCall* call, const Deadline& deadline,
                                absl::Duration budget, bool leading) {
   std::unique_lock<std::mutex> lock(mu_);
   if (call->state == State::kSending) call->state = State::kWaiting;
@@ -250,7 +250,7 @@ absl::Status Connection::Await(PendingCall* call, const Deadline& deadline,
   return call->status;
 }
 
-void Connection::LeadStep(PendingCall* own, const Deadline& deadline) {
+void ClientConnection::LeadStep(PendingCall* own, const Deadline& deadline) {
   // A previous reader may have left whole frames in the buffer.
   if (DispatchFrames(own)) return;
   pollfd p{fd_.get(), POLLIN, 0};
@@ -262,7 +262,7 @@ void Connection::LeadStep(PendingCall* own, const Deadline& deadline) {
   if (ready > 0 && ReadInput()) DispatchFrames(own);
 }
 
-bool Connection::ReadInput() {
+bool ClientConnection::ReadInput() {
   const size_t missing = decoder_.BytesMissing(input_);
   if (missing > kReadReserveThreshold) input_.EnsureWritable(missing);
   int error_number = 0;
@@ -283,7 +283,7 @@ bool Connection::ReadInput() {
   return false;
 }
 
-bool Connection::DispatchFrames(PendingCall* own) {
+bool ClientConnection::DispatchFrames(PendingCall* own) {
   bool own_done = false;
   while (true) {
     absl::StatusOr<absl::optional<Frame>> next = decoder_.Next(input_);
@@ -320,7 +320,7 @@ bool Connection::DispatchFrames(PendingCall* own) {
   return own_done;
 }
 
-bool Connection::Deliver(PendingCall* own, absl::string_view payload) {
+bool ClientConnection::Deliver(PendingCall* own, absl::string_view payload) {
   PendingCall* call;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -345,7 +345,7 @@ bool Connection::Deliver(PendingCall* own, absl::string_view payload) {
   return false;
 }
 
-absl::Status Connection::Complete(PendingCall* call,
+absl::Status ClientConnection::Complete(PendingCall* call,
                                   absl::string_view payload) {
   if (call->context != nullptr) {
     Metadata& metadata = *call->context->mutable_response_metadata();
@@ -363,29 +363,29 @@ absl::Status Connection::Complete(PendingCall* call,
   return absl::OkStatus();
 }
 
-bool Connection::TryLead() {
+bool ClientConnection::TryLead() {
   std::lock_guard<std::mutex> lock(mu_);
   if (reading_ || broken_) return false;
   reading_ = true;
   return true;
 }
 
-void Connection::ReleaseLeadershipLocked() {
+void ClientConnection::ReleaseLeadershipLocked() {
   reading_ = false;
   PromoteLocked();
 }
 
-void Connection::PromoteLocked() {
+void ClientConnection::PromoteLocked() {
   if (reading_ || broken_) return;
   if (PendingCall* next = calls_.FindWaiting()) next->cv.notify_one();
 }
 
-void Connection::Fail(const absl::Status& cause) {
+void ClientConnection::Fail(const absl::Status& cause) {
   std::lock_guard<std::mutex> lock(mu_);
   FailLocked(cause);
 }
 
-void Connection::FailLocked(const absl::Status& cause) {
+void ClientConnection::FailLocked(const absl::Status& cause) {
   if (broken_) return;
   broken_ = true;
   broken_flag_.store(true, std::memory_order_release);

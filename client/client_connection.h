@@ -1,4 +1,4 @@
-// internal: Connection, one connected socket and the calls in flight on it.
+// internal: ClientConnection, one connected socket and the calls in flight on it.
 // Many threads call at once; their requests are pipelined on the socket and
 // the responses, in whatever order they come, go to the right callers by
 // call id.
@@ -26,8 +26,8 @@
 // Shared by the channel (until it breaks) and by each call running on it,
 // so the descriptor is closed, and its number reusable, only after the last
 // call returned. Thread-safe.
-#ifndef FRAMERPC_CLIENT_CONNECTION_H_
-#define FRAMERPC_CLIENT_CONNECTION_H_
+#ifndef FRAMERPC_CLIENT_CLIENT_CONNECTION_H_
+#define FRAMERPC_CLIENT_CLIENT_CONNECTION_H_
 
 #include <atomic>
 #include <cstddef>
@@ -50,13 +50,13 @@
 namespace framerpc {
 namespace internal {
 
-class Connection {
+class ClientConnection {
  public:
   // Takes a connected, non-blocking socket. `target` names the server in
   // messages; `max_frame_size` bounds requests and responses.
-  Connection(UniqueFd fd, std::string target, size_t max_frame_size);
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  ClientConnection(UniqueFd fd, std::string target, size_t max_frame_size);
+  ClientConnection(const ClientConnection&) = delete;
+  ClientConnection& operator=(const ClientConnection&) = delete;
 
   // True once the connection has failed: it accepts no more calls.
   bool broken() const { return broken_flag_.load(std::memory_order_acquire); }
@@ -142,4 +142,4 @@ class Connection {
 }  // namespace internal
 }  // namespace framerpc
 
-#endif  // FRAMERPC_CLIENT_CONNECTION_H_
+#endif  // FRAMERPC_CLIENT_CLIENT_CONNECTION_H_

@@ -1,0 +1,71 @@
+// ServerFixture: a real framerpc::Server with the test service, started on a
+// loopback address (port 0) for one test, and channels to it.
+#ifndef FRAMERPC_TESTS_E2E_SERVER_FIXTURE_H_
+#define FRAMERPC_TESTS_E2E_SERVER_FIXTURE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "client/channel.h"
+#include "gtest/gtest.h"
+#include "server/server.h"
+#include "test_service_impl.h"
+
+namespace framerpc::e2e {
+
+class ServerFixture {
+ public:
+  // Starts serving on `listen` ("127.0.0.1:0", "[::1]:0", "unix:/...").
+  explicit ServerFixture(const std::string& listen,
+                         ServerOptions options = ServerOptions())
+      : server_(std::make_unique<Server>(options)) {
+    status_ = server_->AddService(&service_);
+    if (status_.ok()) status_ = server_->Listen(listen);
+    if (status_.ok()) status_ = server_->Start();
+    if (!status_.ok()) return;
+    if (listen.rfind("unix:", 0) == 0) {
+      target_ = listen;
+    } else if (listen[0] == '[') {
+      target_ = absl::StrCat(listen.substr(0, listen.find(']') + 1), ":",
+                             server_->port());
+    } else {
+      target_ = absl::StrCat(listen.substr(0, listen.rfind(':')), ":",
+                             server_->port());
+    }
+  }
+  ~ServerFixture() {
+    service_.OpenGate();  // never leave a handler blocked at shutdown
+    server_->Shutdown(absl::Seconds(5));
+    server_->Wait();
+  }
+
+  const absl::Status& status() const { return status_; }
+  const std::string& target() const { return target_; }
+  Server& server() { return *server_; }
+  TestServiceImpl& service() { return service_; }
+
+  std::shared_ptr<Channel> NewChannel(ChannelOptions options = ChannelOptions()) {
+    auto channel = Channel::Create(target_, options);
+    EXPECT_TRUE(channel.ok()) << channel.status();
+    return channel.ok() ? *channel : nullptr;
+  }
+
+ private:
+  TestServiceImpl service_;  // outlives the server, as API.md requires
+  std::unique_ptr<Server> server_;
+  absl::Status status_;
+  std::string target_;
+};
+
+// A context with a deadline, so no test can wait forever.
+inline std::unique_ptr<ClientContext> BoundedContext(
+    absl::Duration timeout = absl::Seconds(20)) {
+  auto context = std::make_unique<ClientContext>();
+  context->set_timeout(timeout);
+  return context;
+}
+
+}  // namespace framerpc::e2e
+
+#endif  // FRAMERPC_TESTS_E2E_SERVER_FIXTURE_H_

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# kv_server and kv_client as processes, as the demo runs them: a session of
+# calls with their exact output and exit codes, then SIGTERM shuts the server
+# down gracefully. Usage: kv_binaries_test.sh DIR_WITH_BINARIES
+set -euo pipefail
+bin="$1"
+log=$(mktemp)
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null || true
+  rm -f "$log"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
+
+"$bin/kv_server" --listen=127.0.0.1:0 --workers=2 > "$log" 2>&1 &
+server_pid=$!
+address=""
+for _ in $(seq 300); do
+  address=$(sed -n 's/^kv_server listening on //p' "$log")
+  [[ -n "$address" ]] && break
+  sleep 0.1
+done
+[[ -n "$address" ]] || fail "kv_server did not report its address"
+
+client() { "$bin/kv_client" --target="$address" --timeout=10s "$@"; }
+expect() {  # expect EXIT_CODE EXPECTED_OUTPUT -- ARGS...
+  local code="$1" want="$2"; shift 3
+  local got rc=0
+  got=$(client "$@" 2>&1) || rc=$?
+  [[ "$rc" == "$code" ]] || fail "kv_client $*: exit $rc, wanted $code ($got)"
+  [[ "$got" == "$want" ]] || fail "kv_client $*: printed '$got', wanted '$want'"
+}
+expect 0 "created k1" -- put k1 v1
+expect 0 "updated k1" -- put k1 v2
+expect 0 "v2" -- get k1
+expect 0 "created k2" -- put k2 other
+expect 0 $'k1 = v2\nk2 = other\n(2 entries)' -- list
+expect 0 $'k1 = v2\n(1 entry, more not shown)' -- list --limit=1 k
+expect 0 "deleted k1" -- delete k1
+expect 1 "kv_client: get 'k1': NOT_FOUND: key 'k1' not found" -- get k1
+expect 1 "kv_client: put '': INVALID_ARGUMENT: key must not be empty" -- put "" v
+rc=0; client frobnicate > /dev/null 2>&1 || rc=$?
+[[ "$rc" == 2 ]] || fail "unknown command: exit $rc, wanted 2"
+
+kill -TERM "$server_pid"
+for _ in $(seq 100); do
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.1
+done
+kill -0 "$server_pid" 2>/dev/null && fail "kv_server did not stop on SIGTERM"
+wait "$server_pid" || fail "kv_server exited with status $?"
+server_pid=""
+grep -q "kv_server: SIGTERM, shutting down" "$log" || fail "no shutdown message"
+grep -q "kv_server: stopped" "$log" || fail "no stop message"
+
+# Unreachable server: UNAVAILABLE, exit 1.
+rc=0; "$bin/kv_client" --target="$address" get k2 > /dev/null 2>&1 || rc=$?
+[[ "$rc" == 1 ]] || fail "call to a stopped server: exit $rc, wanted 1"
+echo "kv binaries: all checks passed"
