@@ -117,12 +117,15 @@ TEST(ChannelLarge, DeadlineMidFrameClosesTheConnection) {
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   ClientContext context;
   context.set_timeout(absl::Milliseconds(300));
+  const std::string huge = Pattern(kHuge, 'c');
   const absl::Time start = absl::Now();
-  absl::StatusOr<test::EchoReply> reply =
-      Say(*channel, Pattern(kHuge, 'c'), &context);
+  absl::StatusOr<test::EchoReply> reply = Say(*channel, huge, &context);
   gave_up.Notify();
+  // Generous slack: serializing 12 MB under TSan on a busy 2-core machine
+  // takes seconds; what matters is that the caller is not held until the
+  // server reads (which it never does here).
   EXPECT_LT(absl::Now() - start,
-            absl::Milliseconds(300) + absl::Milliseconds(1500));
+            absl::Milliseconds(300) + absl::Seconds(8));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded)
       << reply.status();
   EXPECT_NE(reply.status().message().find("bytes sent"), std::string::npos)
