@@ -17,7 +17,10 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
       -DFRAMERPC_BUILD_TESTS=OFF -DFRAMERPC_BUILD_EXAMPLES=OFF \
       > "$build_dir.configure.log" 2>&1 ||
   { cat "$build_dir.configure.log"; exit 1; }
-cmake --build "$build_dir" -j2
+# Only the fuzz targets (one per corpus folder), not codegen or examples.
+targets=()
+for seeds in tests/fuzz/corpus/*/; do targets+=("$(basename "$seeds")"); done
+cmake --build "$build_dir" -j2 --target "${targets[@]}"
 
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
