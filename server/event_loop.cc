@@ -11,9 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "framing/frame_format.h"
 #include "server/call_runner.h"
 #include "server/poll_poller.h"
+#include "server/request_intake.h"
 
 namespace framerpc {
 namespace internal {
@@ -256,60 +256,13 @@ bool EventLoop::Flush(Connection* conn, absl::Time now) {
 
 bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
   AssertInLoopThread();
-  bool progressed = false;
-  while (conn->state() == Connection::State::kOpen ||
-         conn->state() == Connection::State::kReadClosed) {
-    if (!stopping_ && !conn->CanStartCall(options_)) break;
-    absl::StatusOr<absl::optional<Frame>> frame =
-        conn->decoder().Next(conn->input());
-    if (!frame.ok()) {
-      // Over max_frame_size: known from the prefix alone, and the stream
-      // cannot be resynchronised.
-      conn->Fail(absl::Status(frame.status().code(),
-                              absl::StrCat("request from ", conn->peer(), ": ",
-                                           frame.status().message())));
-      return true;
-    }
-    if (!frame->has_value()) break;
-    const Frame whole = **frame;
-    HandleRequest(conn, whole.body, now);
-    progressed = true;
-    if (conn->state() == Connection::State::kFailing)
-      return true;  // input dropped
-    conn->input().Retrieve(whole.frame_size);
-  }
-  if (conn->input().empty()) {
-    conn->input().ShrinkIfIdle(Connection::kMaxIdleBufferCapacity);
-  }
-  return progressed;
-}
-
-void EventLoop::HandleRequest(Connection* conn, absl::string_view body,
-                              absl::Time now) {
-  absl::StatusOr<std::unique_ptr<Call>> call =
-      DecodeCall(body, conn->id(), conn->peer(), now);
-  if (!call.ok()) {
-    conn->Fail(call.status());
-    return;
-  }
-  if (stopping_) {
-    AppendStatusResponse((*call)->call_id,
-                         absl::UnavailableError(absl::StrCat(
-                             "server shutting down: call ", (*call)->call_id,
-                             " of ", (*call)->method, " was not started")),
-                         &conn->output());
-    return;
-  }
-  absl::StatusOr<const MethodHandler*> handler =
-      registry_.Find((*call)->method);
-  if (!handler.ok()) {
-    AppendStatusResponse((*call)->call_id, handler.status(), &conn->output());
-    return;
-  }
-  (*call)->handler = *handler;
-  conn->AddCall();
-  ++calls_in_flight_;
-  workers_->Submit(MakeCallTask(*std::move(call), completions_));
+  return ProcessRequests(conn, registry_, options_, stopping_, now,
+                         [this, conn](std::unique_ptr<Call> call) {
+                           conn->AddCall();
+                           ++calls_in_flight_;
+                           workers_->Submit(
+                               MakeCallTask(std::move(call), completions_));
+                         });
 }
 
 void EventLoop::Settle(Connection* conn, absl::Time now) {
@@ -351,11 +304,7 @@ void EventLoop::HandleCompletions(absl::Time now) {
     auto it = connections_by_id_.find(result.connection_id);
     if (it == connections_by_id_.end()) continue;  // closed meanwhile: dropped
     Connection* conn = it->second;
-    conn->FinishCall(now);
-    if (conn->state() == Connection::State::kOpen ||
-        conn->state() == Connection::State::kReadClosed) {
-      AppendCallResult(result, kMaxEncodableBodySize, &conn->output());
-    }
+    DeliverResult(conn, result, now);
     touched_.push_back(conn);
   }
   results_.clear();

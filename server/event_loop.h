@@ -99,10 +99,9 @@ class EventLoop {
   bool HandleReadable(Connection* conn, absl::Time now);
   bool Flush(Connection* conn, absl::Time now);
   // Decodes and dispatches the whole frames in conn's input, as far as the
-  // limits allow (all of them, answered UNAVAILABLE, while stopping).
-  // Returns whether it consumed any.
+  // limits allow (all of them, answered UNAVAILABLE, while stopping), with
+  // ProcessRequests (request_intake.h). Returns whether it consumed any.
   bool ProcessInput(Connection* conn, absl::Time now);
-  void HandleRequest(Connection* conn, absl::string_view body, absl::Time now);
   // After anything happened to conn: dispatch the frames its limits allow,
   // write if output is pending and POLLOUT is not already awaited, close it
   // if finished, and set its poll events.

@@ -1,0 +1,85 @@
+#include "server/request_intake.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "framing/frame_decoder.h"
+#include "framing/frame_format.h"
+
+namespace framerpc {
+namespace internal {
+namespace {
+
+void HandleRequest(Connection* conn, absl::string_view body,
+                   const ServiceRegistry& registry, bool stopping,
+                   absl::Time now, DispatchFn dispatch) {
+  absl::StatusOr<std::unique_ptr<Call>> call =
+      DecodeCall(body, conn->id(), conn->peer(), now);
+  if (!call.ok()) {
+    conn->Fail(call.status());
+    return;
+  }
+  if (stopping) {
+    AppendStatusResponse((*call)->call_id,
+                         absl::UnavailableError(absl::StrCat(
+                             "server shutting down: call ", (*call)->call_id,
+                             " of ", (*call)->method, " was not started")),
+                         &conn->output());
+    return;
+  }
+  absl::StatusOr<const MethodHandler*> handler =
+      registry.Find((*call)->method);
+  if (!handler.ok()) {
+    AppendStatusResponse((*call)->call_id, handler.status(), &conn->output());
+    return;
+  }
+  (*call)->handler = *handler;
+  dispatch(*std::move(call));
+}
+
+}  // namespace
+
+bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
+                     const ServerOptions& options, bool stopping,
+                     absl::Time now, DispatchFn dispatch) {
+  bool progressed = false;
+  while (conn->state() == Connection::State::kOpen ||
+         conn->state() == Connection::State::kReadClosed) {
+    if (!stopping && !conn->CanStartCall(options)) break;
+    absl::StatusOr<absl::optional<Frame>> frame =
+        conn->decoder().Next(conn->input());
+    if (!frame.ok()) {
+      // Over max_frame_size: known from the prefix alone, and the stream
+      // cannot be resynchronised.
+      conn->Fail(absl::Status(frame.status().code(),
+                              absl::StrCat("request from ", conn->peer(), ": ",
+                                           frame.status().message())));
+      return true;
+    }
+    if (!frame->has_value()) break;
+    const Frame whole = **frame;
+    HandleRequest(conn, whole.body, registry, stopping, now, dispatch);
+    progressed = true;
+    if (conn->state() == Connection::State::kFailing)
+      return true;  // input dropped
+    conn->input().Retrieve(whole.frame_size);
+  }
+  if (conn->input().empty()) {
+    conn->input().ShrinkIfIdle(Connection::kMaxIdleBufferCapacity);
+  }
+  return progressed;
+}
+
+void DeliverResult(Connection* conn, const CallResult& result,
+                   absl::Time now) {
+  conn->FinishCall(now);
+  if (conn->state() == Connection::State::kOpen ||
+      conn->state() == Connection::State::kReadClosed) {
+    AppendCallResult(result, kMaxEncodableBodySize, &conn->output());
+  }
+}
+
+}  // namespace internal
+}  // namespace framerpc

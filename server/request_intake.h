@@ -1,0 +1,52 @@
+// internal: what the loop does with the bytes a connection received, apart
+// from the loop itself, so that a test or fuzz target can drive the request
+// path without a socket, a poller or worker threads.
+//
+// ProcessRequests decodes every whole frame in a connection's input (as far
+// as its limits allow), fails the connection on a frame it cannot
+// understand, answers at once what needs no handler (unknown method, server
+// stopping), and hands each call that has a handler to `dispatch`.
+// DeliverResult is the way back: a finished call's Response into the
+// connection's output. EventLoop dispatches to its WorkerPool and delivers
+// from the CompletionQueue; the fuzz target runs RunCall inline.
+//
+// Borrows everything. Not thread-safe: the connection's thread only.
+#ifndef FRAMERPC_SERVER_REQUEST_INTAKE_H_
+#define FRAMERPC_SERVER_REQUEST_INTAKE_H_
+
+#include <memory>
+
+#include "absl/functional/function_ref.h"
+#include "absl/time/time.h"
+#include "server/call.h"
+#include "server/connection.h"
+#include "server/server_options.h"
+#include "server/service_registry.h"
+
+namespace framerpc {
+namespace internal {
+
+// Receives a decoded call whose handler is set. It owns the call from then
+// on and must count it on the connection (Connection::AddCall) until its
+// result is delivered.
+using DispatchFn = absl::FunctionRef<void(std::unique_ptr<Call>)>;
+
+// Consumes the whole frames in conn's input while the connection is open
+// (or read-closed) and, unless `stopping`, CanStartCall allows. A frame over
+// the limit, a body that is not a Request or a call_id 0 fails the
+// connection (Connection::Fail: one call_id 0 response, input dropped).
+// While `stopping`, every request is answered UNAVAILABLE. `now` is when
+// the bytes were received (the start of each call's timeout). Returns
+// whether it consumed any frame (or failed the connection).
+bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
+                     const ServerOptions& options, bool stopping,
+                     absl::Time now, DispatchFn dispatch);
+
+// A dispatched call of `conn` finished at `now`: uncounts it and appends
+// its Response unless the connection no longer sends responses (failing).
+void DeliverResult(Connection* conn, const CallResult& result, absl::Time now);
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_REQUEST_INTAKE_H_

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of server_connection_fuzzer and
+client_response_fuzzer (tests/fuzz/corpus/<target>/) from readable
+descriptions, encoding wire.proto's messages by hand so that no protobuf
+module is needed. Run from anywhere; rerunning rewrites the same files."""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def varint(n):
+    n &= (1 << 64) - 1  # negative int32 codes are 10-byte varints
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def field_varint(number, value):
+    return varint(number << 3) + varint(value)
+
+
+def field_bytes(number, data):
+    if isinstance(data, str):
+        data = data.encode()
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def metadata(pairs):
+    return b"".join(field_bytes(4, field_bytes(1, k) + field_bytes(2, v))
+                    for k, v in pairs)
+
+
+def request(call_id, method, timeout_us=0, meta=(), payload=b""):
+    body = field_varint(1, call_id) if call_id else b""
+    body += field_bytes(2, method)
+    if timeout_us:
+        body += field_varint(3, timeout_us)
+    body += metadata(meta)
+    if payload:
+        body += field_bytes(15, payload)
+    return body
+
+
+def response(call_id, code=0, message="", meta=(), payload=b""):
+    body = field_varint(1, call_id) if call_id else b""
+    if code:
+        body += field_varint(2, code)
+    if message:
+        body += field_bytes(3, message)
+    body += metadata(meta)
+    if payload:
+        body += field_bytes(15, payload)
+    return body
+
+
+def frame(body):
+    return struct.pack(">I", len(body)) + body
+
+
+def echo_payload(text):
+    # A wire.Request used as the test service's message: method = text.
+    return field_bytes(2, text) + field_varint(1, 9)
+
+
+def write(target, name, data):
+    folder = os.path.join(HERE, "corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def server_seeds():
+    echo = "fuzz.Test/Echo"
+    pipelined = (frame(request(1, echo, payload=echo_payload("a")))
+                 + frame(request(2, "fuzz.Test/Fail", payload=field_varint(1, 5)))
+                 + frame(request(3, "fuzz.Test/Throw", payload=field_varint(1, 2)))
+                 + frame(request(4, "fuzz.Test/Throw", payload=field_varint(1, 3))))
+    # Byte 0: read size - 1 (mod 64); byte 1: mode (1 stopping, 2 slow peer).
+    seeds = {
+        "echo_one": (63, 0, frame(request(1, echo, payload=echo_payload("hi")))),
+        "pipelined": (63, 0, pipelined),
+        "pipelined_bytewise": (0, 0, pipelined),
+        "slow_peer": (31, 2, b"".join(
+            frame(request(i, echo, payload=echo_payload("x" * 300)))
+            for i in range(1, 8))),
+        "stopping": (63, 1, pipelined),
+        "oversize": (63, 0, struct.pack(">I", 1 << 20) + b"\0" * 16),
+        "call_id_zero": (63, 0, frame(request(1, echo)) + frame(request(0, echo))
+                         + frame(request(2, echo))),
+        "bad_methods": (63, 0, frame(request(1, "nope"))
+                        + frame(request(2, "fuzz.Test/Nope"))
+                        + frame(request(3, "fuzz.Nope/Echo"))
+                        + frame(request(4, "fuzz.Test/"))),
+        "metadata": (63, 0, frame(request(1, echo, meta=[("k", "v"), ("", b"\xff\x00")],
+                                          payload=echo_payload("m")))),
+        "deadlines": (63, 0, frame(request(1, echo, timeout_us=1))
+                      + frame(request(2, echo, timeout_us=10_000_000))
+                      + frame(request(3, echo, timeout_us=(1 << 64) - 1))),
+        "garbage_body": (63, 0, frame(b"\xff\xff\xff\xff\x0f")),
+        "bad_payload": (63, 0, frame(request(1, echo, payload=b"\x0a\xff"))),
+        "truncated": (7, 0, frame(request(1, echo)) + frame(request(2, echo))[:9]),
+        "duplicate_ids": (63, 0, frame(request(5, echo)) + frame(request(5, echo))),
+        "empty_frame": (63, 0, frame(b"") + frame(request(1, echo))),
+    }
+    for name, (step, mode, stream) in seeds.items():
+        write("server_connection_fuzzer", name, bytes([step, mode]) + stream)
+
+
+def client_seeds():
+    ok = {i: frame(response(i, payload=echo_payload("r%d" % i))) for i in (1, 2, 3)}
+    seeds = {
+        "ok_123": ok[1] + ok[2] + ok[3],
+        "ok_321": ok[3] + ok[2] + ok[1],
+        "ok_213_metadata": frame(response(2, meta=[("a", "b")])) + ok[1]
+                           + frame(response(3, meta=[("x", "y"), ("x", "z")])),
+        "errors": frame(response(1, code=5, message="not found"))
+                  + frame(response(2, code=-1, message="negative"))
+                  + frame(response(3, code=99, message="unknown code")),
+        "call_id_zero": ok[2] + frame(response(0, code=8, message="too big")),
+        "call_id_zero_ok": frame(response(0)),
+        "garbage": frame(b"\xff\xff\xff\xff\x0f") + ok[1],
+        "oversize": ok[1] + struct.pack(">I", 1 << 20),
+        "unknown_id": frame(response(7)) + ok[1] + ok[2] + ok[3],
+        "truncated": ok[1] + ok[2][:6],
+        "empty": b"",
+        "bad_payload": frame(response(1, payload=b"\x0a\xff")) + ok[2] + ok[3],
+        "duplicate": ok[1] + ok[1] + ok[3],
+    }
+    for name, stream in seeds.items():
+        write("client_response_fuzzer", name, stream)
+
+
+if __name__ == "__main__":
+    server_seeds()
+    client_seeds()
