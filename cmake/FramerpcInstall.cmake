@@ -19,6 +19,10 @@ foreach(dir framing rpc server client)
     FILES_MATCHING PATTERN "*.h")
 endforeach()
 install(FILES ${PROJECT_BINARY_DIR}/proto/wire.pb.h ${PROJECT_SOURCE_DIR}/proto/wire.proto
+              ${PROJECT_BINARY_DIR}/proto/reflection.pb.h
+              ${PROJECT_SOURCE_DIR}/proto/reflection.proto
+              ${PROJECT_BINARY_DIR}/proto/health.pb.h
+              ${PROJECT_SOURCE_DIR}/proto/health.proto
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/framerpc/proto)
 
 install(EXPORT framerpcTargets NAMESPACE framerpc::

@@ -18,6 +18,19 @@ absl::Status Server::AddService(Service* service) {
   return core_->AddService(service);
 }
 
+absl::Status Server::EnableReflection() { return core_->EnableReflection(); }
+
+absl::Status Server::EnableHealthCheck() { return core_->EnableHealthCheck(); }
+
+void Server::SetServingStatus(absl::string_view service,
+                              ServingStatus status) {
+  core_->health().SetServingStatus(service, status);
+}
+
+ServingStatus Server::GetServingStatus(absl::string_view service) const {
+  return core_->health().GetServingStatus(service);
+}
+
 absl::Status Server::Listen(absl::string_view address) {
   return core_->Listen(address);
 }

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "rpc/service.h"
+#include "server/health_service.h"
 #include "server/server_options.h"
 
 namespace framerpc {
@@ -38,6 +39,27 @@ class Server {
   // Registers `service` under its full name. Fails ALREADY_EXISTS when a
   // service of that name is registered, FAILED_PRECONDITION after Start.
   absl::Status AddService(Service* service);
+
+  // Registers framerpc.reflection.Reflection (proto/reflection.proto): it
+  // lists the registered services and methods and returns the
+  // FileDescriptorProtos defining them, for tools such as framerpc_cli.
+  // Descriptors are found in the generated descriptor pool by service name,
+  // so a service not built from protoc-generated code is listed without
+  // one. Calling it twice is harmless; FAILED_PRECONDITION after Start,
+  // ALREADY_EXISTS when a service of that name is registered.
+  absl::Status EnableReflection();
+
+  // Registers framerpc.health.Health (proto/health.proto). Start makes ""
+  // (the whole server) and every registered service SERVING unless set
+  // otherwise before; Shutdown makes all NOT_SERVING before draining.
+  // Errors as EnableReflection.
+  absl::Status EnableHealthCheck();
+
+  // The status the health service reports for `service` (a full name, ""
+  // for the whole server). Thread-safe, at any time; ignored once Shutdown
+  // has begun. kUnknownService forgets the name.
+  void SetServingStatus(absl::string_view service, ServingStatus status);
+  ServingStatus GetServingStatus(absl::string_view service) const;
 
   // Binds and listens on "host:port", "[v6]:port" or "unix:/path". Port 0
   // picks a free port (see port()). A stale Unix socket file is removed; a

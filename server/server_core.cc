@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "framing/status_macros.h"
 
 namespace framerpc {
 namespace internal {
@@ -81,6 +82,31 @@ absl::Status ServerCore::Listen(absl::string_view address) {
   return absl::OkStatus();
 }
 
+absl::Status ServerCore::EnableReflection() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(
+        "enable reflection: the server was already started");
+  }
+  if (reflection_ != nullptr) return absl::OkStatus();
+  auto reflection = std::make_unique<ReflectionService>(&registry_);
+  FRAMERPC_RETURN_IF_ERROR(registry_.Add(reflection.get()));
+  reflection_ = std::move(reflection);
+  return absl::OkStatus();
+}
+
+absl::Status ServerCore::EnableHealthCheck() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(
+        "enable health check: the server was already started");
+  }
+  if (health_enabled_) return absl::OkStatus();
+  FRAMERPC_RETURN_IF_ERROR(registry_.Add(&health_));
+  health_enabled_ = true;
+  return absl::OkStatus();
+}
+
 int ServerCore::port() const {
   std::lock_guard<std::mutex> lock(mu_);
   return port_;
@@ -108,6 +134,10 @@ absl::Status ServerCore::Start() {
                                       completions_.get(), wakeup_.get(),
                                       std::move(listeners_));
   listeners_.clear();
+  health_.SetServingIfUnset("");
+  for (const Service* service : registry_.services()) {
+    health_.SetServingIfUnset(service->full_name());
+  }
   EventLoop* loop = loop_.get();
   loop_thread_ = std::thread([loop] { loop->Run(); });
   state_ = State::kRunning;
@@ -115,6 +145,9 @@ absl::Status ServerCore::Start() {
 }
 
 void ServerCore::Shutdown(absl::Duration grace) {
+  // First of all, so that no health check answered from here on says
+  // SERVING.
+  health_.Shutdown();
   std::unique_lock<std::mutex> lock(mu_);
   switch (state_) {
     case State::kNew:

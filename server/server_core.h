@@ -29,7 +29,9 @@
 #include "rpc/service.h"
 #include "server/completion_queue.h"
 #include "server/event_loop.h"
+#include "server/health_service.h"
 #include "server/listener.h"
+#include "server/reflection_service.h"
 #include "server/server_options.h"
 #include "server/service_registry.h"
 #include "server/wakeup_fd.h"
@@ -52,6 +54,9 @@ class ServerCore {
   ServerCore& operator=(const ServerCore&) = delete;
 
   absl::Status AddService(Service* service);
+  absl::Status EnableReflection();
+  absl::Status EnableHealthCheck();
+  HealthService& health() { return health_; }
   absl::Status Listen(absl::string_view address);
   int port() const;
   absl::Status Start();
@@ -68,6 +73,13 @@ class ServerCore {
   State state_ ABSL_GUARDED_BY(mu_) = State::kNew;
   // Written under mu_ before Start; read-only (by the loop) afterwards.
   ServiceRegistry registry_;
+  // Always present, registered by EnableHealthCheck; Start sets every
+  // registered service (and "") SERVING unless the application set it,
+  // Shutdown sets everything NOT_SERVING before draining.
+  HealthService health_;
+  bool health_enabled_ ABSL_GUARDED_BY(mu_) = false;
+  // Created and registered by EnableReflection.
+  std::unique_ptr<ReflectionService> reflection_;
   // Handed to the loop by Start.
   std::vector<std::unique_ptr<Listener>> listeners_ ABSL_GUARDED_BY(mu_);
   int port_ ABSL_GUARDED_BY(mu_) = 0;

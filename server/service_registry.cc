@@ -44,5 +44,12 @@ absl::StatusOr<const MethodHandler*> ServiceRegistry::Find(
   return handler;
 }
 
+std::vector<const Service*> ServiceRegistry::services() const {
+  std::vector<const Service*> services;
+  services.reserve(services_.size());
+  for (const auto& [name, service] : services_) services.push_back(service);
+  return services;
+}
+
 }  // namespace internal
 }  // namespace framerpc

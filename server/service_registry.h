@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -35,6 +36,9 @@ class ServiceRegistry {
   absl::StatusOr<const MethodHandler*> Find(absl::string_view method) const;
 
   bool empty() const { return services_.empty(); }
+
+  // Every registered service, sorted by full name.
+  std::vector<const Service*> services() const;
 
  private:
   std::map<std::string, Service*, std::less<>> services_;

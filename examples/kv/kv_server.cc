@@ -1,5 +1,7 @@
 // kv_server: serves the KeyValue example service until SIGINT or SIGTERM,
 // then shuts down gracefully (calls in flight get --grace to finish).
+// Reflection and health checking are enabled, so framerpc_cli can list,
+// describe and call it without kv.proto.
 #include <pthread.h>
 #include <signal.h>
 
@@ -59,6 +61,9 @@ int main(int argc, char** argv) {
 
   const std::string listen = absl::GetFlag(FLAGS_listen);
   absl::Status status = server.AddService(&service);
+  // framerpc_cli and health probes: list, describe and check this server.
+  if (status.ok()) status = server.EnableReflection();
+  if (status.ok()) status = server.EnableHealthCheck();
   if (status.ok()) status = server.Listen(listen);
   if (status.ok()) status = server.Start();
   if (!status.ok()) {

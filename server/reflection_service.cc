@@ -1,0 +1,82 @@
+#include "server/reflection_service.h"
+
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
+
+namespace framerpc {
+namespace internal {
+namespace {
+
+using google::protobuf::DescriptorPool;
+using google::protobuf::FileDescriptor;
+using google::protobuf::FileDescriptorProto;
+using google::protobuf::RepeatedPtrField;
+
+// Post-order over imports: every file follows the files it imports.
+void AddFileAndImports(const FileDescriptor* file, std::set<std::string>* seen,
+                       RepeatedPtrField<FileDescriptorProto>* files) {
+  if (!seen->insert(file->name()).second) return;
+  for (int i = 0; i < file->dependency_count(); ++i) {
+    AddFileAndImports(file->dependency(i), seen, files);
+  }
+  file->CopyTo(files->Add());
+}
+
+}  // namespace
+
+ReflectionService::ReflectionService(const ServiceRegistry* registry)
+    : Service(kServiceName), registry_(registry) {
+  AddUnaryMethod("ListServices", &ReflectionService::ListServices);
+  AddUnaryMethod("FileContainingSymbol",
+                 &ReflectionService::FileContainingSymbol);
+}
+
+absl::Status ReflectionService::CollectFiles(
+    absl::string_view symbol, RepeatedPtrField<FileDescriptorProto>* files) {
+  std::string name(symbol);
+  // "pkg.Service/Method" is the wire spelling of "pkg.Service.Method".
+  if (const size_t slash = name.find('/'); slash != std::string::npos) {
+    name[slash] = '.';
+  }
+  const FileDescriptor* file =
+      DescriptorPool::generated_pool()->FindFileContainingSymbol(name);
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "symbol '", symbol,
+        "' not found: the server has no compiled .proto definition of it"));
+  }
+  std::set<std::string> seen;
+  AddFileAndImports(file, &seen, files);
+  return absl::OkStatus();
+}
+
+absl::Status ReflectionService::ListServices(
+    ServerContext& /*context*/,
+    const reflection::ListServicesRequest& /*request*/,
+    reflection::ListServicesResponse* response) {
+  for (const Service* service : registry_->services()) {
+    reflection::ServiceInfo* info = response->add_services();
+    info->set_name(service->full_name());
+    for (const std::string& method : service->method_names()) {
+      info->add_methods(method);
+    }
+    info->set_has_descriptor(
+        DescriptorPool::generated_pool()->FindServiceByName(
+            service->full_name()) != nullptr);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReflectionService::FileContainingSymbol(
+    ServerContext& /*context*/,
+    const reflection::FileContainingSymbolRequest& request,
+    reflection::FileContainingSymbolResponse* response) {
+  return CollectFiles(request.symbol(), response->mutable_files());
+}
+
+}  // namespace internal
+}  // namespace framerpc
