@@ -31,7 +31,7 @@ using reliability::ResidentKib;
 #ifdef FRAMERPC_SOAK
 #define FRAMERPC_LOAD_SUITE Soak
 constexpr int kThreads = 16;
-constexpr int kCallsPerThread = 25000;
+constexpr int kCallsPerThread = 100000;
 constexpr absl::Duration kTimeBound = absl::Seconds(90);  // ctest: 120 s a test
 #else
 #define FRAMERPC_LOAD_SUITE Load
