@@ -489,6 +489,36 @@ TEST(HostilePeer, DisconnectWhileCallsRunAndQueueLeavesNothingBehind) {
   ExpectFreshClientServed(harness);
 }
 
+TEST(HostilePeer, ResetWhileCallsRunClosesAtOnceAndDropsTheirResults) {
+  ServerOptions options;
+  options.num_workers = 2;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  const int fds = OpenFds();
+  {
+    absl::StatusOr<RawClient> client = harness.Connect();
+    ASSERT_TRUE(client.ok());
+    for (int i = 1; i <= 2; ++i) {
+      ASSERT_TRUE(
+          client->Send(i, TestService::Method("Block"), MakeRequest("b")).ok());
+    }
+    ASSERT_TRUE(harness.service().gate().WaitForArrivals(2, kWait));
+    // Close with a reset (linger 0), not a FIN.
+    const linger reset{1, 0};
+    ASSERT_EQ(::setsockopt(client->fd(), SOL_SOCKET, SO_LINGER, &reset,
+                           sizeof(reset)),
+              0);
+    client->Close();
+  }
+  // A reset leaves nobody to answer: the server closes while both calls
+  // still hold their workers...
+  ExpectFdsBackTo(fds);
+  // ...and drops their results when they finish.
+  harness.service().gate().Open();
+  ExpectFreshClientServed(harness);
+  ExpectFdsBackTo(fds);
+}
+
 }  // namespace
 }  // namespace reliability
 }  // namespace framerpc
