@@ -16,6 +16,14 @@ namespace reliability {
 // VmRSS of process `pid` (0: this process) in KiB; -1 if unreadable.
 int64_t ResidentKib(pid_t pid = 0);
 
+// Extra RSS to allow in a memory bound: ASan keeps up to 256 MiB of freed
+// memory in quarantine (quarantine_size_mb), which is not growth.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr int64_t kAllocatorSlackKib = 256 << 10;
+#else
+inline constexpr int64_t kAllocatorSlackKib = 0;
+#endif
+
 // Entries in /proc/<pid>/fd (0: this process); -1 if unreadable.
 int OpenFds(pid_t pid = 0);
 
