@@ -5,14 +5,16 @@
 #   scripts/test.sh --sanitize address   # ASan+UBSan build in build-asan/
 #   scripts/test.sh --sanitize thread    # TSan build in build-tsan/
 #   scripts/test.sh --bench              # also build bench/ (what CI does)
-# Extra arguments after -- go to ctest (e.g. -- -R Channel).
+# Extra arguments after -- go to ctest (e.g. -- -R Channel); without them,
+# ctest runs everything but the long soak (-LE soak). The soak alone, with
+# its figures: scripts/test.sh -- -L soak -V
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sanitize=""
 bench=OFF
 deps_args=()
-ctest_args=()
+ctest_args=(-LE soak)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sanitize) sanitize="${2:?--sanitize needs address or thread}"; shift 2 ;;

@@ -37,11 +37,9 @@ bool Connection::WantsInput(const ServerOptions& options,
   return false;
 }
 
-ssize_t Connection::ReadInput(int* saved_errno, absl::Time now) {
+ssize_t Connection::ReadInput(int* saved_errno) {
   input_.EnsureWritable(decoder_.BytesMissing(input_));
-  const ssize_t n = input_.ReadFromFd(fd_.get(), saved_errno);
-  if (n > 0) last_activity_ = now;
-  return n;
+  return input_.ReadFromFd(fd_.get(), saved_errno);
 }
 
 ssize_t Connection::SendOutput(int* saved_errno, absl::Time now) {
@@ -59,7 +57,7 @@ ssize_t Connection::SendOutput(int* saved_errno, absl::Time now) {
     total += static_cast<size_t>(n);
     if (static_cast<size_t>(n) < want) break;  // the socket is full
   }
-  if (total > 0) last_activity_ = now;
+  if (total > 0 && output_.empty()) last_activity_ = now;
   if (output_.empty()) output_.ShrinkIfIdle(kMaxIdleBufferCapacity);
   return static_cast<ssize_t>(total);
 }

@@ -1,6 +1,7 @@
 // internal: Connection, the loop's record of one accepted socket: its input
 // buffer and frame decoder, its output buffer, how many of its calls are in
-// flight, when bytes last moved, and where it is in its life:
+// flight, when it last made progress (see CloseDeadline), and where it is in
+// its life:
 //
 //   kOpen --peer EOF--> kReadClosed --calls answered, output sent--> closed
 //     |
@@ -77,11 +78,18 @@ class Connection {
 
   // Reads what the socket has into input(), first reserving what the
   // frame in progress still misses. Returns the byte count, 0 at end of
-  // stream, or -1 with `*saved_errno` set (EAGAIN included).
-  ssize_t ReadInput(int* saved_errno, absl::Time now);
+  // stream, or -1 with `*saved_errno` set (EAGAIN included). Bytes alone are
+  // not activity for the idle clock: a whole request is (NoteRequest).
+  ssize_t ReadInput(int* saved_errno);
+
+  // A whole request frame was taken from input(): activity for the idle
+  // clock.
+  void NoteRequest(absl::Time now) { last_activity_ = now; }
 
   // Sends output() until it is empty or the socket is full (MSG_NOSIGNAL).
   // Returns the bytes sent, or -1 with `*saved_errno` set on a socket error.
+  // Emptying the output (every queued response written) is activity for
+  // the idle clock; a partial send is not.
   ssize_t SendOutput(int* saved_errno, absl::Time now);
 
   // The peer finished sending (kOpen -> kReadClosed).
@@ -99,10 +107,13 @@ class Connection {
   ssize_t DiscardInput(int* saved_errno);
 
   // When the connection should be closed if nothing happens meanwhile: the
-  // linger deadline, or last activity (bytes read or written, a call
-  // finished) plus `idle_timeout` while no call is in flight;
-  // absl::InfiniteFuture() otherwise. Pending output that the peer does not
-  // read does not keep a connection alive.
+  // linger deadline, or last activity plus `idle_timeout` while no call is
+  // in flight; absl::InfiniteFuture() otherwise. Activity is progress in
+  // whole messages: a whole request received, a call finished, or all
+  // queued output written. Pieces do not count, so a peer that trickles a
+  // frame in (or reads its responses) a few bytes at a time cannot keep a
+  // connection open forever ("slow loris"); nor does pending output that
+  // the peer does not read.
   absl::Time CloseDeadline(absl::Duration idle_timeout) const;
 
  private:

@@ -207,7 +207,7 @@ void EventLoop::HandleConnectionEvent(Connection* conn, short revents,
   if (revents & (POLLIN | POLLHUP | POLLERR)) {
     if (conn->events() & POLLIN) {
       // Reading also reports the end of stream and socket errors.
-      if (!HandleReadable(conn, now)) return;
+      if (!HandleReadable(conn)) return;
     } else if (revents & (POLLHUP | POLLERR)) {
       // Not reading (limits, or the peer already finished sending), and
       // the socket is dead both ways: nothing can be delivered any more.
@@ -219,7 +219,7 @@ void EventLoop::HandleConnectionEvent(Connection* conn, short revents,
   Settle(conn, now);
 }
 
-bool EventLoop::HandleReadable(Connection* conn, absl::Time now) {
+bool EventLoop::HandleReadable(Connection* conn) {
   int error = 0;
   if (conn->state() == Connection::State::kLingering) {
     const ssize_t n = conn->DiscardInput(&error);
@@ -230,7 +230,7 @@ bool EventLoop::HandleReadable(Connection* conn, absl::Time now) {
     return true;
   }
   // The frames read are decoded and dispatched by Settle.
-  const ssize_t n = conn->ReadInput(&error, now);
+  const ssize_t n = conn->ReadInput(&error);
   if (n == 0) {
     // The peer has sent its last request; answer what it sent, then close
     // (Settle). A partial frame left in the input is never completed.

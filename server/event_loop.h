@@ -96,7 +96,7 @@ class EventLoop {
   void PauseAccepting(absl::Time now);
   void HandleConnectionEvent(Connection* conn, short revents, absl::Time now);
   // Each returns false when it closed `conn`.
-  bool HandleReadable(Connection* conn, absl::Time now);
+  bool HandleReadable(Connection* conn);
   bool Flush(Connection* conn, absl::Time now);
   // Decodes and dispatches the whole frames in conn's input, as far as the
   // limits allow (all of them, answered UNAVAILABLE, while stopping), with

@@ -60,6 +60,9 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     }
     if (!frame->has_value()) break;
     const Frame whole = **frame;
+    // Only whole frames count as activity, so a peer that trickles bytes
+    // is still reaped by the idle timeout.
+    conn->NoteRequest(now);
     HandleRequest(conn, whole.body, registry, stopping, now, dispatch);
     progressed = true;
     if (conn->state() == Connection::State::kFailing)

@@ -22,8 +22,15 @@ struct ServerOptions {
   // Open connections at most; a connection beyond it is accepted, sent one
   // call_id 0 RESOURCE_EXHAUSTED response and closed.
   int max_connections = 1024;
-  // A connection with no call in flight and no bytes moving for this long is
-  // closed (checked at least once a second, so up to that much later).
+  // A connection that makes no progress for this long is closed (checked
+  // at least once a second, so up to that much later). Progress is counted
+  // in whole messages: a complete request frame arriving, a call finishing,
+  // or every queued response having been written. A connection with a call
+  // in flight is never idle. Bytes of a frame still incomplete do not count:
+  // a peer trickling one byte a second ("slow loris") is closed
+  // idle_timeout after its last whole request, and so is a legitimate
+  // frame (or the responses it is waiting to read) that takes longer than
+  // idle_timeout to cross the network.
   absl::Duration idle_timeout = absl::Minutes(5);
   // Calls of one connection that may be queued or running at once; beyond
   // it the server stops reading that connection until some complete.

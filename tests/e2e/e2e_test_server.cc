@@ -1,6 +1,7 @@
 // A server process for tests that kill or restart a server: serves the test
 // service on argv[1] (default 127.0.0.1:0), prints "listening on ADDR" and
-// then "started <text>" as each handler starts, and runs until killed.
+// then "started <text>" as each handler starts (not with argv[2] "--quiet",
+// for load tests that do not read them), and runs until killed.
 #include <cstdio>
 #include <string>
 
@@ -10,11 +11,14 @@
 
 int main(int argc, char** argv) {
   const std::string listen = argc > 1 ? argv[1] : "127.0.0.1:0";
+  const bool quiet = argc > 2 && std::string(argv[2]) == "--quiet";
   framerpc::e2e::TestServiceImpl service;
-  service.set_on_start([](const framerpc::e2e::EchoRequest& request) {
-    std::printf("started %s\n", request.text().c_str());
-    std::fflush(stdout);
-  });
+  if (!quiet) {
+    service.set_on_start([](const framerpc::e2e::EchoRequest& request) {
+      std::printf("started %s\n", request.text().c_str());
+      std::fflush(stdout);
+    });
+  }
   framerpc::Server server;
   absl::Status status = server.AddService(&service);
   if (status.ok()) status = server.Listen(listen);

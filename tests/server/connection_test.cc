@@ -50,18 +50,32 @@ TEST(Connection, WantsInputOnlyWhileOpenAndUnderTheLimits) {
   EXPECT_FALSE(f.conn->WantsInput(options, false));
 }
 
-TEST(Connection, ReadReservesTheWholeFrameAndCountsAsActivity) {
+TEST(Connection, ReadReservesTheWholeFrame) {
   Fixture f;
   char prefix[4];
   EncodeFrameLength(900, prefix);
   ASSERT_EQ(::write(f.peer.get(), prefix, 4), 4);
   int error = 0;
-  ASSERT_EQ(f.conn->ReadInput(&error, kStart + absl::Seconds(1)), 4);
+  ASSERT_EQ(f.conn->ReadInput(&error), 4);
   EXPECT_EQ(f.conn->decoder().BytesMissing(f.conn->input()), 900u);
-  ASSERT_EQ(f.conn->ReadInput(&error, kStart + absl::Seconds(2)), -1);
+  ASSERT_EQ(f.conn->ReadInput(&error), -1);
   EXPECT_EQ(error, EAGAIN);
+}
+
+// The slow-loris bug: every byte read used to restart the idle clock, so a
+// peer sending one byte a second was never closed.
+TEST(Connection, SlowLorisBytesOfAPartialFrameAreNotActivity) {
+  Fixture f;
+  int error = 0;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(::write(f.peer.get(), "\0", 1), 1);
+    ASSERT_EQ(f.conn->ReadInput(&error), 1);
+  }
   EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(10)),
-            kStart + absl::Seconds(11));
+            kStart + absl::Seconds(10));
+  f.conn->NoteRequest(kStart + absl::Seconds(4));  // a whole frame arrived
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(10)),
+            kStart + absl::Seconds(14));
 }
 
 TEST(Connection, SendOutputStopsWhenTheSocketIsFull) {
@@ -76,7 +90,9 @@ TEST(Connection, SendOutputStopsWhenTheSocketIsFull) {
   EXPECT_LT(static_cast<size_t>(sent), big.size());
   EXPECT_EQ(f.conn->output().readable_bytes(),
             big.size() - static_cast<size_t>(sent));
-  EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(1)), kStart + absl::Seconds(4));
+  // A partial write is not activity: a peer that reads a few bytes at a
+  // time cannot keep the connection open.
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(1)), kStart + absl::Seconds(1));
 
   f.peer.Reset();
   EXPECT_EQ(f.conn->SendOutput(&error, kStart), -1);
@@ -112,6 +128,15 @@ TEST(Connection, FailQueuesOneConnectionErrorThenLingers) {
   ASSERT_EQ(::write(f.peer.get(), "more", 4), 4);
   EXPECT_EQ(f.conn->DiscardInput(&error), 4);
   EXPECT_TRUE(f.conn->input().empty());
+}
+
+TEST(Connection, WritingAllOutputIsActivity) {
+  Fixture f;
+  f.conn->output().Append("a whole response");
+  int error = 0;
+  ASSERT_GT(f.conn->SendOutput(&error, kStart + absl::Seconds(3)), 0);
+  ASSERT_TRUE(f.conn->output().empty());
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(1)), kStart + absl::Seconds(4));
 }
 
 TEST(Connection, NotIdleWhileACallIsInFlight) {
