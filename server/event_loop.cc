@@ -75,9 +75,15 @@ void EventLoop::Run() {
   while (true) {
     absl::Time now = absl::Now();
     if (CheckStop(now)) break;
+    // Workers write the wakeup fd only while the loop sleeps; results that
+    // came while it was busy are taken without waiting.
+    const absl::Duration timeout = completions_->PrepareToSleep()
+                                       ? PollTimeout(now)
+                                       : absl::ZeroDuration();
     // poll(2) fails only for lack of kernel memory (ENOMEM); the next
     // iteration simply tries again.
-    poller_->Poll(PollTimeout(now), &ready_).IgnoreError();
+    poller_->Poll(timeout, &ready_).IgnoreError();
+    completions_->Awake();
     now = absl::Now();
     for (const PollEvent& event : ready_)
       HandleEvent(event.fd, event.revents, now);
@@ -286,30 +292,42 @@ bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
 
 void EventLoop::HandleRequest(Connection* conn, absl::string_view body,
                               absl::Time now) {
-  absl::StatusOr<std::unique_ptr<Call>> call =
-      DecodeCall(body, conn->id(), conn->peer(), now);
-  if (!call.ok()) {
-    conn->Fail(call.status());
+  Call call;
+  absl::string_view payload;  // inside `body`: no copy until a worker needs it
+  absl::Status decoded =
+      DecodeCallInto(body, conn->id(), conn->peer(), now, &request_header_,
+                     &call, &payload);
+  if (!decoded.ok()) {
+    conn->Fail(decoded);
     return;
   }
   if (stopping_) {
-    AppendStatusResponse((*call)->call_id,
+    AppendStatusResponse(call.call_id,
                          absl::UnavailableError(absl::StrCat(
-                             "server shutting down: call ", (*call)->call_id,
-                             " of ", (*call)->method, " was not started")),
+                             "server shutting down: call ", call.call_id,
+                             " of ", call.method, " was not started")),
                          &conn->output());
     return;
   }
-  absl::StatusOr<const MethodHandler*> handler =
-      registry_.Find((*call)->method);
-  if (!handler.ok()) {
-    AppendStatusResponse((*call)->call_id, handler.status(), &conn->output());
+  absl::StatusOr<ServiceRegistry::Route> route = registry_.Lookup(call.method);
+  if (!route.ok()) {
+    AppendStatusResponse(call.call_id, route.status(), &conn->output());
     return;
   }
-  (*call)->handler = *handler;
+  call.handler = route->handler;
+  if (route->run_inline) {
+    // Zero hops: run here, parsing the request straight from the input
+    // buffer, and queue the response with the others of this read.
+    AppendCallResult(RunCall(std::move(call), payload), kMaxEncodableBodySize,
+                     &conn->output());
+    return;
+  }
+  // The input buffer is reused at once: the worker gets its own copy.
+  call.payload.assign(payload.data(), payload.size());
   conn->AddCall();
   ++calls_in_flight_;
-  workers_->Submit(MakeCallTask(*std::move(call), completions_));
+  workers_->Submit(
+      MakeCallTask(std::make_unique<Call>(std::move(call)), completions_));
 }
 
 void EventLoop::Settle(Connection* conn, absl::Time now) {

@@ -51,7 +51,7 @@ class ServerCore {
   ServerCore(const ServerCore&) = delete;
   ServerCore& operator=(const ServerCore&) = delete;
 
-  absl::Status AddService(Service* service);
+  absl::Status AddService(Service* service, ServiceOptions service_options);
   absl::Status Listen(absl::string_view address);
   int port() const;
   absl::Status Start();
