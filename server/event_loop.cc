@@ -309,13 +309,20 @@ void EventLoop::HandleRequest(Connection* conn, absl::string_view body,
                          &conn->output());
     return;
   }
-  absl::StatusOr<ServiceRegistry::Route> route = registry_.Lookup(call.method);
-  if (!route.ok()) {
-    AppendStatusResponse(call.call_id, route.status(), &conn->output());
-    return;
+  // Calls mostly repeat a method: the last one found is kept (the registry
+  // does not change while serving), sparing two map lookups.
+  if (last_route_.handler == nullptr || call.method != last_method_) {
+    absl::StatusOr<ServiceRegistry::Route> route =
+        registry_.Lookup(call.method);
+    if (!route.ok()) {
+      AppendStatusResponse(call.call_id, route.status(), &conn->output());
+      return;
+    }
+    last_method_ = call.method;
+    last_route_ = *route;
   }
-  call.handler = route->handler;
-  if (route->run_inline) {
+  call.handler = last_route_.handler;
+  if (last_route_.run_inline) {
     // Zero hops: run here, parsing the request straight from the input
     // buffer, and queue the response with the others of this read.
     AppendCallResult(RunCall(std::move(call), payload), kMaxEncodableBodySize,

@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -140,6 +141,9 @@ class EventLoop {
   std::vector<CallResult> results_;
   std::vector<Connection*> touched_;
   wire::Request request_header_;  // DecodeCallInto's scratch
+  // The method of the last call dispatched, and where it went.
+  std::string last_method_;
+  ServiceRegistry::Route last_route_;
 
   absl::Time next_timer_scan_ = absl::InfinitePast();
   bool accept_paused_ = false;
