@@ -12,7 +12,8 @@
 #                  charts go to bench/results/, not docs/
 #   --no-build     use the binaries already in $BENCH_BUILD_DIR (build-bench/)
 #   --systems      subset of: raw raw+pb pollref grpc framerpc framerpc-cpt
-#                  framerpc-unix
+#                  framerpc-unix framerpc-inline (the last: handlers on the
+#                  server's loop thread, bench_framerpc_server --inline)
 #   --workloads    subset of: c1_pinned c1 t8 t64 1mib (c1_pinned puts client
 #                  and server on one CPU with taskset)
 # Environment: BENCH_BUILD_DIR (default build-bench), BENCH_JOBS (build jobs,
@@ -30,7 +31,8 @@ build_dir=${BENCH_BUILD_DIR:-$repo/build-bench}
 results_dir=$repo/bench/results
 docs_dir=$repo/docs
 
-all_systems=(raw raw+pb pollref grpc framerpc framerpc-cpt framerpc-unix)
+all_systems=(raw raw+pb pollref grpc framerpc framerpc-cpt framerpc-unix
+             framerpc-inline)
 all_workloads=(c1_pinned c1 t8 t64 1mib)
 small_payload=64
 
@@ -139,6 +141,7 @@ server_for() {
     framerpc|framerpc-cpt) server_cmd=("$bin/bench_framerpc_server") ;;
     framerpc-unix) server_cmd=("$bin/bench_framerpc_server")
                    listen=unix:$tmp/framerpc.sock ;;
+    framerpc-inline) server_cmd=("$bin/bench_framerpc_server" --inline) ;;
   esac
 }
 
@@ -147,7 +150,7 @@ client_for() {
   case "$1" in
     raw+pb) client_args=(--system rawpb) ;;
     framerpc-cpt) client_args=(--system framerpc --channel_per_thread) ;;
-    framerpc-unix) client_args=(--system framerpc) ;;
+    framerpc-unix|framerpc-inline) client_args=(--system framerpc) ;;
     *) client_args=(--system "$1") ;;
   esac
 }

@@ -20,8 +20,10 @@ namespace {
 using State = PendingCall::State;
 
 // Buffers keep at most this much memory while idle, so one huge frame does
-// not pin its memory for the life of a thread or connection.
-constexpr size_t kMaxIdleBuffer = size_t{1} << 20;
+// not pin its memory for the life of a thread or connection. Above the
+// frame of a 1 MiB message, so that back-to-back calls of a few MiB reuse
+// their buffers instead of returning and faulting them in on every call.
+constexpr size_t kMaxIdleBuffer = size_t{4} << 20;
 
 // A read that would need more than this for the rest of a frame reserves
 // it at once instead of growing the buffer in steps.

@@ -13,13 +13,13 @@
 namespace framerpc {
 namespace internal {
 
-absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
-                                                 uint64_t connection_id,
-                                                 const std::string& peer,
-                                                 absl::Time received) {
-  wire::Request request;
-  absl::string_view payload;
-  absl::Status status = DecodeEnvelope(body, &request, &payload);
+absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
+                            const std::string& peer, absl::Time received,
+                            wire::Request* scratch, Call* call,
+                            absl::string_view* payload) {
+  wire::Request& request = *scratch;
+  request.Clear();
+  absl::Status status = DecodeEnvelope(body, &request, payload);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("request from ", peer, ": ", status.message()));
@@ -29,10 +29,9 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
         "request from ", peer, " (", body.size(), "-byte frame body, method '",
         request.method(), "') has call_id 0; call ids start at 1"));
   }
-  auto call = std::make_unique<Call>();
   call->connection_id = connection_id;
   call->call_id = request.call_id();
-  call->method = std::move(*request.mutable_method());
+  call->method = request.method();  // a copy: the scratch keeps its storage
   call->peer = peer;
   if (request.timeout_us() > 0) {
     const uint64_t micros = std::min<uint64_t>(
@@ -40,9 +39,22 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
     call->deadline =
         received + absl::Microseconds(static_cast<int64_t>(micros));
   }
-  for (auto& entry : *request.mutable_metadata()) {
-    call->metadata.emplace(entry.first, std::move(entry.second));
+  for (const auto& entry : request.metadata()) {
+    call->metadata.emplace(entry.first, entry.second);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
+                                                 uint64_t connection_id,
+                                                 const std::string& peer,
+                                                 absl::Time received) {
+  auto call = std::make_unique<Call>();
+  wire::Request header;
+  absl::string_view payload;
+  absl::Status status = DecodeCallInto(body, connection_id, peer, received,
+                                       &header, call.get(), &payload);
+  if (!status.ok()) return status;
   call->payload.assign(payload.data(), payload.size());
   return call;
 }

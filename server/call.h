@@ -63,6 +63,17 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
                                                  const std::string& peer,
                                                  absl::Time received);
 
+// As DecodeCall, into `*call`, without copying the payload: `*payload` is
+// a view of the serialized request inside `body`, valid as long as `body`
+// is, and call->payload is left untouched. `scratch` is where the header is
+// parsed; the loop passes the same one every time so that its storage is
+// reused (its contents afterwards are unspecified). On failure `*call` may
+// be partly written.
+absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
+                            const std::string& peer, absl::Time received,
+                            wire::Request* scratch, Call* call,
+                            absl::string_view* payload);
+
 // Appends `result` as one Response frame to `out`, the reply serialized in
 // place. A frame over `max_body_size` (at most the 32-bit prefix's and
 // protobuf's 2 GiB limit) is replaced by an INTERNAL response saying so.

@@ -1,6 +1,7 @@
 #include "server/call_runner.h"
 
 #include <exception>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +44,11 @@ CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
 }
 
 CallResult RunCall(Call call) {
+  const std::string payload = std::move(call.payload);
+  return RunCall(std::move(call), payload);
+}
+
+CallResult RunCall(Call call, absl::string_view payload) {
   const absl::Time start = absl::Now();
   if (start >= call.deadline) {
     return CancelledCallResult(
@@ -59,7 +65,7 @@ CallResult RunCall(Call call) {
                         call.deadline, std::move(call.metadata));
   absl::Status status;
   try {
-    status = call.handler->Run(context, call.payload, &result.response);
+    status = call.handler->Run(context, payload, &result.response);
   } catch (const std::exception& e) {
     status = absl::InternalError(absl::StrCat(
         "handler of ", context.method(), " threw an exception: ", e.what()));

@@ -23,6 +23,11 @@ namespace internal {
 // status, its reply and its response metadata. REQUIRES: call.handler set.
 CallResult RunCall(Call call);
 
+// As above with the serialized request in `payload` (call.payload unused),
+// which is only read while this runs: the loop runs inline handlers on the
+// request bytes still in the connection's input buffer.
+CallResult RunCall(Call call, absl::string_view payload);
+
 // The result for a call that was never started (`status` is why).
 CallResult CancelledCallResult(const Call& call, const absl::Status& status);
 

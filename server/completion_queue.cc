@@ -6,15 +6,26 @@ namespace framerpc {
 namespace internal {
 
 void CompletionQueue::Push(CallResult result) {
-  bool was_empty;
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    was_empty = results_.empty();
     results_.push_back(std::move(result));
+    // The loop takes everything once awake, so one wakeup per sleep.
+    wake = loop_sleeping_;
+    loop_sleeping_ = false;
   }
-  // The loop takes everything after draining the wakeup fd, so one wakeup
-  // per batch suffices.
-  if (was_empty) wakeup_->Notify();
+  if (wake) wakeup_->Notify();
+}
+
+bool CompletionQueue::PrepareToSleep() {
+  std::lock_guard<std::mutex> lock(mu_);
+  loop_sleeping_ = results_.empty();
+  return loop_sleeping_;
+}
+
+void CompletionQueue::Awake() {
+  std::lock_guard<std::mutex> lock(mu_);
+  loop_sleeping_ = false;
 }
 
 void CompletionQueue::TakeAll(std::vector<CallResult>* results) {

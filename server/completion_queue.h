@@ -1,6 +1,9 @@
 // internal: CompletionQueue, how finished calls get back to the loop. Workers
-// Push results; the push that makes the queue non-empty writes the wakeup
-// fd, so the loop's poll returns and it takes the whole batch at once.
+// Push results; the loop takes the whole batch at once. The wakeup fd is
+// written only when the loop sleeps in poll (or is about to) and only by
+// the first Push since it went to sleep: while the loop is busy it takes the
+// results on its next pass anyway, so a loop kept awake by traffic costs
+// workers no eventfd write and the loop no eventfd read or extra poll.
 //
 // Owns the queued results; borrows the WakeupFd, which must outlive it.
 // Push is thread-safe; TakeAll is for the loop thread.
@@ -28,10 +31,19 @@ class CompletionQueue {
   // Moves every queued result into `*results` (cleared first).
   void TakeAll(std::vector<CallResult>* results);
 
+  // Loop thread, just before poll: false when results are already queued
+  // (then poll must not wait); otherwise the loop counts as asleep, and the
+  // next Push writes the wakeup fd.
+  bool PrepareToSleep();
+  // Loop thread, once poll returned: Pushes stop writing the wakeup fd.
+  void Awake();
+
  private:
   WakeupFd* const wakeup_;
   std::mutex mu_;
   std::vector<CallResult> results_ ABSL_GUARDED_BY(mu_);
+  // The loop is in (or entering) poll and no Push has woken it yet.
+  bool loop_sleeping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace internal

@@ -75,9 +75,15 @@ void EventLoop::Run() {
   while (true) {
     absl::Time now = absl::Now();
     if (CheckStop(now)) break;
+    // Workers write the wakeup fd only while the loop sleeps; results that
+    // came while it was busy are taken without waiting.
+    const absl::Duration timeout = completions_->PrepareToSleep()
+                                       ? PollTimeout(now)
+                                       : absl::ZeroDuration();
     // poll(2) fails only for lack of kernel memory (ENOMEM); the next
     // iteration simply tries again.
-    poller_->Poll(PollTimeout(now), &ready_).IgnoreError();
+    poller_->Poll(timeout, &ready_).IgnoreError();
+    completions_->Awake();
     now = absl::Now();
     for (const PollEvent& event : ready_)
       HandleEvent(event.fd, event.revents, now);
@@ -256,7 +262,7 @@ bool EventLoop::Flush(Connection* conn, absl::Time now) {
 
 bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
   AssertInLoopThread();
-  return ProcessRequests(conn, registry_, options_, stopping_, now,
+  return ProcessRequests(conn, registry_, options_, stopping_, now, &intake_cache_,
                          [this, conn](std::unique_ptr<Call> call) {
                            conn->AddCall();
                            ++calls_in_flight_;

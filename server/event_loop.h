@@ -13,7 +13,9 @@
 //      (one last non-blocking send) and calls still running are abandoned
 //      (their results are dropped).
 //   2. poll(2), until the nearest of: the next timer scan (at most 1 s
-//      away), the grace deadline, the end of an accept pause.
+//      away), the grace deadline, the end of an accept pause; without
+//      waiting when finished calls are already queued. Only while the loop
+//      is in poll do workers write the wakeup fd (CompletionQueue).
 //   3. Each ready descriptor, if still registered: the wakeup fd is
 //      drained; a listener accepts; a connection reads before it writes
 //      (reading decodes every whole frame and dispatches it), then writes
@@ -42,6 +44,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -54,6 +57,7 @@
 #include "server/connection.h"
 #include "server/listener.h"
 #include "server/poller.h"
+#include "server/request_intake.h"
 #include "server/server_options.h"
 #include "server/service_registry.h"
 #include "server/wakeup_fd.h"
@@ -136,6 +140,7 @@ class EventLoop {
   std::vector<PollEvent> ready_;
   std::vector<CallResult> results_;
   std::vector<Connection*> touched_;
+  IntakeCache intake_cache_;
 
   absl::Time next_timer_scan_ = absl::InfinitePast();
   bool accept_paused_ = false;

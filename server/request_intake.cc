@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "framing/frame_decoder.h"
 #include "framing/frame_format.h"
+#include "server/call_runner.h"
 
 namespace framerpc {
 namespace internal {
@@ -14,36 +15,51 @@ namespace {
 
 void HandleRequest(Connection* conn, absl::string_view body,
                    const ServiceRegistry& registry, bool stopping,
-                   absl::Time now, DispatchFn dispatch) {
-  absl::StatusOr<std::unique_ptr<Call>> call =
-      DecodeCall(body, conn->id(), conn->peer(), now);
-  if (!call.ok()) {
-    conn->Fail(call.status());
+                   absl::Time now, IntakeCache* cache, DispatchFn dispatch) {
+  Call call;
+  absl::string_view payload;  // inside `body`: no copy until a worker needs it
+  absl::Status decoded = DecodeCallInto(body, conn->id(), conn->peer(), now,
+                                        &cache->request_header, &call, &payload);
+  if (!decoded.ok()) {
+    conn->Fail(decoded);
     return;
   }
   if (stopping) {
-    AppendStatusResponse((*call)->call_id,
+    AppendStatusResponse(call.call_id,
                          absl::UnavailableError(absl::StrCat(
-                             "server shutting down: call ", (*call)->call_id,
-                             " of ", (*call)->method, " was not started")),
+                             "server shutting down: call ", call.call_id,
+                             " of ", call.method, " was not started")),
                          &conn->output());
     return;
   }
-  absl::StatusOr<const MethodHandler*> handler =
-      registry.Find((*call)->method);
-  if (!handler.ok()) {
-    AppendStatusResponse((*call)->call_id, handler.status(), &conn->output());
+  if (cache->last_route.handler == nullptr ||
+      call.method != cache->last_method) {
+    absl::StatusOr<ServiceRegistry::Route> route = registry.Lookup(call.method);
+    if (!route.ok()) {
+      AppendStatusResponse(call.call_id, route.status(), &conn->output());
+      return;
+    }
+    cache->last_method = call.method;
+    cache->last_route = *route;
+  }
+  call.handler = cache->last_route.handler;
+  if (cache->last_route.run_inline) {
+    // Zero hops: run here, parsing the request straight from the input
+    // buffer, and queue the response with the others of this read.
+    AppendCallResult(RunCall(std::move(call), payload), kMaxEncodableBodySize,
+                     &conn->output());
     return;
   }
-  (*call)->handler = *handler;
-  dispatch(*std::move(call));
+  // The input buffer is reused at once: the worker gets its own copy.
+  call.payload.assign(payload.data(), payload.size());
+  dispatch(std::make_unique<Call>(std::move(call)));
 }
 
 }  // namespace
 
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
-                     absl::Time now, DispatchFn dispatch) {
+                     absl::Time now, IntakeCache* cache, DispatchFn dispatch) {
   bool progressed = false;
   while (conn->state() == Connection::State::kOpen ||
          conn->state() == Connection::State::kReadClosed) {
@@ -63,7 +79,7 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     // Only whole frames count as activity, so a peer that trickles bytes
     // is still reaped by the idle timeout.
     conn->NoteRequest(now);
-    HandleRequest(conn, whole.body, registry, stopping, now, dispatch);
+    HandleRequest(conn, whole.body, registry, stopping, now, cache, dispatch);
     progressed = true;
     if (conn->state() == Connection::State::kFailing)
       return true;  // input dropped

@@ -15,9 +15,11 @@
 #define FRAMERPC_SERVER_REQUEST_INTAKE_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
+#include "proto/wire.pb.h"
 #include "server/call.h"
 #include "server/connection.h"
 #include "server/server_options.h"
@@ -31,16 +33,29 @@ namespace internal {
 // result is delivered.
 using DispatchFn = absl::FunctionRef<void(std::unique_ptr<Call>)>;
 
+// State reused from one request to the next on one loop: storage for the
+// decoded header, and the last method's route (calls mostly repeat a
+// method, and the registry does not change while serving).
+struct IntakeCache {
+  wire::Request request_header;
+  std::string last_method;
+  ServiceRegistry::Route last_route;
+};
+
 // Consumes the whole frames in conn's input while the connection is open
 // (or read-closed) and, unless `stopping`, CanStartCall allows. A frame over
 // the limit, a body that is not a Request or a call_id 0 fails the
 // connection (Connection::Fail: one call_id 0 response, input dropped).
 // While `stopping`, every request is answered UNAVAILABLE. `now` is when
-// the bytes were received (the start of each call's timeout). Returns
-// whether it consumed any frame (or failed the connection).
+// the bytes were received (the start of each call's timeout). A method of
+// a service registered with inline_handlers runs here, on the caller's
+// thread, its request parsed straight from the input buffer and its
+// response appended to the output; any other call is handed to `dispatch`
+// with its own copy of the payload. Returns whether it consumed any frame
+// (or failed the connection).
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
-                     absl::Time now, DispatchFn dispatch);
+                     absl::Time now, IntakeCache* cache, DispatchFn dispatch);
 
 // A dispatched call of `conn` finished at `now`: uncounts it and appends
 // its Response unless the connection no longer sends responses (failing).

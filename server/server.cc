@@ -14,8 +14,9 @@ Server::~Server() {
   core_->Wait();
 }
 
-absl::Status Server::AddService(Service* service) {
-  return core_->AddService(service);
+absl::Status Server::AddService(Service* service,
+                                ServiceOptions service_options) {
+  return core_->AddService(service, service_options);
 }
 
 absl::Status Server::EnableReflection() { return core_->EnableReflection(); }

@@ -38,7 +38,12 @@ class Server {
 
   // Registers `service` under its full name. Fails ALREADY_EXISTS when a
   // service of that name is registered, FAILED_PRECONDITION after Start.
-  absl::Status AddService(Service* service);
+  // `service_options` choose how its handlers run: on the worker pool (the
+  // default; a handler may block) or, with inline_handlers, on the loop
+  // thread with no thread hand-off (a handler must not block: see
+  // ServiceOptions). Services with either setting may share a server.
+  absl::Status AddService(Service* service,
+                          ServiceOptions service_options = ServiceOptions());
 
   // Registers framerpc.reflection.Reflection (proto/reflection.proto): it
   // lists the registered services and methods and returns the

@@ -58,14 +58,15 @@ ServerCore::~ServerCore() {
   Wait();
 }
 
-absl::Status ServerCore::AddService(Service* service) {
+absl::Status ServerCore::AddService(Service* service,
+                                    ServiceOptions service_options) {
   std::lock_guard<std::mutex> lock(mu_);
   if (state_ != State::kNew) {
     return absl::FailedPreconditionError(absl::StrCat(
         "add service ", service != nullptr ? service->full_name() : "(null)",
         ": the server was already started"));
   }
-  return registry_.Add(service);
+  return registry_.Add(service, service_options.inline_handlers);
 }
 
 absl::Status ServerCore::Listen(absl::string_view address) {

@@ -53,7 +53,7 @@ class ServerCore {
   ServerCore(const ServerCore&) = delete;
   ServerCore& operator=(const ServerCore&) = delete;
 
-  absl::Status AddService(Service* service);
+  absl::Status AddService(Service* service, ServiceOptions service_options);
   absl::Status EnableReflection();
   absl::Status EnableHealthCheck();
   HealthService& health() { return health_; }

@@ -5,11 +5,11 @@
 namespace framerpc {
 namespace internal {
 
-absl::Status ServiceRegistry::Add(Service* service) {
+absl::Status ServiceRegistry::Add(Service* service, bool run_inline) {
   if (service == nullptr) {
     return absl::InvalidArgumentError("add service: the service is null");
   }
-  if (!services_.emplace(service->full_name(), service).second) {
+  if (!services_.emplace(service->full_name(), Entry{service, run_inline}).second) {
     return absl::AlreadyExistsError(
         absl::StrCat("add service ", service->full_name(),
                      ": a service of that name is already registered"));
@@ -18,6 +18,13 @@ absl::Status ServiceRegistry::Add(Service* service) {
 }
 
 absl::StatusOr<const MethodHandler*> ServiceRegistry::Find(
+    absl::string_view method) const {
+  absl::StatusOr<Route> route = Lookup(method);
+  if (!route.ok()) return route.status();
+  return route->handler;
+}
+
+absl::StatusOr<ServiceRegistry::Route> ServiceRegistry::Lookup(
     absl::string_view method) const {
   const size_t slash = method.find('/');
   if (slash == absl::string_view::npos || slash == 0 ||
@@ -35,19 +42,19 @@ absl::StatusOr<const MethodHandler*> ServiceRegistry::Find(
         absl::StrCat("unknown method '", method, "': no service '",
                      service_name, "' is registered"));
   }
-  const MethodHandler* handler = it->second->FindMethod(method_name);
+  const MethodHandler* handler = it->second.service->FindMethod(method_name);
   if (handler == nullptr) {
     return absl::UnimplementedError(
         absl::StrCat("unknown method '", method, "': service '", service_name,
                      "' has no method '", method_name, "'"));
   }
-  return handler;
+  return Route{handler, it->second.run_inline};
 }
 
 std::vector<const Service*> ServiceRegistry::services() const {
   std::vector<const Service*> services;
   services.reserve(services_.size());
-  for (const auto& [name, service] : services_) services.push_back(service);
+  for (const auto& [name, entry] : services_) services.push_back(entry.service);
   return services;
 }
 

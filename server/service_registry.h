@@ -26,9 +26,20 @@ class ServiceRegistry {
   ServiceRegistry(const ServiceRegistry&) = delete;
   ServiceRegistry& operator=(const ServiceRegistry&) = delete;
 
+  // A method found by Lookup: its handler (lives as long as its service)
+  // and whether its service runs handlers on the loop thread.
+  struct Route {
+    const MethodHandler* handler = nullptr;
+    bool run_inline = false;
+  };
+
   // Registers `service` under its full name; ALREADY_EXISTS when that name
-  // is taken (INVALID_ARGUMENT for a null service).
-  absl::Status Add(Service* service);
+  // is taken (INVALID_ARGUMENT for a null service). `run_inline`: its
+  // handlers run on the loop thread (ServiceOptions::inline_handlers).
+  absl::Status Add(Service* service, bool run_inline = false);
+
+  // As Find, with how the method's handler is to be run.
+  absl::StatusOr<Route> Lookup(absl::string_view method) const;
 
   // The handler of `method`. UNIMPLEMENTED, naming the method, when the
   // name is not "package.Service/Method" or no such service or method is
@@ -41,7 +52,11 @@ class ServiceRegistry {
   std::vector<const Service*> services() const;
 
  private:
-  std::map<std::string, Service*, std::less<>> services_;
+  struct Entry {
+    Service* service;
+    bool run_inline;
+  };
+  std::map<std::string, Entry, std::less<>> services_;
 };
 
 }  // namespace internal

@@ -17,13 +17,19 @@ WorkerPool::WorkerPool(int num_threads) {
 WorkerPool::~WorkerPool() { Shutdown(); }
 
 void WorkerPool::Submit(std::unique_ptr<WorkerTask> task) {
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       queue_.push_back(std::move(task));
-      wake_.notify_one();
-      return;
+      queued = true;
     }
+  }
+  if (queued) {
+    // Outside the lock: a woken worker does not block again on mu_, which
+    // would cost it a second futex wait and the loop a futex wake.
+    wake_.notify_one();
+    return;
   }
   task->Cancel();
 }

@@ -1,15 +1,21 @@
 // bench_framerpc_server: the framerpc system, the generated EchoService on
 // framerpc::Server (poll loop plus --workers handler threads), over TCP or
-// a Unix socket.
+// a Unix socket. With --inline the service is added with
+// ServiceOptions::inline_handlers: the echo runs on the loop thread, with no
+// hand-off to a worker (the framerpc-inline system).
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "bench/common/blocking_frames.h"
 #include "bench/common/server_shell.h"
 #include "echo.framerpc.h"
 #include "rpc/address.h"
 #include "server/server.h"
 
-ABSL_FLAG(int, workers, 0, "Handler threads (0: one per core)");
+ABSL_FLAG(int, workers, 0, "Handler threads (0: one per core, at least 4)");
+ABSL_FLAG(bool, inline, false,
+          "Run the echo handler on the poll loop thread "
+          "(ServiceOptions::inline_handlers) instead of a worker");
 
 namespace framerpc {
 namespace bench {
@@ -26,16 +32,20 @@ class EchoServiceImpl final : public EchoService::Service {
 int Main(int argc, char** argv) {
   const std::string listen = InitServer(
       argc, argv,
-      "bench_framerpc_server --listen ADDR [--workers N]: framerpc echo "
+      "bench_framerpc_server --listen ADDR [--workers N] [--inline]: "
+      "framerpc echo "
       "server");
   absl::StatusOr<Address> address = ParseAddress(listen);
   if (!address.ok()) DieWith("bench_framerpc_server", address.status().ToString());
 
   ServerOptions options;
   options.num_workers = absl::GetFlag(FLAGS_workers);
+  options.max_frame_size = kBenchMaxBodySize;
   Server server(options);
   EchoServiceImpl service;
-  absl::Status status = server.AddService(&service);
+  ServiceOptions service_options;
+  service_options.inline_handlers = absl::GetFlag(FLAGS_inline);
+  absl::Status status = server.AddService(&service, service_options);
   if (status.ok()) status = server.Listen(listen);
   if (status.ok()) status = server.Start();
   if (!status.ok()) DieWith("bench_framerpc_server", status.ToString());

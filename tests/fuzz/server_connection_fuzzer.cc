@@ -152,7 +152,7 @@ class Driver {
       const absl::Time now = absl::Now();
       std::vector<std::unique_ptr<internal::Call>> calls;
       progressed = internal::ProcessRequests(
-          &conn_, Registry(), options_, stopping_, now,
+          &conn_, Registry(), options_, stopping_, now, &cache_,
           [&](std::unique_ptr<internal::Call> call) {
             conn_.AddCall();
             calls.push_back(std::move(call));
@@ -177,6 +177,7 @@ class Driver {
   const bool stopping_;
   const bool slow_peer_;
   framerpc::ServerOptions options_;
+  internal::IntakeCache cache_;
   internal::Connection conn_;
   std::string wire_;  // everything "sent" to the peer
 };

@@ -26,12 +26,14 @@ int CountEntries(const char* directory) {
 
 }  // namespace
 
-ServerHarness::ServerHarness(ServerOptions options) : server_(options) {}
+ServerHarness::ServerHarness(ServerOptions options,
+                             ServiceOptions service_options)
+    : service_options_(service_options), server_(options) {}
 
 ServerHarness::~ServerHarness() { service_.gate().Open(); }
 
 absl::Status ServerHarness::Start(absl::string_view address) {
-  absl::Status status = server_.AddService(&service_);
+  absl::Status status = server_.AddService(&service_, service_options_);
   if (!status.ok()) return status;
   status = server_.Listen(address);
   if (!status.ok()) return status;

@@ -24,7 +24,9 @@ namespace test {
 
 class ServerHarness {
  public:
-  explicit ServerHarness(ServerOptions options = ServerOptions());
+  // `service_options` are those the TestService is added with.
+  explicit ServerHarness(ServerOptions options = ServerOptions(),
+                         ServiceOptions service_options = ServiceOptions());
   // Opens the gate first, so that blocked handlers return and the server's
   // destructor (Shutdown + Wait) does not wait for them.
   ~ServerHarness();
@@ -43,6 +45,7 @@ class ServerHarness {
 
  private:
   TestService service_;
+  const ServiceOptions service_options_;
   Server server_;
   std::string address_;
 };
