@@ -3,7 +3,9 @@
 // One thread runs a poll(2) loop over every listening and connected socket:
 // it accepts, reads and decodes requests, and writes responses. Handlers run
 // on a pool of worker threads, so a handler may block without stalling other
-// connections; finished calls return to the loop through a wakeup fd.
+// connections; finished calls return to the loop through a wakeup fd. A
+// service added with ServiceOptions::inline_handlers runs its handlers on
+// the loop thread instead: no hand-off, but they must never block.
 //
 // Services are borrowed: each must outlive the server. Lifecycle: AddService
 // and Listen (any number), then Start once, then Shutdown from any thread and
