@@ -3,24 +3,32 @@
 //
 // A PendingCall lives on the calling thread's stack for the whole call. It
 // goes kSending (registered, request being written) -> kWaiting (request
-// sent) -> kDone, or via kClaimed (taken out of the table by the reading
-// thread, which is parsing the response into it) -> kDone. Whoever takes a
-// slot out of the table owns finishing it; the caller returns only at kDone,
-// so `response` and `context` stay valid while another thread fills them.
+// handed over) -> kDone, or via kClaimed (taken out of the table by the
+// reading thread, which is parsing the response into it) -> kDone. A
+// waiting call may be kPromoted: woken to take the reader or writer role,
+// it goes back to kWaiting when it has looked. Whoever takes a slot out of
+// the table owns finishing it; the caller returns only at kDone, so
+// `response` and `context` stay valid while another thread fills them.
 //
-// Both types are guarded by the owning ClientConnection's mutex: every field of a
-// PendingCall except the ones marked otherwise, and every CallTable method,
-// need that mutex held. Not thread-safe on their own.
+// The caller sleeps on `state` itself (a futex), so a waker changes the
+// state and wakes in one step, without the connection's mutex, and the
+// woken caller that finds kDone returns without taking the mutex either.
+//
+// CallTable is guarded by the owning ClientConnection's mutex, as is every
+// change of a slot's state while it is in the table; `status` is written
+// only by whoever took the slot out, before it stores kDone. Not
+// thread-safe on their own.
 #ifndef FRAMERPC_CLIENT_CALL_TABLE_H_
 #define FRAMERPC_CLIENT_CALL_TABLE_H_
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "client/deadline.h"
 #include "google/protobuf/message.h"
 #include "rpc/client_context.h"
 
@@ -28,7 +36,7 @@ namespace framerpc {
 namespace internal {
 
 struct PendingCall {
-  enum class State { kSending, kWaiting, kClaimed, kDone };
+  enum class State : uint32_t { kSending, kWaiting, kPromoted, kClaimed, kDone };
 
   PendingCall(absl::string_view method, google::protobuf::Message* response,
               ClientContext* context)
@@ -45,11 +53,16 @@ struct PendingCall {
   google::protobuf::Message* const response;
   ClientContext* const context;  // may be null
 
-  State state = State::kSending;
+  std::atomic<State> state{State::kSending};
   absl::Status status;  // the call's outcome, once kDone
-  // The caller waits here (with the connection's mutex) as a follower; the
-  // reader notifies it on kDone and to hand it the reading role.
-  std::condition_variable cv;
+
+  // Sleeps while `state` is `seen`: returns when another thread changed it
+  // (and woke us), when `deadline` passes, or spuriously.
+  void SleepWhile(State seen, const Deadline& deadline) const;
+  // Stores `next` and wakes the caller if it sleeps. The caller may return
+  // as soon as it sees kDone, so `call` may be gone once the store is made:
+  // nothing here touches it afterwards (the wake only names the address).
+  static void SetAndWake(PendingCall* call, State next);
 };
 
 class CallTable {

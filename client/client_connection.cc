@@ -25,6 +25,10 @@ using State = PendingCall::State;
 // their buffers instead of returning and faulting them in on every call.
 constexpr size_t kMaxIdleBuffer = size_t{4} << 20;
 
+// How long a writer waiting for room, without the reader role, polls
+// before it checks whether the role has become free.
+constexpr int kRetryLeadMs = 10;
+
 // A read that would need more than this for the rest of a frame reserves
 // it at once instead of growing the buffer in steps.
 constexpr size_t kReadReserveThreshold = 64 * 1024;
@@ -54,14 +58,17 @@ ClientConnection::ClientConnection(UniqueFd fd, std::string target, size_t max_f
       decoder_(max_frame_size) {}
 
 absl::Status ClientConnection::Call(const google::protobuf::Message& request,
-                              PendingCall* call, const Deadline& deadline,
-                              absl::Duration budget, bool* not_started) {
+                                    PendingCall* call, const Deadline& deadline,
+                                    absl::Duration budget, bool* not_started) {
   *not_started = false;
-  if (!Register(call)) {
+  if (broken()) {
     *not_started = true;
     return CallError(absl::StatusCode::kUnavailable, call->method, target_,
                      "connection lost before the request was sent");
   }
+  // The id is taken before the call is registered so that the request is
+  // encoded outside the lock; ids only need to be unique.
+  call->call_id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
 
   EncodeScratch& scratch = ThreadScratch();
   wire::Request& header = scratch.header;
@@ -71,10 +78,8 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
   if (!deadline.infinite()) {
     const absl::Duration left = deadline.Remaining();
     if (left <= absl::ZeroDuration()) {
-      return Abandon(call,
-                     CallDeadlineExceeded(call->method, target_, budget,
-                                          "before the request was sent"),
-                     false);
+      return CallDeadlineExceeded(call->method, target_, budget,
+                                  "before the request was sent");
     }
     header.set_timeout_us(static_cast<uint64_t>(
         std::max<int64_t>(1, absl::ToInt64Microseconds(left))));
@@ -89,51 +94,54 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
   frame.RetrieveAll();
   absl::Status encoded = AppendFrame(header, &request, max_frame_size_, &frame);
   if (!encoded.ok()) {
-    return Abandon(
-        call,
-        CallError(absl::StatusCode::kResourceExhausted, call->method, target_,
-                  absl::StrCat("request not sent: ", encoded.message())),
-        false);
+    return CallError(absl::StatusCode::kResourceExhausted, call->method,
+                     target_,
+                     absl::StrCat("request not sent: ", encoded.message()));
+  }
+
+  bool writer = false;
+  bool queued = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (broken_) {
+      *not_started = true;
+      return CallError(absl::StatusCode::kUnavailable, call->method, target_,
+                       "connection lost before the request was sent");
+    }
+    calls_.Insert(call);
+    writer = !writing_;
+    if (writer) writing_ = true;
+    if (!writer || !queued_.empty()) {
+      // Someone is writing (or frames are already waiting): ours goes
+      // behind them, and the writer sends it.
+      queued_.Append(frame.readable());
+      queued = true;
+      // A writer stays kSending, so it is never picked to take a role
+      // while it is busy writing.
+      if (!writer) call->state = State::kWaiting;
+    }
   }
 
   bool leading = false;
-  absl::Status sent = Send(frame.readable(), call, deadline, budget, &leading);
-  frame.RetrieveAll();
-  frame.ShrinkIfIdle(kMaxIdleBuffer);
-  if (!sent.ok()) return sent;
+  if (writer && !queued) {
+    absl::Status sent =
+        SendOwnFrame(frame.readable(), call, deadline, budget, &leading);
+    frame.RetrieveAll();
+    frame.ShrinkIfIdle(kMaxIdleBuffer);
+    if (!sent.ok()) return sent;
+  } else {
+    frame.RetrieveAll();
+    frame.ShrinkIfIdle(kMaxIdleBuffer);
+  }
+  if (writer) FlushQueued(call, deadline, &leading);
   return Await(call, deadline, budget, leading);
 }
 
-bool ClientConnection::Register(PendingCall* call) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (broken_) return false;
-  call->call_id = next_call_id_++;
-  calls_.Insert(call);
-  return true;
-}
-
-absl::Status ClientConnection::Send(absl::string_view frame, PendingCall* call,
-                              const Deadline& deadline, absl::Duration budget,
-                              bool* leading) {
-  std::unique_lock<std::timed_mutex> write_lock(write_mu_, std::defer_lock);
-  if (!write_lock.try_lock()) {
-    if (deadline.infinite()) {
-      write_lock.lock();
-    } else if (!write_lock.try_lock_until(deadline.ToSystem())) {
-      return Abandon(
-          call,
-          CallDeadlineExceeded(call->method, target_, budget,
-                               "waiting for another request to be sent"),
-          *leading);
-    }
-  }
-  if (broken()) {
-    // Failed while we waited for our turn; Fail() has finished the call.
-    return Abandon(call,
-                   CallError(absl::StatusCode::kUnavailable, call->method,
-                             target_, "connection lost before sending"),
-                   *leading);
-  }
+absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
+                                            PendingCall* call,
+                                            const Deadline& deadline,
+                                            absl::Duration budget,
+                                            bool* leading) {
   size_t sent = 0;
   while (sent < frame.size()) {
     const ssize_t n = ::send(fd_.get(), frame.data() + sent,
@@ -149,83 +157,191 @@ absl::Status ClientConnection::Send(absl::string_view frame, PendingCall* call,
                                    sent, " bytes sent)"),
                       errno);
       Fail(cause);
-      return Abandon(call, CallError(cause, call->method, target_), *leading);
+      return Abandon(call, CallError(cause, call->method, target_), *leading,
+                     true);
     }
-    // The socket is full. Read meanwhile if nobody else does: a server
-    // blocked writing responses we do not read may stop reading ours.
-    if (!*leading) *leading = TryLead();
-    pollfd p{fd_.get(), static_cast<short>(POLLOUT | (*leading ? POLLIN : 0)),
-             0};
-    const int ready = ::poll(&p, 1, deadline.PollTimeoutMs());
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      const absl::Status cause = Unavailable("poll to send a request", errno);
-      Fail(cause);
-      return Abandon(call, CallError(cause, call->method, target_), *leading);
+    bool failed = false;
+    if (WaitWritable(call, deadline, leading, &failed)) continue;
+    if (failed) {
+      // Fail() has finished the call; the reason below is not used.
+      return Abandon(call,
+                     CallError(absl::StatusCode::kUnavailable, call->method,
+                               target_, "connection lost while sending"),
+                     *leading, true);
     }
-    if (ready == 0) {
-      if (!deadline.Expired()) continue;
-      absl::Status status =
-          Abandon(call,
-                  CallDeadlineExceeded(
-                      call->method, target_, budget,
-                      absl::StrCat("while sending the request, ", sent, " of ",
-                                   frame.size(), " bytes sent")),
-                  *leading);
-      if (sent > 0) {
-        // Half a frame is on the wire: the stream cannot carry another.
-        Fail(absl::UnavailableError(
-            absl::StrCat("connection closed: a request to ", call->method,
-                         " was cut off mid-frame by its deadline (", sent,
-                         " of ", frame.size(), " bytes sent)")));
-      }
-      return status;
-    }
-    if (*leading && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-      if (ReadInput()) DispatchFrames(call);
-      if (broken()) {
-        // Fail() has finished the call; the reason below is not used.
-        return Abandon(call,
-                       CallError(absl::StatusCode::kUnavailable, call->method,
-                                 target_, "connection lost while sending"),
-                       *leading);
-      }
-    }
+    // Half a frame on the wire leaves a stream that cannot carry another.
+    absl::Status cut_off =
+        sent == 0 ? absl::OkStatus()
+                  : absl::UnavailableError(absl::StrCat(
+                        "connection closed: a request to ", call->method,
+                        " was cut off mid-frame by its deadline (", sent,
+                        " of ", frame.size(), " bytes sent)"));
+    return Abandon(call,
+                   CallDeadlineExceeded(
+                       call->method, target_, budget,
+                       absl::StrCat("while sending the request, ", sent,
+                                    " of ", frame.size(), " bytes sent")),
+                   *leading, true, cut_off);
   }
   return absl::OkStatus();
 }
 
+void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
+                                   bool* leading) {
+  bool batch_touched = false;
+  while (true) {
+    if (batch_.empty()) {
+      batch_.ShrinkIfIdle(kMaxIdleBuffer);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (broken_ || queued_.empty()) {
+        queued_.RetrieveAll();
+        writing_ = false;
+        return;
+      }
+      if (own->state == State::kDone) {
+        // Our call is over; a waiting caller sends the rest rather than
+        // holding us back for as long as others keep queueing.
+        ReleaseWriterLocked();
+        return;
+      }
+      std::swap(queued_, batch_);
+      batch_touched = false;
+    }
+    const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
+                             MSG_NOSIGNAL);
+    if (n >= 0) {
+      batch_.Retrieve(static_cast<size_t>(n));
+      batch_touched = true;
+      continue;
+    }
+    if (errno == EINTR) continue;
+    bool failed = false;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      Fail(Unavailable(absl::StrCat("send ", batch_.readable_bytes(),
+                                    " bytes of queued requests"),
+                       errno));
+      failed = true;
+    } else if (WaitWritable(own, deadline, leading, &failed)) {
+      continue;
+    }
+    if (!failed && batch_touched) {
+      // Part of the batch left: a frame may be cut in half.
+      Fail(absl::UnavailableError(absl::StrCat(
+          "connection closed: the server stopped reading requests (",
+          batch_.readable_bytes(),
+          " bytes of queued requests not sent when the deadline of ",
+          own->method, " passed)")));
+      failed = true;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failed) {
+      batch_.RetrieveAll();
+      writing_ = false;
+    } else {
+      // Nothing of this batch left: a waiting caller may send it whole.
+      ReleaseWriterLocked();
+    }
+    return;
+  }
+}
+
+bool ClientConnection::WaitWritable(PendingCall* own, const Deadline& deadline,
+                                    bool* leading, bool* failed) {
+  // The socket is full. Read meanwhile if nobody else does: a server
+  // blocked writing responses we do not read may stop reading ours.
+  while (true) {
+    if (!*leading) *leading = TryLead();
+    pollfd p{fd_.get(), static_cast<short>(POLLOUT | (*leading ? POLLIN : 0)),
+             0};
+    int timeout_ms = deadline.PollTimeoutMs();
+    if (!*leading && (timeout_ms < 0 || timeout_ms > kRetryLeadMs)) {
+      // The reader may give up its role without waking us: look again.
+      timeout_ms = kRetryLeadMs;
+    }
+    const int ready = ::poll(&p, 1, timeout_ms);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      Fail(Unavailable("poll to send requests", errno));
+      *failed = true;
+      return false;
+    }
+    if (ready == 0) {
+      if (!deadline.Expired()) continue;
+      return false;
+    }
+    if (*leading && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      if (ReadInput()) DispatchFrames(own);
+    }
+    if (broken()) {
+      *failed = true;
+      return false;
+    }
+    return true;
+  }
+}
+
+void ClientConnection::ReleaseWriterLocked() {
+  writing_ = false;
+  PromoteLocked();
+}
+
+bool ClientConnection::OutputStrandedLocked() const {
+  // batch_ is read here only while no thread holds the writer role.
+  return !writing_ && (!queued_.empty() || !batch_.empty());
+}
+
 absl::Status ClientConnection::Abandon(PendingCall* call, absl::Status reason,
-                                 bool leading) {
+                                       bool leading, bool writing,
+                                       const absl::Status& fail_connection) {
   std::unique_lock<std::mutex> lock(mu_);
   // A reader may be parsing an answer into the call (a server answering a
   // request it cannot have read whole is broken, but must not crash us).
-  while (call->state == State::kClaimed) call->cv.wait(lock);
+  WaitWhileClaimed(call, lock);
   if (call->state != State::kDone) {
     calls_.Remove(call);
     call->state = State::kDone;
     call->status = std::move(reason);
   }
-  if (leading) ReleaseLeadershipLocked();
+  // Failed before the roles are given up, so no other writer can put a
+  // frame behind a cut-off one.
+  if (!fail_connection.ok()) FailLocked(fail_connection);
+  if (writing) writing_ = false;
+  if (leading) reading_ = false;
+  PromoteLocked();
   return call->status;
 }
 
-absl::Status ClientConnection::Await(PendingCall* call, const Deadline& deadline,
-                               absl::Duration budget, bool leading) {
+absl::Status ClientConnection::Await(PendingCall* call,
+                                     const Deadline& deadline,
+                                     absl::Duration budget, bool leading) {
   std::unique_lock<std::mutex> lock(mu_);
   if (call->state == State::kSending) call->state = State::kWaiting;
-  while (call->state != State::kDone) {
-    if (call->state == State::kClaimed) {
+  while (true) {
+    const State state = call->state;
+    if (state == State::kDone) break;
+    if (state == State::kClaimed) {
       // The reader is parsing our response right now: no I/O left to wait
       // for, so this wait is short and needs no deadline.
-      call->cv.wait(lock);
+      WaitWhileClaimed(call, lock);
       continue;
     }
+    // Promoted or not, the roles are looked at below.
+    if (state == State::kPromoted) call->state = State::kWaiting;
     if (deadline.Expired()) {
       calls_.Remove(call);
       call->state = State::kDone;
       call->status = CallDeadlineExceeded(call->method, target_, budget);
       break;
+    }
+    if (!broken_ && OutputStrandedLocked()) {
+      // A writer gave up with frames queued (perhaps ours): send them.
+      writing_ = true;
+      call->state = State::kSending;
+      lock.unlock();
+      FlushQueued(call, deadline, &leading);
+      lock.lock();
+      if (call->state == State::kSending) call->state = State::kWaiting;
+      continue;
     }
     if (!leading && !reading_ && !broken_) {
       reading_ = true;
@@ -237,16 +353,19 @@ absl::Status ClientConnection::Await(PendingCall* call, const Deadline& deadline
       lock.lock();
       continue;
     }
-    if (deadline.infinite()) {
-      call->cv.wait(lock);
-    } else {
-      call->cv.wait_until(lock, deadline.steady());
-    }
+    lock.unlock();
+    call->SleepWhile(State::kWaiting, deadline);
+    // Finished by a reader: return without the lock. A promotion cannot
+    // be lost this way: the reader took us out of the table under the
+    // lock after any promotion, and promoted another caller instead.
+    if (call->state == State::kDone) return call->status;
+    lock.lock();
   }
   if (leading) {
     ReleaseLeadershipLocked();
   } else {
-    // We may have been chosen as the next reader just as we finished.
+    // We may have been chosen as the next reader or writer just as we
+    // finished.
     PromoteLocked();
   }
   return call->status;
@@ -328,22 +447,19 @@ bool ClientConnection::Deliver(PendingCall* own, absl::string_view payload) {
     std::lock_guard<std::mutex> lock(mu_);
     call = calls_.Take(header_.call_id());
     if (call == nullptr) return false;  // its caller gave up: drop it
+    const bool was_promoted = call->state == State::kPromoted;
     call->state = State::kClaimed;
+    // It will see only kDone, not the role it was woken for.
+    if (was_promoted) PromoteLocked();
   }
   // Out of the table, the slot is ours alone: parse without the lock.
-  absl::Status status = Complete(call, payload);
+  call->status = Complete(call, payload);
   if (call == own) {
     // Only this thread looks at its own slot once it left the table.
-    own->status = std::move(status);
     own->state = State::kDone;
     return true;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  call->status = std::move(status);
-  call->state = State::kDone;
-  // Under the lock: once it sees kDone the caller may return and destroy
-  // the condition variable.
-  call->cv.notify_one();
+  PendingCall::SetAndWake(call, State::kDone);
   return false;
 }
 
@@ -365,6 +481,15 @@ absl::Status ClientConnection::Complete(PendingCall* call,
   return absl::OkStatus();
 }
 
+void ClientConnection::WaitWhileClaimed(PendingCall* call,
+                                        std::unique_lock<std::mutex>& lock) {
+  while (call->state == State::kClaimed) {
+    lock.unlock();
+    call->SleepWhile(State::kClaimed, Deadline::Infinite());
+    lock.lock();
+  }
+}
+
 bool ClientConnection::TryLead() {
   std::lock_guard<std::mutex> lock(mu_);
   if (reading_ || broken_) return false;
@@ -378,8 +503,10 @@ void ClientConnection::ReleaseLeadershipLocked() {
 }
 
 void ClientConnection::PromoteLocked() {
-  if (reading_ || broken_) return;
-  if (PendingCall* next = calls_.FindWaiting()) next->cv.notify_one();
+  if (broken_ || (reading_ && !OutputStrandedLocked())) return;
+  if (PendingCall* next = calls_.FindWaiting()) {
+    PendingCall::SetAndWake(next, State::kPromoted);
+  }
 }
 
 void ClientConnection::Fail(const absl::Status& cause) {
@@ -391,10 +518,10 @@ void ClientConnection::FailLocked(const absl::Status& cause) {
   if (broken_) return;
   broken_ = true;
   broken_flag_.store(true, std::memory_order_release);
+  queued_.RetrieveAll();
   for (PendingCall* call : calls_.TakeAll()) {
     call->status = CallError(cause, call->method, target_);
-    call->state = State::kDone;
-    call->cv.notify_one();
+    PendingCall::SetAndWake(call, State::kDone);
   }
   // Wakes a reader in poll and a writer waiting for room; the descriptor
   // itself stays open until the last call holding the connection is gone.

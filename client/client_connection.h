@@ -3,20 +3,33 @@
 // the responses, in whatever order they come, go to the right callers by
 // call id.
 //
-// There is no reader thread. The calling threads take turns reading
-// (leader/follower): after sending, a caller becomes the reader if no one
-// is, and reads until its own response arrives or its deadline passes,
-// handing every other caller's response to that caller on the way. Then it
-// passes the role to one caller still waiting and returns. A caller that
-// finds a reader waits on its own condition variable until the reader
-// completes its call, makes it the next reader, or its deadline passes. At
-// concurrency 1 a call is thus a send, a poll and a read on the calling
+// There is no I/O thread. The calling threads take two roles in turn:
+//
+// - The writer. A caller that finds nobody writing sends its own frame
+//   straight from its encoding buffer, then sends whatever other callers
+//   queued meanwhile. A caller that finds a writer appends its frame to the
+//   output queue and goes to wait: it never blocks on a write lock, and
+//   frames queued during one send leave together in the next (coalesced).
+// - The reader (leader/follower). A caller becomes the reader if no one is,
+//   and reads until its own response arrives or its deadline passes,
+//   handing every other caller's response to that caller on the way. Then
+//   it passes the role to one caller still waiting and returns. A caller
+//   that finds a reader sleeps on its own slot (a futex) until the reader
+//   completes its call, hands it a role, or its deadline passes; a caller
+//   woken with its response returns without taking the connection's lock.
+//
+// At concurrency 1 a call is thus a send, a poll and a read on the calling
 // thread, with no thread switch.
+//
+// A writer whose deadline passes while the socket is full gives the role
+// to a waiting caller if no byte of the queued frames it holds has left;
+// otherwise half a frame is on the wire and the connection is failed (as
+// when its own frame is cut off).
 //
 // A response is handed over without copying it: the reader takes the
 // waiter's slot out of the call table (so nobody else can complete it),
 // parses the payload straight from the read buffer into the waiter's
-// response message outside the lock, then marks the slot done and notifies.
+// response message outside the lock, then marks the slot done and wakes it.
 //
 // Any failure of the stream (end of stream, reset, a frame over the limit,
 // a body that is not a Response, a call_id 0 error from the server, a
@@ -74,15 +87,28 @@ class ClientConnection {
                     bool* not_started);
 
  private:
-  bool Register(PendingCall* call);
-
-  // Writes the whole frame under write_mu_. On EAGAIN waits for room and,
-  // if no one else is reading, takes the reader role meanwhile (`*leading`)
-  // so that a peer blocked writing responses cannot block us. On failure
-  // the call is already finished: returns its final status.
-  absl::Status Send(absl::string_view frame, PendingCall* call,
-                    const Deadline& deadline, absl::Duration budget,
-                    bool* leading);
+  // --- Writer role (writing_) ---
+  // Sends `frame` (the caller's own, not queued) while holding the writer
+  // role. On EAGAIN waits for room and, if no one else is reading, takes
+  // the reader role meanwhile (`*leading`) so that a peer blocked writing
+  // responses cannot block us. On failure the call is already finished and
+  // the writer role given up: returns its final status.
+  absl::Status SendOwnFrame(absl::string_view frame, PendingCall* call,
+                            const Deadline& deadline, absl::Duration budget,
+                            bool* leading);
+  // Sends the queued frames until none is left, then gives up the writer
+  // role. Returns early (role given up) when the connection fails, when
+  // `own`'s deadline passes with the socket full, or, once `own` is done,
+  // to let a waiting caller carry on.
+  void FlushQueued(PendingCall* own, const Deadline& deadline, bool* leading);
+  // Waits until the socket takes more bytes (reading meanwhile if leading).
+  // False when the deadline passed or the connection failed; `*failed`
+  // tells which.
+  bool WaitWritable(PendingCall* own, const Deadline& deadline, bool* leading,
+                    bool* failed);
+  void ReleaseWriterLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queued bytes that no writer is sending.
+  bool OutputStrandedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Waits for the response as leader or follower; returns the final status.
   absl::Status Await(PendingCall* call, const Deadline& deadline,
@@ -90,8 +116,12 @@ class ClientConnection {
 
   // Ends a call that failed before its request was sent whole: its status
   // if it was already finished (by Fail()), else `reason`. Gives up the
-  // reader role if held.
-  absl::Status Abandon(PendingCall* call, absl::Status reason, bool leading);
+  // reader and writer roles if held.
+  // When `fail_connection` is not OK, the connection is failed with it
+  // (after the call is finished, so the call keeps `reason`).
+  absl::Status Abandon(PendingCall* call, absl::Status reason, bool leading,
+                       bool writing,
+                       const absl::Status& fail_connection = absl::OkStatus());
 
   // --- Reader-only (the thread holding the reader role) ---
   // Handles buffered frames, then waits for input until `deadline` and
@@ -107,14 +137,19 @@ class ClientConnection {
   // Parses a response into `call`'s response and context.
   absl::Status Complete(PendingCall* call, absl::string_view payload);
 
+  // Waits, with `lock` released, until a reader parsing a response into
+  // `call` has finished it.
+  void WaitWhileClaimed(PendingCall* call, std::unique_lock<std::mutex>& lock)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool TryLead();
   void ReleaseLeadershipLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Wakes a waiting caller to become the reader if there is none.
+  // Wakes a waiting caller when the reader role is free, or queued output
+  // has no writer.
   void PromoteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Breaks the connection: every registered call finishes with `cause`
   // (prefixed with its method and the target); the socket is shut down,
-  // which wakes a reader in poll. Idempotent.
+  // which wakes a reader in poll and a writer. Idempotent.
   void Fail(const absl::Status& cause);
   void FailLocked(const absl::Status& cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -122,15 +157,22 @@ class ClientConnection {
   const std::string target_;
   const size_t max_frame_size_;
 
+  std::atomic<uint64_t> next_call_id_{1};
+
   std::mutex mu_;
-  uint64_t next_call_id_ ABSL_GUARDED_BY(mu_) = 1;
   CallTable calls_ ABSL_GUARDED_BY(mu_);
   bool reading_ ABSL_GUARDED_BY(mu_) = false;  // some thread is the reader
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;  // some thread is the writer
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> broken_flag_{false};  // broken_, readable without mu_
+  // Whole frames waiting for the writer, in the order they were queued.
+  Buffer queued_ ABSL_GUARDED_BY(mu_);
 
-  // Held while a frame is written, so frames never interleave.
-  std::timed_mutex write_mu_;
+  // The writer's batch: queued frames taken out of queued_ in one swap,
+  // being sent. Used only by the thread holding the writer role (or, while
+  // nobody holds it, under mu_); it is then empty or an untouched batch,
+  // so it always starts on a frame boundary.
+  Buffer batch_;
 
   // Used only by the thread holding the reader role; the role passes
   // between threads under mu_, which orders their accesses.

@@ -1,6 +1,8 @@
 // Frames larger than the socket buffers: requests and responses that take
-// many partial writes and reads, in both directions at once, and a request
-// whose deadline passes halfway through its frame.
+// many partial writes and reads, in both directions at once, requests
+// queued behind a writer stalled by a full socket, and a request whose
+// deadline passes halfway through its frame.
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,6 +98,99 @@ TEST(ChannelLarge, SenderReadsWhileTheSocketIsFull) {
   absl::StatusOr<test::EchoReply> reply = Say(*channel, text, &context);
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_TRUE(reply->text() == text);
+  EXPECT_EQ(server->connections_accepted(), 1);
+}
+
+// Starts a huge call on `channel` from a thread of its own and returns once
+// it has had time to fill the socket (the server is not reading), so that
+// it holds the writer role while the test queues calls behind it.
+std::thread StartStalledWriter(Channel& channel, std::atomic<bool>* ok) {
+  std::thread writer([&channel, ok] {
+    const std::string text = Pattern(kHuge, 'W');
+    ClientContext context;
+    context.set_timeout(absl::Seconds(60));
+    absl::StatusOr<test::EchoReply> reply = Say(channel, text, &context);
+    ok->store(reply.ok() && reply->text() == text);
+    EXPECT_TRUE(reply.ok()) << reply.status();
+  });
+  absl::SleepFor(absl::Milliseconds(300));
+  return writer;
+}
+
+TEST(ChannelLarge, CallsQueuedBehindAStalledWriterGoOutWhenItIsDone) {
+  // Small calls made while another caller is stuck writing a huge frame
+  // do not wait for a write lock: their frames are queued, and the writer
+  // sends them (together) once its own frame is out.
+  Event start_reading;
+  auto server = StartServer([&](FakeConnection& connection) {
+    ASSERT_TRUE(start_reading.WaitFor());
+    EchoScript(connection);
+  });
+  std::shared_ptr<Channel> channel = MakeChannel(server->address());
+  std::atomic<bool> writer_ok{false};
+  std::thread writer = StartStalledWriter(*channel, &writer_ok);
+
+  constexpr int kQueued = 8;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kQueued; ++i) {
+    callers.emplace_back([&, i] {
+      const std::string text = absl::StrCat("queued ", i);
+      ClientContext context;
+      context.set_timeout(absl::Seconds(60));
+      absl::StatusOr<test::EchoReply> reply = Say(*channel, text, &context);
+      ASSERT_TRUE(reply.ok()) << reply.status();
+      EXPECT_EQ(reply->text(), text);
+      ++answered;
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(answered.load(), 0);  // nothing can be answered yet
+  start_reading.Notify();
+  for (std::thread& caller : callers) caller.join();
+  writer.join();
+  EXPECT_TRUE(writer_ok.load());
+  EXPECT_EQ(answered.load(), kQueued);
+  EXPECT_EQ(server->connections_accepted(), 1);
+}
+
+TEST(ChannelLarge, QueuedCallerThatGivesUpLeavesTheStreamWhole) {
+  // A caller whose frame is still queued when its deadline passes returns
+  // DEADLINE_EXCEEDED; its frame still goes out whole later (the server
+  // answers it, the client drops the answer), and the calls queued with it
+  // are answered.
+  Event start_reading;
+  auto server = StartServer([&](FakeConnection& connection) {
+    ASSERT_TRUE(start_reading.WaitFor());
+    EchoScript(connection);
+  });
+  std::shared_ptr<Channel> channel = MakeChannel(server->address());
+  std::atomic<bool> writer_ok{false};
+  std::thread writer = StartStalledWriter(*channel, &writer_ok);
+
+  ClientContext short_context;
+  short_context.set_timeout(absl::Milliseconds(100));
+  absl::StatusOr<test::EchoReply> gave_up =
+      Say(*channel, "gives up while queued", &short_context);
+  EXPECT_EQ(gave_up.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << gave_up.status();
+
+  std::thread patient([&] {
+    ClientContext context;
+    context.set_timeout(absl::Seconds(60));
+    absl::StatusOr<test::EchoReply> reply =
+        Say(*channel, "waits its turn", &context);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_EQ(reply->text(), "waits its turn");
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  start_reading.Notify();
+  patient.join();
+  writer.join();
+  EXPECT_TRUE(writer_ok.load());
+  absl::StatusOr<test::EchoReply> after = Say(*channel, "after");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->text(), "after");
   EXPECT_EQ(server->connections_accepted(), 1);
 }
 
