@@ -31,6 +31,10 @@ bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
 // How often the timers are scanned: often enough that an idle connection
 // is closed at most this late, never more than once a second.
+// How often the loop looks at calls queued behind busy workers; with
+// WorkerPool::kFreshRun, bounds how long one waits behind a blocked handler.
+constexpr absl::Duration kDeferredCheck = absl::Milliseconds(1);
+
 absl::Duration TimerTick(absl::Duration idle_timeout) {
   return std::clamp(idle_timeout, absl::Milliseconds(10), absl::Seconds(1));
 }
@@ -88,6 +92,9 @@ void EventLoop::Run() {
     for (const PollEvent& event : ready_)
       HandleEvent(event.fd, event.revents, now);
     HandleCompletions(now);
+    // Calls queued behind busy workers get a worker if those turn out to
+    // be blocked (see WorkerPool).
+    if (workers_->HasDeferred()) workers_->WakeIfStalled();
     RunTimers(now);
     closed_.clear();
   }
@@ -135,6 +142,7 @@ absl::Duration EventLoop::PollTimeout(absl::Time now) const {
   absl::Time wake = next_timer_scan_;
   if (accept_paused_) wake = std::min(wake, accept_paused_until_);
   if (stopping_) wake = std::min(wake, stop_deadline_);
+  if (workers_->HasDeferred()) wake = std::min(wake, now + kDeferredCheck);
   return std::max(wake - now, absl::ZeroDuration());
 }
 

@@ -1,6 +1,8 @@
 #include "server/worker_pool.h"
 
+#include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <utility>
 
 namespace framerpc {
@@ -8,39 +10,93 @@ namespace internal {
 
 WorkerPool::WorkerPool(int num_threads) {
   assert(num_threads >= 1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    started_.assign(static_cast<size_t>(num_threads), Clock::time_point::max());
+  }
   threads_.reserve(static_cast<size_t>(num_threads));
-  for (int i = 0; i < num_threads; ++i) {
-    threads_.emplace_back([this] { WorkerMain(); });
+  for (size_t i = 0; i < static_cast<size_t>(num_threads); ++i) {
+    threads_.emplace_back([this, i] { WorkerMain(i); });
   }
 }
 
 WorkerPool::~WorkerPool() { Shutdown(); }
 
+size_t WorkerPool::FreshRunnersLocked(Clock::time_point now) const {
+  size_t fresh = 0;
+  for (const Clock::time_point started : started_) {
+    if (started != Clock::time_point::max() && now - started < kFreshRun) {
+      ++fresh;
+    }
+  }
+  return fresh;
+}
+
+size_t WorkerPool::IdleSleepersLocked() const {
+  return sleeping_ - std::min(sleeping_, waking_);
+}
+
 void WorkerPool::Submit(std::unique_ptr<WorkerTask> task) {
-  bool queued = false;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
-      queue_.push_back(std::move(task));
-      queued = true;
+      const Clock::time_point now = Clock::now();
+      queue_.push_back(Queued{now, std::move(task)});
+      // One awake worker drains a burst of tasks; more are woken only for
+      // tasks that wait (WakeIfStalled).
+      wake = IdleSleepersLocked() > 0 &&
+             FreshRunnersLocked(now) + waking_ == 0;
+      if (wake) {
+        ++waking_;
+      } else if (sleeping_ > 0) {
+        // Even a worker being woken may find its task taken and sleep
+        // again: look until the queue is empty or nobody sleeps.
+        deferred_.store(true, std::memory_order_release);
+      }
     }
   }
-  if (queued) {
-    // Outside the lock: a woken worker does not block again on mu_, which
-    // would cost it a second futex wait and the loop a futex wake.
-    wake_.notify_one();
+  if (task != nullptr) {  // not moved: the pool is stopping
+    task->Cancel();
     return;
   }
-  task->Cancel();
+  // Outside the lock: a woken worker does not block again on mu_, which
+  // would cost it a second futex wait and the loop a futex wake.
+  if (wake) wake_.notify_one();
+}
+
+int WorkerPool::sleeping_workers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(sleeping_);
+}
+
+void WorkerPool::WakeIfStalled() {
+  size_t wakes = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Clock::time_point now = Clock::now();
+    size_t stalled = 0;
+    for (const Queued& queued : queue_) {
+      if (now - queued.since < kFreshRun) break;  // FIFO: the rest are newer
+      ++stalled;
+    }
+    const size_t coming = waking_ + FreshRunnersLocked(now);
+    if (stalled > coming) wakes = std::min(stalled - coming, IdleSleepersLocked());
+    waking_ += wakes;
+    if (queue_.empty() || sleeping_ == 0) {
+      deferred_.store(false, std::memory_order_release);
+    }
+  }
+  for (size_t i = 0; i < wakes; ++i) wake_.notify_one();
 }
 
 size_t WorkerPool::CancelPending() {
-  std::deque<std::unique_ptr<WorkerTask>> pending;
+  std::deque<Queued> pending;
   {
     std::lock_guard<std::mutex> lock(mu_);
     pending.swap(queue_);
   }
-  for (auto& task : pending) task->Cancel();
+  for (Queued& queued : pending) queued.task->Cancel();
   return pending.size();
 }
 
@@ -59,17 +115,28 @@ void WorkerPool::Shutdown() {
   threads_.clear();
 }
 
-void WorkerPool::WorkerMain() {
+void WorkerPool::WorkerMain(size_t index) {
+  std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    std::unique_ptr<WorkerTask> task;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;  // queued tasks are Shutdown's to cancel
-      task = std::move(queue_.front());
-      queue_.pop_front();
+    started_[index] = Clock::time_point::max();
+    if (!stopping_ && queue_.empty()) {
+      // One wait per pass, not a wait with a predicate: a worker woken for
+      // a task another worker took first must still count its wake as
+      // spent, or the pool would go on expecting it to take one.
+      ++sleeping_;
+      wake_.wait(lock);
+      --sleeping_;
+      if (waking_ > 0) --waking_;
+      continue;
     }
+    if (stopping_) return;  // queued tasks are Shutdown's to cancel
+    std::unique_ptr<WorkerTask> task = std::move(queue_.front().task);
+    queue_.pop_front();
+    started_[index] = Clock::now();
+    lock.unlock();
     task->Run();
+    task.reset();
+    lock.lock();
   }
 }
 

@@ -2,6 +2,17 @@
 // queue (std::mutex + std::condition_variable). Handlers run here, never on
 // the loop thread, so a handler may block.
 //
+// Waking a sleeping worker costs a futex wake and a context switch, and on
+// a virtual machine a cross-CPU wakeup can cost tens of microseconds. So a
+// task wakes a worker only when no worker is on its way to the queue (none
+// being woken, none running a task that started within kFreshRun): one
+// awake worker drains a burst of short tasks without sleeping in between.
+// Because a running task may instead block for long, the submitter (the
+// loop) must call WakeIfStalled within about a millisecond while
+// HasDeferred() is true; it wakes a worker for each task queued for longer
+// than kFreshRun. A queued task thus waits at most about kFreshRun plus
+// that interval behind handlers that block.
+//
 // A task that has not started can be cancelled instead of run: the server
 // answers such calls UNAVAILABLE when its shutdown grace runs out.
 //
@@ -10,6 +21,9 @@
 // only, never a worker.
 #ifndef FRAMERPC_SERVER_WORKER_POOL_H_
 #define FRAMERPC_SERVER_WORKER_POOL_H_
+
+#include <atomic>
+#include <chrono>
 
 #include <condition_variable>
 #include <deque>
@@ -42,9 +56,18 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
+  // A running task younger than this is expected to finish soon, and its
+  // worker to take the next task without being woken.
+  static constexpr std::chrono::microseconds kFreshRun{200};
+
   // Queues `task` for the next free worker. After Shutdown the task is
   // cancelled at once, on the calling thread.
   void Submit(std::unique_ptr<WorkerTask> task);
+
+  // True while a submitted task may be waiting for a worker nobody woke.
+  bool HasDeferred() const { return deferred_.load(std::memory_order_acquire); }
+  // Wakes workers for queued tasks that no fresh runner will take soon.
+  void WakeIfStalled();
 
   // Cancels every task not yet started; returns how many. Running tasks
   // are unaffected.
@@ -56,14 +79,36 @@ class WorkerPool {
   void Shutdown();
 
   int num_threads() const { return static_cast<int>(threads_.size()); }
+  // Workers asleep waiting for a task (for tests and diagnostics).
+  int sleeping_workers();
 
  private:
-  void WorkerMain();
+  using Clock = std::chrono::steady_clock;
+
+  void WorkerMain(size_t index);
+  struct Queued {
+    Clock::time_point since;
+    std::unique_ptr<WorkerTask> task;
+  };
+
+  // Workers running a task that started within kFreshRun.
+  size_t FreshRunnersLocked(Clock::time_point now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sleeping workers not already being woken.
+  size_t IdleSleepersLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::unique_ptr<WorkerTask>> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  size_t sleeping_ ABSL_GUARDED_BY(mu_) = 0;
+  // Wakes sent to sleeping workers that have not yet woken.
+  size_t waking_ ABSL_GUARDED_BY(mu_) = 0;
+  // When each worker's running task started; Clock::time_point::max()
+  // while it has none.
+  std::vector<Clock::time_point> started_ ABSL_GUARDED_BY(mu_);
+  // Set by Submit when it woke fewer workers than tasks are queued.
+  std::atomic<bool> deferred_{false};
   // Written in the constructor and by Shutdown (which joins) only.
   std::vector<std::thread> threads_;
 };

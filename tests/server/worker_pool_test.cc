@@ -1,6 +1,7 @@
 #include "server/worker_pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -36,10 +37,32 @@ class CountingTask final : public WorkerTask {
   Gate* gate_;
 };
 
+// Does what the event loop does for the pool: looks at deferred tasks
+// every millisecond.
+class StallChecker {
+ public:
+  explicit StallChecker(WorkerPool* pool)
+      : thread_([this, pool] {
+          while (!stop_.load()) {
+            if (pool->HasDeferred()) pool->WakeIfStalled();
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+        }) {}
+  ~StallChecker() {
+    stop_.store(true);
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 TEST(WorkerPool, RunsEveryTaskOnItsThreads) {
   Tally tally;
   {
     WorkerPool pool(3);
+    StallChecker checker(&pool);
     EXPECT_EQ(pool.num_threads(), 3);
     Gate gate;
     // Three tasks meet at the gate: they run at the same time.
@@ -53,6 +76,38 @@ TEST(WorkerPool, RunsEveryTaskOnItsThreads) {
   }
   EXPECT_EQ(tally.ran + tally.cancelled, 103);
   EXPECT_GE(tally.ran, 3);
+}
+
+TEST(WorkerPool, TaskBehindABlockedOneWaitsOnlyForTheStallCheck) {
+  // Submitted together, the second task does not wake a second worker: the
+  // first worker is expected to take it. When the first task blocks, only
+  // WakeIfStalled (the loop's check) gets the second one a worker.
+  Tally tally;
+  Gate blocker;
+  WorkerPool pool(2);
+  // Both workers asleep first: a worker still starting would take the
+  // second task on its own.
+  for (int i = 0; i < 5000 && pool.sleeping_workers() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(pool.sleeping_workers(), 2);
+  pool.Submit(std::make_unique<CountingTask>(&tally, &blocker));
+  pool.Submit(std::make_unique<CountingTask>(&tally, nullptr));
+  ASSERT_TRUE(blocker.WaitForArrivals(1, kWait));
+  EXPECT_TRUE(pool.HasDeferred());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(tally.ran.load(), 0);  // still queued behind the blocked task
+
+  // Older than kFreshRun by now: the check wakes the idle worker.
+  pool.WakeIfStalled();
+  for (int i = 0; i < 5000 && tally.ran.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(tally.ran.load(), 1);
+  blocker.Open();
+  pool.Shutdown();
+  EXPECT_EQ(tally.ran.load(), 2);
+  EXPECT_EQ(tally.cancelled.load(), 0);
 }
 
 TEST(WorkerPool, CancelPendingCancelsOnlyQueuedTasks) {
