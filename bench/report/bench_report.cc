@@ -79,7 +79,8 @@ int Main(int argc, char** argv) {
               results.runs().size(), FormatTable(results).c_str());
   const std::string failures = FormatFailures(cells);
   if (!failures.empty()) std::printf("\nFailed cells:\n%s", failures.c_str());
-  std::printf("\nTargets (framerpc = TCP, shared Channel; ratio per run, "
+  std::printf("\nTargets (framerpc: handlers on workers; framerpc-inline: "
+              "on the loop; both TCP, one shared Channel; ratio per run, "
               "median of runs%s):\n%s",
               results.runs().size() < 3 ? "; fewer than 3 runs: indicative only"
                                         : "",

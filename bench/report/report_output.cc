@@ -132,7 +132,7 @@ std::string FormatTargets(const std::vector<TargetCheck>& checks) {
   auto row = [](absl::string_view name, absl::string_view ratio,
                 absl::string_view median, absl::string_view limit,
                 absl::string_view verdict, absl::string_view runs) {
-    return absl::StrFormat("%-50s %-17s %7s  %-8s %-7s %s\n", name, ratio,
+    return absl::StrFormat("%-50s %-24s %7s  %-8s %-7s %s\n", name, ratio,
                            median, limit, verdict, runs);
   };
   std::string out =
