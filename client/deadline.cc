@@ -46,11 +46,5 @@ int Deadline::PollTimeoutMs() const {
   return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
 }
 
-std::chrono::system_clock::time_point Deadline::ToSystem() const {
-  return std::chrono::system_clock::now() +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-             when_ - Clock::now());
-}
-
 }  // namespace internal
 }  // namespace framerpc

@@ -1,6 +1,6 @@
 // internal: Deadline, one call's (or one connect attempt's) end point on the
 // monotonic clock, converted once from the caller's absl::Time so that every
-// wait of the call (poll, condition variable, timed mutex) measures the same
+// wait of the call (poll, futex, condition variable) measures the same
 // instant and a wall-clock step cannot stretch or cut it.
 //
 // A plain value; thread-compatible.
@@ -35,10 +35,6 @@ class Deadline {
   int PollTimeoutMs() const;
   // REQUIRES: !infinite().
   Clock::time_point steady() const { return when_; }
-  // The same instant on the system clock, for waits that only support it
-  // (std::timed_mutex maps it to the TSan-instrumented timedlock).
-  // REQUIRES: !infinite().
-  std::chrono::system_clock::time_point ToSystem() const;
 
   // True when this deadline is the same instant as `other` or earlier.
   bool NotAfter(const Deadline& other) const;
