@@ -20,6 +20,7 @@ using testing_support::EchoOf;
 using testing_support::EchoScript;
 using testing_support::Event;
 using testing_support::FakeConnection;
+using testing_support::FakeServer;
 using testing_support::MakeChannel;
 using testing_support::ParseEchoRequest;
 using testing_support::ReceivedRequest;
@@ -101,35 +102,55 @@ TEST(ChannelLarge, SenderReadsWhileTheSocketIsFull) {
   EXPECT_EQ(server->connections_accepted(), 1);
 }
 
-// Starts a huge call on `channel` from a thread of its own and returns once
-// it has had time to fill the socket (the server is not reading), so that
-// it holds the writer role while the test queues calls behind it.
-std::thread StartStalledWriter(Channel& channel, std::atomic<bool>* ok) {
-  std::thread writer([&channel, ok] {
-    const std::string text = Pattern(kHuge, 'W');
-    ClientContext context;
-    context.set_timeout(absl::Seconds(60));
-    absl::StatusOr<test::EchoReply> reply = Say(channel, text, &context);
-    ok->store(reply.ok() && reply->text() == text);
-    EXPECT_TRUE(reply.ok()) << reply.status();
-  });
-  absl::SleepFor(absl::Milliseconds(300));
-  return writer;
-}
+// A server that reads nothing until start_reading_ is notified, then
+// echoes; a Channel to it; and a caller (writer_) stuck writing a huge
+// frame on that Channel, so that it holds the writer role while a test
+// queues calls behind it.
+class StalledWriter : public testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = StartServer([this](FakeConnection& connection) {
+      ASSERT_TRUE(start_reading_.WaitFor());
+      EchoScript(connection);
+    });
+    ASSERT_NE(server_, nullptr);
+    channel_ = MakeChannel(server_->address());
+    ASSERT_NE(channel_, nullptr);
+    writer_ = std::thread([this] {
+      const std::string text = Pattern(kHuge, 'W');
+      ClientContext context;
+      context.set_timeout(absl::Seconds(60));
+      absl::StatusOr<test::EchoReply> reply = Say(*channel_, text, &context);
+      ASSERT_TRUE(reply.ok()) << reply.status();
+      writer_ok_.store(reply->text() == text);
+    });
+    // Time to fill the socket.
+    absl::SleepFor(absl::Milliseconds(300));
+  }
 
-TEST(ChannelLarge, CallsQueuedBehindAStalledWriterGoOutWhenItIsDone) {
+  void TearDown() override {
+    start_reading_.Notify();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  // Lets the server read, then checks the stalled call's answer.
+  void ReleaseWriter() {
+    start_reading_.Notify();
+    writer_.join();
+    EXPECT_TRUE(writer_ok_.load());
+  }
+
+  Event start_reading_;
+  std::unique_ptr<FakeServer> server_;
+  std::shared_ptr<Channel> channel_;
+  std::atomic<bool> writer_ok_{false};
+  std::thread writer_;
+};
+
+TEST_F(StalledWriter, CallsQueuedBehindItGoOutWhenItIsDone) {
   // Small calls made while another caller is stuck writing a huge frame
   // do not wait for a write lock: their frames are queued, and the writer
   // sends them (together) once its own frame is out.
-  Event start_reading;
-  auto server = StartServer([&](FakeConnection& connection) {
-    ASSERT_TRUE(start_reading.WaitFor());
-    EchoScript(connection);
-  });
-  std::shared_ptr<Channel> channel = MakeChannel(server->address());
-  std::atomic<bool> writer_ok{false};
-  std::thread writer = StartStalledWriter(*channel, &writer_ok);
-
   constexpr int kQueued = 8;
   std::atomic<int> answered{0};
   std::vector<std::thread> callers;
@@ -138,7 +159,7 @@ TEST(ChannelLarge, CallsQueuedBehindAStalledWriterGoOutWhenItIsDone) {
       const std::string text = absl::StrCat("queued ", i);
       ClientContext context;
       context.set_timeout(absl::Seconds(60));
-      absl::StatusOr<test::EchoReply> reply = Say(*channel, text, &context);
+      absl::StatusOr<test::EchoReply> reply = Say(*channel_, text, &context);
       ASSERT_TRUE(reply.ok()) << reply.status();
       EXPECT_EQ(reply->text(), text);
       ++answered;
@@ -146,32 +167,22 @@ TEST(ChannelLarge, CallsQueuedBehindAStalledWriterGoOutWhenItIsDone) {
   }
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(answered.load(), 0);  // nothing can be answered yet
-  start_reading.Notify();
+  start_reading_.Notify();
   for (std::thread& caller : callers) caller.join();
-  writer.join();
-  EXPECT_TRUE(writer_ok.load());
+  ReleaseWriter();
   EXPECT_EQ(answered.load(), kQueued);
-  EXPECT_EQ(server->connections_accepted(), 1);
+  EXPECT_EQ(server_->connections_accepted(), 1);
 }
 
-TEST(ChannelLarge, QueuedCallerThatGivesUpLeavesTheStreamWhole) {
+TEST_F(StalledWriter, QueuedCallerThatGivesUpLeavesTheStreamWhole) {
   // A caller whose frame is still queued when its deadline passes returns
   // DEADLINE_EXCEEDED; its frame still goes out whole later (the server
   // answers it, the client drops the answer), and the calls queued with it
   // are answered.
-  Event start_reading;
-  auto server = StartServer([&](FakeConnection& connection) {
-    ASSERT_TRUE(start_reading.WaitFor());
-    EchoScript(connection);
-  });
-  std::shared_ptr<Channel> channel = MakeChannel(server->address());
-  std::atomic<bool> writer_ok{false};
-  std::thread writer = StartStalledWriter(*channel, &writer_ok);
-
   ClientContext short_context;
   short_context.set_timeout(absl::Milliseconds(100));
   absl::StatusOr<test::EchoReply> gave_up =
-      Say(*channel, "gives up while queued", &short_context);
+      Say(*channel_, "gives up while queued", &short_context);
   EXPECT_EQ(gave_up.status().code(), absl::StatusCode::kDeadlineExceeded)
       << gave_up.status();
 
@@ -179,19 +190,18 @@ TEST(ChannelLarge, QueuedCallerThatGivesUpLeavesTheStreamWhole) {
     ClientContext context;
     context.set_timeout(absl::Seconds(60));
     absl::StatusOr<test::EchoReply> reply =
-        Say(*channel, "waits its turn", &context);
+        Say(*channel_, "waits its turn", &context);
     ASSERT_TRUE(reply.ok()) << reply.status();
     EXPECT_EQ(reply->text(), "waits its turn");
   });
   absl::SleepFor(absl::Milliseconds(100));
-  start_reading.Notify();
+  start_reading_.Notify();
   patient.join();
-  writer.join();
-  EXPECT_TRUE(writer_ok.load());
-  absl::StatusOr<test::EchoReply> after = Say(*channel, "after");
+  ReleaseWriter();
+  absl::StatusOr<test::EchoReply> after = Say(*channel_, "after");
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->text(), "after");
-  EXPECT_EQ(server->connections_accepted(), 1);
+  EXPECT_EQ(server_->connections_accepted(), 1);
 }
 
 TEST(ChannelLarge, DeadlineMidFrameClosesTheConnection) {
