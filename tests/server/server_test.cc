@@ -173,6 +173,35 @@ TEST(Server, BlockedHandlerDoesNotDelayAnotherConnection) {
   EXPECT_EQ(ParseReply(**slow).text(), "slow");
 }
 
+TEST(Server, CallReadWithABlockedOneStillGetsAWorker) {
+  // Both requests arrive in one write, so the loop queues them together:
+  // the second does not wake a worker of its own (the first one's worker
+  // is expected to take it), and only the loop's check of calls waiting
+  // behind a busy worker gets it answered while the first one blocks.
+  ServerOptions options;
+  options.num_workers = 2;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.Start().ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  const std::string both =
+      EncodeRequest(1, TestService::Method("Block"),
+                    MakeRequest("slow").SerializeAsString()) +
+      EncodeRequest(2, TestService::Method("Echo"),
+                    MakeRequest("quick").SerializeAsString());
+  ASSERT_TRUE(client->SendRaw(both).ok());
+  absl::StatusOr<absl::optional<RawResponse>> quick = client->Read();
+  ASSERT_TRUE(quick.ok() && quick->has_value()) << quick.status();
+  EXPECT_EQ((*quick)->header.call_id(), 2u);
+  EXPECT_EQ(ParseReply(**quick).text(), "quick");
+  EXPECT_EQ(harness.service().gate().arrivals(), 1);
+
+  harness.service().gate().Open();
+  absl::StatusOr<absl::optional<RawResponse>> slow = client->Read();
+  ASSERT_TRUE(slow.ok() && slow->has_value()) << slow.status();
+  EXPECT_EQ(ParseReply(**slow).text(), "slow");
+}
+
 TEST(Server, UnknownOrMalformedMethodIsUnimplemented) {
   ServerHarness harness;
   ASSERT_TRUE(harness.Start().ok());
