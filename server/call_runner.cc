@@ -15,20 +15,39 @@ namespace {
 
 class CallTask final : public WorkerTask {
  public:
-  CallTask(std::unique_ptr<Call> call, CompletionQueue* completions)
-      : call_(std::move(call)), completions_(completions) {}
+  CallTask(std::unique_ptr<Call> call, std::shared_ptr<ConnectionOutput> output,
+           CompletionQueue* completions)
+      : call_(std::move(call)),
+        output_(std::move(output)),
+        completions_(completions) {}
 
-  void Run() override { completions_->Push(RunCall(std::move(*call_))); }
+  void Run() override {
+    const uint64_t connection_id = call_->connection_id;
+    Finish(connection_id, RunCall(std::move(*call_)));
+  }
 
   void Cancel() override {
-    completions_->Push(CancelledCallResult(
-        *call_, absl::UnavailableError(
-                    absl::StrCat("server shutting down: call ", call_->call_id,
-                                 " of ", call_->method, " was not started"))));
+    Finish(call_->connection_id,
+           CancelledCallResult(
+               *call_, absl::UnavailableError(absl::StrCat(
+                           "server shutting down: call ", call_->call_id,
+                           " of ", call_->method, " was not started"))));
   }
 
  private:
+  // The response goes out from this thread when nothing else is queued
+  // ahead of it; the loop only has to be told at once when it must take
+  // over (socket full or failed) or is waiting on this connection.
+  void Finish(uint64_t connection_id, const CallResult& result) {
+    bool urgent = false;
+    if (output_->AppendResult(result)) {
+      urgent = output_->Send() != ConnectionOutput::SendOutcome::kSent;
+    }
+    completions_->Push(connection_id, urgent, output_->loop_waits());
+  }
+
   std::unique_ptr<Call> call_;
+  const std::shared_ptr<ConnectionOutput> output_;
   CompletionQueue* const completions_;
 };
 
@@ -84,9 +103,11 @@ CallResult RunCall(Call call, absl::string_view payload) {
   return result;
 }
 
-std::unique_ptr<WorkerTask> MakeCallTask(std::unique_ptr<Call> call,
-                                         CompletionQueue* completions) {
-  return std::make_unique<CallTask>(std::move(call), completions);
+std::unique_ptr<WorkerTask> MakeCallTask(
+    std::unique_ptr<Call> call, std::shared_ptr<ConnectionOutput> output,
+    CompletionQueue* completions) {
+  return std::make_unique<CallTask>(std::move(call), std::move(output),
+                                    completions);
 }
 
 }  // namespace internal

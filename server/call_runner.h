@@ -1,7 +1,8 @@
 // internal: what a worker does with one Call. RunCall checks the deadline,
 // builds the ServerContext, runs the handler (which parses the request) and
-// catches whatever it throws; CallTask wraps that for the WorkerPool and
-// hands the result to the CompletionQueue.
+// catches whatever it throws; CallTask wraps that for the WorkerPool,
+// appends the response to the connection's output and sends it from the
+// worker, and tells the loop through the CompletionQueue.
 //
 // The only place in framerpc that catches exceptions: a user handler that
 // throws is answered INTERNAL (API.md §4).
@@ -12,6 +13,7 @@
 
 #include "server/call.h"
 #include "server/completion_queue.h"
+#include "server/connection_output.h"
 #include "server/worker_pool.h"
 
 namespace framerpc {
@@ -31,11 +33,14 @@ CallResult RunCall(Call call, absl::string_view payload);
 // The result for a call that was never started (`status` is why).
 CallResult CancelledCallResult(const Call& call, const absl::Status& status);
 
-// A WorkerTask that runs `call` and pushes the result to `completions`
-// (borrowed; must outlive the task). Cancel() pushes UNAVAILABLE "server
-// shutting down" instead.
-std::unique_ptr<WorkerTask> MakeCallTask(std::unique_ptr<Call> call,
-                                         CompletionQueue* completions);
+// A WorkerTask that runs `call`, appends its response to `output` and
+// sends it if nothing was queued ahead of it (ConnectionOutput), then
+// pushes the call's connection id to `completions` (borrowed; must outlive
+// the task). Cancel() answers UNAVAILABLE "server shutting down" the same
+// way instead.
+std::unique_ptr<WorkerTask> MakeCallTask(
+    std::unique_ptr<Call> call, std::shared_ptr<ConnectionOutput> output,
+    CompletionQueue* completions);
 
 }  // namespace internal
 }  // namespace framerpc

@@ -1,25 +1,27 @@
 #include "server/completion_queue.h"
 
-#include <utility>
-
 namespace framerpc {
 namespace internal {
 
-void CompletionQueue::Push(CallResult result) {
-  bool wake;
+void CompletionQueue::Push(uint64_t connection_id, bool urgent,
+                           const std::atomic<bool>& loop_waits) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    results_.push_back(std::move(result));
+    finished_.push_back(connection_id);
     // The loop takes everything once awake, so one wakeup per sleep.
-    wake = loop_sleeping_;
-    loop_sleeping_ = false;
+    if (loop_sleeping_ &&
+        (urgent || loop_waits.load(std::memory_order_relaxed))) {
+      wake = true;
+      loop_sleeping_ = false;
+    }
   }
   if (wake) wakeup_->Notify();
 }
 
 bool CompletionQueue::PrepareToSleep() {
   std::lock_guard<std::mutex> lock(mu_);
-  loop_sleeping_ = results_.empty();
+  loop_sleeping_ = finished_.empty();
   return loop_sleeping_;
 }
 
@@ -28,10 +30,10 @@ void CompletionQueue::Awake() {
   loop_sleeping_ = false;
 }
 
-void CompletionQueue::TakeAll(std::vector<CallResult>* results) {
-  results->clear();
+void CompletionQueue::TakeAll(std::vector<uint64_t>* ids) {
+  ids->clear();
   std::lock_guard<std::mutex> lock(mu_);
-  results->swap(results_);
+  ids->swap(finished_);
 }
 
 }  // namespace internal

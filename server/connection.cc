@@ -1,11 +1,9 @@
 #include "server/connection.h"
 
-#include <errno.h>
 #include <sys/socket.h>
 
 #include <utility>
 
-#include "server/call.h"
 
 namespace framerpc {
 namespace internal {
@@ -15,12 +13,15 @@ Connection::Connection(uint64_t id, UniqueFd fd, std::string peer,
     : id_(id),
       fd_(std::move(fd)),
       peer_(std::move(peer)),
+      output_(std::make_shared<ConnectionOutput>(fd_.get())),
       decoder_(max_frame_size),
       last_activity_(now) {}
 
+Connection::~Connection() { output_->Close(); }
+
 bool Connection::CanStartCall(const ServerOptions& options) const {
   return calls_in_flight_ < options.max_calls_per_connection &&
-         output_.readable_bytes() < options.max_pending_output_bytes;
+         output_->readable_bytes() < options.max_pending_output_bytes;
 }
 
 bool Connection::WantsInput(const ServerOptions& options,
@@ -43,27 +44,17 @@ ssize_t Connection::ReadInput(int* saved_errno) {
 }
 
 ssize_t Connection::SendOutput(int* saved_errno, absl::Time now) {
-  size_t total = 0;
-  while (!output_.empty()) {
-    const size_t want = output_.readable_bytes();
-    const ssize_t n = ::send(fd_.get(), output_.peek(), want, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      *saved_errno = errno;
-      return -1;
-    }
-    output_.Retrieve(static_cast<size_t>(n));
-    total += static_cast<size_t>(n);
-    if (static_cast<size_t>(n) < want) break;  // the socket is full
+  size_t sent = 0;
+  if (output_->Send(&sent, saved_errno) ==
+      ConnectionOutput::SendOutcome::kFailed) {
+    return -1;
   }
-  if (total > 0 && output_.empty()) last_activity_ = now;
-  if (output_.empty()) output_.ShrinkIfIdle(kMaxIdleBufferCapacity);
-  return static_cast<ssize_t>(total);
+  if (sent > 0 && output_->empty()) last_activity_ = now;
+  return static_cast<ssize_t>(sent);
 }
 
 void Connection::Fail(const absl::Status& status) {
-  AppendStatusResponse(0, status, &output_);
+  output_->Fail(status);
   input_.RetrieveAll();
   input_.ShrinkIfIdle(kMaxIdleBufferCapacity);
   state_ = State::kFailing;

@@ -12,8 +12,10 @@
 // close does not turn into a reset that could destroy the error response in
 // flight.
 //
-// Owns its descriptor and buffers. Not thread-safe: only the loop thread
-// touches a Connection; workers know it by id() alone.
+// Owns its descriptor and input buffer; shares its output
+// (ConnectionOutput) with the workers running its calls, which append and
+// send their responses there themselves. Not thread-safe: only the loop
+// thread touches a Connection; workers know it by id() and its output.
 #ifndef FRAMERPC_SERVER_CONNECTION_H_
 #define FRAMERPC_SERVER_CONNECTION_H_
 
@@ -21,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -28,6 +31,7 @@
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
 #include "framing/unique_fd.h"
+#include "server/connection_output.h"
 #include "server/server_options.h"
 
 namespace framerpc {
@@ -42,11 +46,15 @@ class Connection {
   // back after every call cost an madvise/munmap and ~256 page faults per
   // buffer per call. The price: a connection that moved a big frame may
   // keep up to this much per buffer while idle.
-  static constexpr size_t kMaxIdleBufferCapacity = 4 << 20;
+  static constexpr size_t kMaxIdleBufferCapacity =
+      ConnectionOutput::kMaxIdleCapacity;
 
   // `id` is never reused within a server; `now` starts the idle clock.
   Connection(uint64_t id, UniqueFd fd, std::string peer, size_t max_frame_size,
              absl::Time now);
+  // Closes the output's gate before the descriptor, so that no worker
+  // still holding the output can send on a reused descriptor number.
+  ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -57,12 +65,14 @@ class Connection {
 
   Buffer& input() { return input_; }
   const Buffer& input() const { return input_; }
-  Buffer& output() { return output_; }
-  const Buffer& output() const { return output_; }
+  ConnectionOutput& output() { return *output_; }
+  const ConnectionOutput& output() const { return *output_; }
+  // For a call handed to a worker, which sends its response through it.
+  std::shared_ptr<ConnectionOutput> shared_output() const { return output_; }
   const FrameDecoder& decoder() const { return decoder_; }
 
-  // Calls dispatched to workers whose results have not come back. A call
-  // finishing counts as activity for the idle clock.
+  // Calls dispatched to workers that the loop has not yet heard finish. A
+  // call finishing counts as activity for the idle clock.
   int calls_in_flight() const { return calls_in_flight_; }
   void AddCall() { ++calls_in_flight_; }
   void FinishCall(absl::Time now) {
@@ -91,9 +101,10 @@ class Connection {
   void NoteRequest(absl::Time now) { last_activity_ = now; }
 
   // Sends output() until it is empty or the socket is full (MSG_NOSIGNAL).
-  // Returns the bytes sent, or -1 with `*saved_errno` set on a socket error.
-  // Emptying the output (every queued response written) is activity for
-  // the idle clock; a partial send is not.
+  // Returns the bytes sent, or -1 with `*saved_errno` set on a socket error
+  // (also one a worker met sending). Emptying the output (every queued
+  // response written) is activity for the idle clock; a partial send is
+  // not.
   ssize_t SendOutput(int* saved_errno, absl::Time now);
 
   // The peer finished sending (kOpen -> kReadClosed).
@@ -126,7 +137,7 @@ class Connection {
   const std::string peer_;
   State state_ = State::kOpen;
   Buffer input_;
-  Buffer output_;
+  std::shared_ptr<ConnectionOutput> output_;
   FrameDecoder decoder_;
   int calls_in_flight_ = 0;
   short events_ = 0;

@@ -262,9 +262,6 @@ bool EventLoop::Flush(Connection* conn, absl::Time now) {
     Close(conn);  // EPIPE, ECONNRESET: the peer is gone
     return false;
   }
-  if (conn->state() == Connection::State::kFailing && conn->output().empty()) {
-    conn->StartLingering(now + std::min(options_.idle_timeout, kMaxLinger));
-  }
   return true;
 }
 
@@ -274,8 +271,9 @@ bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
                          [this, conn](std::unique_ptr<Call> call) {
                            conn->AddCall();
                            ++calls_in_flight_;
-                           workers_->Submit(
-                               MakeCallTask(std::move(call), completions_));
+                           workers_->Submit(MakeCallTask(
+                               std::move(call), conn->shared_output(),
+                               completions_));
                          });
 }
 
@@ -286,10 +284,16 @@ void EventLoop::Settle(Connection* conn, absl::Time now) {
   bool progressed;
   do {
     progressed = ProcessInput(conn, now);
-    if (!conn->output().empty() && !(conn->events() & POLLOUT)) {
+    // Bytes a worker is sending are its own to finish (it tells the loop
+    // if the socket fills).
+    if (conn->output().NeedsLoopSend() && !(conn->events() & POLLOUT)) {
       if (!Flush(conn, now)) return;
     }
   } while (progressed && conn->output().empty());
+  // The error response is out (whoever sent it): shut the write side.
+  if (conn->state() == Connection::State::kFailing && conn->output().empty()) {
+    conn->StartLingering(now + std::min(options_.idle_timeout, kMaxLinger));
+  }
   if (conn->state() == Connection::State::kReadClosed &&
       conn->calls_in_flight() == 0 && conn->output().empty()) {
     Close(conn);
@@ -301,32 +305,40 @@ void EventLoop::Settle(Connection* conn, absl::Time now) {
 void EventLoop::UpdateInterest(Connection* conn) {
   short events = 0;
   if (conn->WantsInput(options_, stopping_)) events |= POLLIN;
-  if (!conn->output().empty()) events |= POLLOUT;
+  if (conn->output().NeedsLoopSend()) events |= POLLOUT;
   if (events != conn->events()) {
     poller_->Update(conn->fd(), events);
     conn->set_events(events);
   }
+  // Waiting on this connection's calls: hear of each as it finishes.
+  conn->output().set_loop_waits(!(events & POLLIN) || stopping_);
 }
 
 void EventLoop::HandleCompletions(absl::Time now) {
   AssertInLoopThread();
-  completions_->TakeAll(&results_);
-  if (results_.empty()) return;
+  completions_->TakeAll(&finished_);
+  if (finished_.empty()) return;
   touched_.clear();
-  for (const CallResult& result : results_) {
+  for (const uint64_t connection_id : finished_) {
     --calls_in_flight_;
-    auto it = connections_by_id_.find(result.connection_id);
-    if (it == connections_by_id_.end()) continue;  // closed meanwhile: dropped
-    Connection* conn = it->second;
-    DeliverResult(conn, result, now);
-    touched_.push_back(conn);
+    auto it = connections_by_id_.find(connection_id);
+    if (it == connections_by_id_.end()) continue;  // closed meanwhile
+    it->second->FinishCall(now);
+    touched_.push_back(it->second);
   }
-  results_.clear();
+  finished_.clear();
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
-  // One write for all of a connection's responses; then its requests held
-  // back by the limits may go.
-  for (Connection* conn : touched_) Settle(conn, now);
+  // A worker that filled the socket left the rest here; one that saw it
+  // fail left the connection to be closed. Then the requests held back by
+  // the limits may go.
+  for (Connection* conn : touched_) {
+    if (conn->output().failed()) {
+      Close(conn);
+    } else {
+      Settle(conn, now);
+    }
+  }
 }
 
 void EventLoop::RunTimers(absl::Time now) {

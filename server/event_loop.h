@@ -1,8 +1,8 @@
 // internal: EventLoop, the server's one I/O thread. It polls the listeners,
 // the connections and the wakeup fd; accepts; reads and decodes requests
-// and hands them to the WorkerPool; appends finished calls to their
-// connection's output and writes them; enforces the ServerOptions limits;
-// and carries out Shutdown.
+// and hands them to the WorkerPool (whose workers send their own
+// responses, see ConnectionOutput); writes what the workers could not;
+// enforces the ServerOptions limits; and carries out Shutdown.
 //
 // One iteration of Run():
 //   1. Stop check. A new stop request closes the listeners (unlinking Unix
@@ -15,15 +15,17 @@
 //   2. poll(2), until the nearest of: the next timer scan (at most 1 s
 //      away), the grace deadline, the end of an accept pause; without
 //      waiting when finished calls are already queued. Only while the loop
-//      is in poll do workers write the wakeup fd (CompletionQueue).
+//      is in poll, and only when it has to act, do workers write the wakeup
+//      fd (CompletionQueue).
 //   3. Each ready descriptor, if still registered: the wakeup fd is
 //      drained; a listener accepts; a connection reads before it writes
 //      (reading decodes every whole frame and dispatches it), then writes
 //      what the read produced if it is not already waiting for POLLOUT.
-//   4. The completed-call queue: each result is appended to its
-//      connection's output (dropped if the connection is gone); then each
-//      connection touched is written once (coalescing its responses) and
-//      its requests held back by the per-connection limits are dispatched.
+//   4. The finished-call queue: each finished call is uncounted on its
+//      connection (ignored if the connection is gone); then each connection
+//      touched is closed if a worker saw its socket fail, otherwise written
+//      if a worker left output behind, and its requests held back by the
+//      per-connection limits are dispatched.
 //   5. Timers: idle connections and expired lingering ones are closed; an
 //      accept pause ends.
 //   6. Connections closed during the iteration are destroyed (their fds
@@ -138,7 +140,7 @@ class EventLoop {
 
   // Scratch vectors, kept to reuse their storage.
   std::vector<PollEvent> ready_;
-  std::vector<CallResult> results_;
+  std::vector<uint64_t> finished_;  // connection ids
   std::vector<Connection*> touched_;
   IntakeCache intake_cache_;
 

@@ -6,7 +6,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "framing/frame_decoder.h"
-#include "framing/frame_format.h"
 #include "server/call_runner.h"
 
 namespace framerpc {
@@ -25,18 +24,17 @@ void HandleRequest(Connection* conn, absl::string_view body,
     return;
   }
   if (stopping) {
-    AppendStatusResponse(call.call_id,
-                         absl::UnavailableError(absl::StrCat(
-                             "server shutting down: call ", call.call_id,
-                             " of ", call.method, " was not started")),
-                         &conn->output());
+    conn->output().AppendStatus(
+        call.call_id, absl::UnavailableError(absl::StrCat(
+                          "server shutting down: call ", call.call_id, " of ",
+                          call.method, " was not started")));
     return;
   }
   if (cache->last_route.handler == nullptr ||
       call.method != cache->last_method) {
     absl::StatusOr<ServiceRegistry::Route> route = registry.Lookup(call.method);
     if (!route.ok()) {
-      AppendStatusResponse(call.call_id, route.status(), &conn->output());
+      conn->output().AppendStatus(call.call_id, route.status());
       return;
     }
     cache->last_method = call.method;
@@ -46,8 +44,7 @@ void HandleRequest(Connection* conn, absl::string_view body,
   if (cache->last_route.run_inline) {
     // Zero hops: run here, parsing the request straight from the input
     // buffer, and queue the response with the others of this read.
-    AppendCallResult(RunCall(std::move(call), payload), kMaxEncodableBodySize,
-                     &conn->output());
+    conn->output().AppendResult(RunCall(std::move(call), payload));
     return;
   }
   // The input buffer is reused at once: the worker gets its own copy.
@@ -89,15 +86,6 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     conn->input().ShrinkIfIdle(Connection::kMaxIdleBufferCapacity);
   }
   return progressed;
-}
-
-void DeliverResult(Connection* conn, const CallResult& result,
-                   absl::Time now) {
-  conn->FinishCall(now);
-  if (conn->state() == Connection::State::kOpen ||
-      conn->state() == Connection::State::kReadClosed) {
-    AppendCallResult(result, kMaxEncodableBodySize, &conn->output());
-  }
 }
 
 }  // namespace internal

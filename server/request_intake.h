@@ -6,9 +6,9 @@
 // as its limits allow), fails the connection on a frame it cannot
 // understand, answers at once what needs no handler (unknown method, server
 // stopping), and hands each call that has a handler to `dispatch`.
-// DeliverResult is the way back: a finished call's Response into the
-// connection's output. EventLoop dispatches to its WorkerPool and delivers
-// from the CompletionQueue; the fuzz target runs RunCall inline.
+// The way back is ConnectionOutput::AppendResult, from whichever thread ran
+// the call. EventLoop dispatches to its WorkerPool, whose workers append
+// and send their own responses; the fuzz target runs RunCall inline.
 //
 // Borrows everything. Not thread-safe: the connection's thread only.
 #ifndef FRAMERPC_SERVER_REQUEST_INTAKE_H_
@@ -29,8 +29,8 @@ namespace framerpc {
 namespace internal {
 
 // Receives a decoded call whose handler is set. It owns the call from then
-// on and must count it on the connection (Connection::AddCall) until its
-// result is delivered.
+// on and must count it on the connection (Connection::AddCall) until it
+// has finished (Connection::FinishCall).
 using DispatchFn = absl::FunctionRef<void(std::unique_ptr<Call>)>;
 
 // State reused from one request to the next on one loop: storage for the
@@ -56,10 +56,6 @@ struct IntakeCache {
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
                      absl::Time now, IntakeCache* cache, DispatchFn dispatch);
-
-// A dispatched call of `conn` finished at `now`: uncounts it and appends
-// its Response unless the connection no longer sends responses (failing).
-void DeliverResult(Connection* conn, const CallResult& result, absl::Time now);
 
 }  // namespace internal
 }  // namespace framerpc

@@ -1,9 +1,10 @@
 // Server: serves registered Services over TCP (IPv4, IPv6) and Unix sockets.
 //
 // One thread runs a poll(2) loop over every listening and connected socket:
-// it accepts, reads and decodes requests, and writes responses. Handlers run
-// on a pool of worker threads, so a handler may block without stalling other
-// connections; finished calls return to the loop through a wakeup fd. A
+// it accepts, reads and decodes requests, and writes what workers could not.
+// Handlers run on a pool of worker threads, so a handler may block without
+// stalling other connections; a worker sends its call's response itself,
+// and the loop takes over only when the socket is full. A
 // service added with ServiceOptions::inline_handlers runs its handlers on
 // the loop thread instead: no hand-off, but they must never block.
 //

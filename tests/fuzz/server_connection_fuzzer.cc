@@ -3,7 +3,8 @@
 // Connection's input buffer and frame decoder, ProcessRequests (envelope and
 // call decoding, method lookup in a registry holding a small test service),
 // RunCall (deadline check, ServerContext, the handler, exceptions) inline
-// instead of on a worker, DeliverResult into the output buffer.
+// instead of on a worker, its response appended to the output as a worker
+// appends it.
 //
 // Input: byte 0 picks the read size (1..64), byte 1 the mode (bit 0: the
 // server is stopping; bit 1: the peer reads no responses until the end, so
@@ -160,8 +161,10 @@ class Driver {
       for (auto& call : calls) {
         if (call->handler == nullptr || call->connection_id != conn_.id())
           std::abort();
-        internal::CallResult result = internal::RunCall(std::move(*call));
-        internal::DeliverResult(&conn_, result, absl::Now());
+        // As a worker would, without a socket to send on: the peer takes
+        // the output below.
+        conn_.output().AppendResult(internal::RunCall(std::move(*call)));
+        conn_.FinishCall(absl::Now());
       }
       if (conn_.calls_in_flight() != 0) std::abort();
       if (!slow_peer_) SendOutput();
@@ -169,9 +172,7 @@ class Driver {
   }
 
   void SendOutput() {
-    wire_.append(conn_.output().readable().data(),
-                 conn_.output().readable_bytes());
-    conn_.output().RetrieveAll();
+    wire_.append(conn_.output().TakeAll());
   }
 
   const bool stopping_;

@@ -1,9 +1,16 @@
 #include "server/call_runner.h"
 
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
+#include "framing/buffer.h"
+#include "framing/frame_decoder.h"
+#include "framing/unique_fd.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/wakeup_fd.h"
@@ -84,24 +91,145 @@ TEST(RunCall, ReturnedErrorKeepsCodeMessageAndMetadata) {
   EXPECT_EQ(result.response, nullptr);
 }
 
-TEST(CallTask, CancelAnswersUnavailable) {
-  absl::StatusOr<std::unique_ptr<WakeupFd>> wakeup = WakeupFd::Create();
-  ASSERT_TRUE(wakeup.ok());
-  CompletionQueue completions(wakeup->get());
+// A CallTask's connection: the server end of a socketpair behind a
+// ConnectionOutput, the client end to read responses from, and the loop's
+// side of the completion queue.
+struct TaskFixture {
+  TaskFixture() {
+    int fds[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+    server_end = UniqueFd(fds[0]);
+    client_end = UniqueFd(fds[1]);
+    output = std::make_shared<ConnectionOutput>(server_end.get());
+    absl::StatusOr<std::unique_ptr<WakeupFd>> created = WakeupFd::Create();
+    EXPECT_TRUE(created.ok());
+    wakeup = std::move(*created);
+    completions = std::make_unique<CompletionQueue>(wakeup.get());
+  }
+
+  std::unique_ptr<WorkerTask> Task(const TestService& service,
+                                   absl::string_view method) {
+    return MakeCallTask(
+        std::make_unique<Call>(MakeCall(service, method, test::TestRequest())),
+        output, completions.get());
+  }
+
+  // Every whole Response the client end has received so far.
+  std::vector<wire::Response> Received() {
+    int error = 0;
+    while (received.ReadFromFd(client_end.get(), &error) > 0) {
+    }
+    std::vector<wire::Response> responses;
+    FrameDecoder decoder(1 << 20);
+    while (true) {
+      absl::StatusOr<absl::optional<Frame>> frame = decoder.Next(received);
+      if (!frame.ok() || !frame->has_value()) break;
+      wire::Response response;
+      EXPECT_TRUE(response.ParseFromArray(
+          (*frame)->body.data(), static_cast<int>((*frame)->body.size())));
+      responses.push_back(response);
+      received.Retrieve((*frame)->frame_size);
+    }
+    return responses;
+  }
+
+  // The connection ids of the finished calls the loop would take now.
+  std::vector<uint64_t> Finished() {
+    std::vector<uint64_t> finished;
+    completions->TakeAll(&finished);
+    return finished;
+  }
+
+  // Whether the loop, asleep in poll, was woken.
+  bool LoopWoken() {
+    pollfd p{wakeup->fd(), POLLIN, 0};
+    return ::poll(&p, 1, 0) == 1;
+  }
+
+  UniqueFd server_end;
+  UniqueFd client_end;
+  std::shared_ptr<ConnectionOutput> output;
+  std::unique_ptr<WakeupFd> wakeup;
+  std::unique_ptr<CompletionQueue> completions;
+  Buffer received;
+};
+
+TEST(CallTask, SendsItsOwnResponseWithoutWakingTheLoop) {
+  TaskFixture f;
   TestService service;
-  auto call =
-      std::make_unique<Call>(MakeCall(service, "Count", test::TestRequest()));
-  std::unique_ptr<WorkerTask> task =
-      MakeCallTask(std::move(call), &completions);
-  task->Cancel();
-  std::vector<CallResult> results;
-  completions.TakeAll(&results);
-  ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].header.call_id(), 11u);
-  EXPECT_EQ(results[0].header.code(),
+  ASSERT_TRUE(f.completions->PrepareToSleep());
+  f.Task(service, "Count")->Run();
+  std::vector<wire::Response> responses = f.Received();
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].call_id(), 11u);
+  EXPECT_EQ(responses[0].code(), 0);
+  EXPECT_TRUE(f.output->empty());
+  EXPECT_FALSE(f.LoopWoken());
+  // The loop still hears of the call on its next pass.
+  EXPECT_EQ(f.Finished(), (std::vector<uint64_t>{3}));
+}
+
+TEST(CallTask, LeavesItsResponseBehindBytesAlreadyQueued) {
+  TaskFixture f;
+  TestService service;
+  // Whoever queued these sends them, the task's response with them.
+  f.output->AppendStatus(7, absl::NotFoundError("queued first"));
+  ASSERT_TRUE(f.completions->PrepareToSleep());
+  f.Task(service, "Count")->Run();
+  EXPECT_TRUE(f.Received().empty());
+  EXPECT_FALSE(f.LoopWoken());
+  ASSERT_EQ(f.output->Send(), ConnectionOutput::SendOutcome::kSent);
+  std::vector<wire::Response> responses = f.Received();
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].call_id(), 7u);
+  EXPECT_EQ(responses[1].call_id(), 11u);
+}
+
+TEST(CallTask, WakesTheLoopWhenTheSocketIsFull) {
+  TaskFixture f;
+  TestService service;
+  // Fill the socket, so the response cannot go out now.
+  const std::string chunk(64 << 10, 'x');
+  while (::send(f.server_end.get(), chunk.data(), chunk.size(), 0) > 0) {
+  }
+  ASSERT_TRUE(f.completions->PrepareToSleep());
+  f.Task(service, "Count")->Run();
+  EXPECT_FALSE(f.output->empty());
+  EXPECT_TRUE(f.LoopWoken());
+}
+
+TEST(CallTask, WakesTheLoopWhenItWaitsOnTheConnection) {
+  TaskFixture f;
+  TestService service;
+  f.output->set_loop_waits(true);
+  ASSERT_TRUE(f.completions->PrepareToSleep());
+  f.Task(service, "Count")->Run();
+  EXPECT_EQ(f.Received().size(), 1u);
+  EXPECT_TRUE(f.LoopWoken());
+}
+
+TEST(CallTask, CancelAnswersUnavailable) {
+  TaskFixture f;
+  TestService service;
+  f.Task(service, "Count")->Cancel();
+  std::vector<wire::Response> responses = f.Received();
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].call_id(), 11u);
+  EXPECT_EQ(responses[0].code(),
             static_cast<int>(absl::StatusCode::kUnavailable));
-  EXPECT_THAT(results[0].header.message(), HasSubstr("shutting down"));
+  EXPECT_THAT(responses[0].message(), HasSubstr("shutting down"));
   EXPECT_EQ(service.count(), 0);
+  EXPECT_EQ(f.Finished(), (std::vector<uint64_t>{3}));
+}
+
+TEST(CallTask, ResultForAClosedConnectionIsDropped) {
+  TaskFixture f;
+  TestService service;
+  f.output->Close();
+  f.Task(service, "Count")->Run();
+  EXPECT_TRUE(f.Received().empty());
+  EXPECT_EQ(service.count(), 1);
+  EXPECT_EQ(f.Finished(), (std::vector<uint64_t>{3}));
 }
 
 }  // namespace

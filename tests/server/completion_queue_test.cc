@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -12,12 +13,6 @@
 namespace framerpc {
 namespace internal {
 namespace {
-
-CallResult ResultFor(uint64_t call_id) {
-  CallResult result;
-  result.header.set_call_id(call_id);
-  return result;
-}
 
 // The eventfd counter: how many wakeups were written since the last read
 // (0 when none).
@@ -33,30 +28,66 @@ TEST(CompletionQueue, WakesTheLoopOnlyWhileItSleepsAndOncePerSleep) {
   absl::StatusOr<std::unique_ptr<WakeupFd>> wakeup = WakeupFd::Create();
   ASSERT_TRUE(wakeup.ok());
   CompletionQueue completions(wakeup->get());
-  std::vector<CallResult> results;
+  const std::atomic<bool> waits(true);
+  std::vector<uint64_t> finished;
 
   // The loop is busy: pushes queue without a wakeup...
-  completions.Push(ResultFor(1));
-  completions.Push(ResultFor(2));
+  completions.Push(1, /*urgent=*/true, waits);
+  completions.Push(2, /*urgent=*/true, waits);
   EXPECT_EQ(TakeWakeups(**wakeup), 0u);
   // ...and the loop, about to poll, is told not to wait.
   EXPECT_FALSE(completions.PrepareToSleep());
   completions.Awake();
-  completions.TakeAll(&results);
-  EXPECT_EQ(results.size(), 2u);
+  completions.TakeAll(&finished);
+  EXPECT_EQ(finished, (std::vector<uint64_t>{1, 2}));
 
   // Asleep: the first push wakes it, the next ones join the batch.
   EXPECT_TRUE(completions.PrepareToSleep());
-  completions.Push(ResultFor(3));
-  completions.Push(ResultFor(4));
+  completions.Push(3, /*urgent=*/true, waits);
+  completions.Push(4, /*urgent=*/true, waits);
   EXPECT_EQ(TakeWakeups(**wakeup), 1u);
   completions.Awake();
-  completions.TakeAll(&results);
-  ASSERT_EQ(results.size(), 2u);
-  EXPECT_EQ(results[0].header.call_id(), 3u);
+  completions.TakeAll(&finished);
+  EXPECT_EQ(finished, (std::vector<uint64_t>{3, 4}));
 
   // Awake again: no wakeup.
-  completions.Push(ResultFor(5));
+  completions.Push(5, /*urgent=*/true, waits);
+  EXPECT_EQ(TakeWakeups(**wakeup), 0u);
+}
+
+// A call whose response the worker sent, on a connection the loop is not
+// waiting on, must not cost the loop a wakeup (the hop back the worker
+// path used to take); it is counted when the loop wakes for other reasons.
+TEST(CompletionQueue, WakesTheSleepingLoopOnlyWhenItMustAct) {
+  absl::StatusOr<std::unique_ptr<WakeupFd>> wakeup = WakeupFd::Create();
+  ASSERT_TRUE(wakeup.ok());
+  CompletionQueue completions(wakeup->get());
+  std::atomic<bool> waits(false);
+  std::vector<uint64_t> finished;
+
+  EXPECT_TRUE(completions.PrepareToSleep());
+  completions.Push(1, /*urgent=*/false, waits);
+  EXPECT_EQ(TakeWakeups(**wakeup), 0u);
+  // Output left for the loop: wake it.
+  completions.Push(2, /*urgent=*/true, waits);
+  EXPECT_EQ(TakeWakeups(**wakeup), 1u);
+  completions.Awake();
+  completions.TakeAll(&finished);
+  EXPECT_EQ(finished, (std::vector<uint64_t>{1, 2}));
+
+  // The loop waits on this connection's calls (limits, read-closed,
+  // stopping): wake it for an ordinary finish too.
+  waits = true;
+  EXPECT_TRUE(completions.PrepareToSleep());
+  completions.Push(3, /*urgent=*/false, waits);
+  EXPECT_EQ(TakeWakeups(**wakeup), 1u);
+  completions.Awake();
+
+  // A finish the loop was not woken for still keeps it from sleeping.
+  waits = false;
+  completions.TakeAll(&finished);
+  completions.Push(4, /*urgent=*/false, waits);
+  EXPECT_FALSE(completions.PrepareToSleep());
   EXPECT_EQ(TakeWakeups(**wakeup), 0u);
 }
 

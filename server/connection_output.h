@@ -1,0 +1,120 @@
+// internal: ConnectionOutput, the bytes waiting to go out on one accepted
+// socket, shared by the loop and the workers running that connection's
+// calls, so that a worker can send its own response instead of handing it
+// back to the loop (a thread hop per call, the costliest part of a call on
+// the machines this was measured on; docs/performance.md).
+//
+// Who sends: whoever appends to an empty buffer. A worker that finds
+// bytes already waiting leaves its response behind them: the thread that
+// put them there sends them all. A send that fills the socket leaves the
+// rest to the loop, which waits for POLLOUT; the worker must then tell the
+// loop at once (SendOutcome::kLeftForLoop), as it must when the socket
+// failed (kFailed). Frames are appended whole under the mutex, so
+// responses never interleave.
+//
+// Life: accepting results while the connection serves; Fail() queues the
+// connection error and stops accepting results (they are dropped from then
+// on); Close(), called by the Connection before its descriptor is closed,
+// stops every send. Sends happen under the mutex, so none can race with the
+// descriptor being closed and its number reused.
+//
+// Owned jointly (shared_ptr) by the Connection and its calls in flight;
+// borrows the descriptor, which the Connection closes only after Close().
+// Thread-safe.
+#ifndef FRAMERPC_SERVER_CONNECTION_OUTPUT_H_
+#define FRAMERPC_SERVER_CONNECTION_OUTPUT_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "framing/buffer.h"
+#include "server/call.h"
+
+namespace framerpc {
+namespace internal {
+
+class ConnectionOutput {
+ public:
+  // Buffers larger than this are given back once empty (see Connection).
+  static constexpr size_t kMaxIdleCapacity = 4 << 20;
+
+  explicit ConnectionOutput(int fd) : fd_(fd) {}
+  ConnectionOutput(const ConnectionOutput&) = delete;
+  ConnectionOutput& operator=(const ConnectionOutput&) = delete;
+
+  // Appends a finished call's Response frame, unless the connection no
+  // longer takes results (failed or closed: dropped). Returns whether the
+  // buffer was empty before, which makes the caller the one to send it.
+  bool AppendResult(const CallResult& result);
+  // Appends a Response carrying only `status` (unknown method, stopping).
+  void AppendStatus(uint64_t call_id, const absl::Status& status);
+  // Appends the connection error (call_id 0) and stops taking results.
+  void Fail(const absl::Status& status);
+
+  enum class SendOutcome {
+    kSent,         // the buffer is empty (or the connection is closed)
+    kLeftForLoop,  // the socket is full; the rest waits for POLLOUT
+    kFailed,       // the socket failed: the connection must be closed
+  };
+  // Sends until the buffer is empty or the socket is full (MSG_NOSIGNAL).
+  // `*bytes_sent` (may be null) gets the count; after a failure,
+  // `*saved_errno` (may be null) gets the error, and later calls report
+  // kFailed again without sending.
+  SendOutcome Send(size_t* bytes_sent = nullptr, int* saved_errno = nullptr);
+
+  // Closes the gate before the descriptor goes: nothing is sent or queued
+  // any more.
+  void Close();
+
+  // Bytes queued or being sent. Lock-free, so that the loop's checks never
+  // wait for a worker's send.
+  size_t readable_bytes() const {
+    return pending_bytes_.load(std::memory_order_acquire);
+  }
+  bool empty() const { return readable_bytes() == 0; }
+  // Whether bytes wait with nobody sending them: the loop's to send (and
+  // then to wait for POLLOUT). Bytes a worker is sending are the worker's:
+  // it tells the loop if it leaves any behind.
+  bool NeedsLoopSend() const {
+    return !empty() && !sending_.load(std::memory_order_acquire);
+  }
+  bool failed() const;
+
+  // Moves the queued bytes out, unsent (tests and the fuzz target, which
+  // play the peer without a socket).
+  std::string TakeAll();
+
+  // Whether the loop wants to hear of every finished call at once (it is
+  // waiting on this connection's calls: not reading because of its limits,
+  // read-closed, or stopping), rather than on its next natural wakeup. Set
+  // by the loop; read by workers through the CompletionQueue.
+  void set_loop_waits(bool waits) {
+    loop_waits_.store(waits, std::memory_order_relaxed);
+  }
+  const std::atomic<bool>& loop_waits() const { return loop_waits_; }
+
+ private:
+  const int fd_;
+  mutable std::mutex mu_;
+  Buffer buffer_ ABSL_GUARDED_BY(mu_);
+  bool taking_results_ ABSL_GUARDED_BY(mu_) = true;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  int send_error_ ABSL_GUARDED_BY(mu_) = 0;
+  // buffer_'s size, and whether a Send is under way: written under mu_,
+  // read without it.
+  std::atomic<size_t> pending_bytes_{0};
+  std::atomic<bool> sending_{false};
+  std::atomic<bool> loop_waits_{false};
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_CONNECTION_OUTPUT_H_
