@@ -1,5 +1,9 @@
 #include "server/worker_pool.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
@@ -7,9 +11,22 @@
 
 namespace framerpc {
 namespace internal {
+namespace {
 
-WorkerPool::WorkerPool(int num_threads) {
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+                  std::atomic<uint32_t>::is_always_lock_free,
+              "a wake word must be usable as a futex word");
+
+uint32_t* FutexAddress(std::atomic<uint32_t>* word) {
+  return reinterpret_cast<uint32_t*>(word);
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(int num_threads)
+    : wake_words_(new std::atomic<uint32_t>[static_cast<size_t>(num_threads)]) {
   assert(num_threads >= 1);
+  for (int i = 0; i < num_threads; ++i) wake_words_[i].store(0);
   {
     std::lock_guard<std::mutex> lock(mu_);
     started_.assign(static_cast<size_t>(num_threads), Clock::time_point::max());
@@ -32,12 +49,24 @@ size_t WorkerPool::FreshRunnersLocked(Clock::time_point now) const {
   return fresh;
 }
 
-size_t WorkerPool::IdleSleepersLocked() const {
-  return sleeping_ - std::min(sleeping_, waking_);
+size_t WorkerPool::IdleSleepersLocked() const { return idle_.size(); }
+
+size_t WorkerPool::PickIdleLocked() {
+  const size_t index = idle_.back();
+  idle_.pop_back();
+  ++waking_;
+  wake_words_[index].store(1, std::memory_order_release);
+  return index;
+}
+
+void WorkerPool::WakeUp(size_t index) {
+  syscall(SYS_futex, FutexAddress(&wake_words_[index]), FUTEX_WAKE_PRIVATE, 1,
+          nullptr, nullptr, 0);
 }
 
 void WorkerPool::Submit(std::unique_ptr<WorkerTask> task) {
   bool wake = false;
+  size_t woken = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
@@ -48,7 +77,7 @@ void WorkerPool::Submit(std::unique_ptr<WorkerTask> task) {
       wake = IdleSleepersLocked() > 0 &&
              FreshRunnersLocked(now) + waking_ == 0;
       if (wake) {
-        ++waking_;
+        woken = PickIdleLocked();
       } else if (sleeping_ > 0) {
         // Even a worker being woken may find its task taken and sleep
         // again: look until the queue is empty or nobody sleeps.
@@ -62,7 +91,7 @@ void WorkerPool::Submit(std::unique_ptr<WorkerTask> task) {
   }
   // Outside the lock: a woken worker does not block again on mu_, which
   // would cost it a second futex wait and the loop a futex wake.
-  if (wake) wake_.notify_one();
+  if (wake) WakeUp(woken);
 }
 
 int WorkerPool::sleeping_workers() {
@@ -71,7 +100,7 @@ int WorkerPool::sleeping_workers() {
 }
 
 void WorkerPool::WakeIfStalled() {
-  size_t wakes = 0;
+  std::vector<size_t> woken;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const Clock::time_point now = Clock::now();
@@ -81,13 +110,15 @@ void WorkerPool::WakeIfStalled() {
       ++stalled;
     }
     const size_t coming = waking_ + FreshRunnersLocked(now);
-    if (stalled > coming) wakes = std::min(stalled - coming, IdleSleepersLocked());
-    waking_ += wakes;
+    if (stalled > coming) {
+      const size_t wakes = std::min(stalled - coming, IdleSleepersLocked());
+      for (size_t i = 0; i < wakes; ++i) woken.push_back(PickIdleLocked());
+    }
     if (queue_.empty() || sleeping_ == 0) {
       deferred_.store(false, std::memory_order_release);
     }
   }
-  for (size_t i = 0; i < wakes; ++i) wake_.notify_one();
+  for (const size_t index : woken) WakeUp(index);
 }
 
 size_t WorkerPool::CancelPending() {
@@ -101,11 +132,13 @@ size_t WorkerPool::CancelPending() {
 }
 
 void WorkerPool::Shutdown() {
+  std::vector<size_t> woken;
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    wake_.notify_all();
+    while (!idle_.empty()) woken.push_back(PickIdleLocked());
   }
+  for (const size_t index : woken) WakeUp(index);
   CancelPending();
   for (std::thread& thread : threads_) {
     assert(thread.get_id() != std::this_thread::get_id() &&
@@ -124,7 +157,16 @@ void WorkerPool::WorkerMain(size_t index) {
       // a task another worker took first must still count its wake as
       // spent, or the pool would go on expecting it to take one.
       ++sleeping_;
-      wake_.wait(lock);
+      wake_words_[index].store(0, std::memory_order_relaxed);
+      idle_.push_back(index);
+      lock.unlock();
+      // Returns at once if already woken (the word is no longer 0), so a
+      // wake between the unlock and the wait is not lost.
+      while (wake_words_[index].load(std::memory_order_acquire) == 0) {
+        syscall(SYS_futex, FutexAddress(&wake_words_[index]),
+                FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+      }
+      lock.lock();
       --sleeping_;
       if (waking_ > 0) --waking_;
       continue;
