@@ -80,9 +80,10 @@ std::vector<PendingCall*> CallTable::TakeAll() {
   return all;
 }
 
-PendingCall* CallTable::FindWaiting() const {
+PendingCall* CallTable::FindWaiting(const PendingCall* except) const {
   for (const auto& entry : calls_) {
-    if (entry.second->state == PendingCall::State::kWaiting)
+    if (entry.second != except &&
+        entry.second->state == PendingCall::State::kWaiting)
       return entry.second;
   }
   return nullptr;

@@ -76,8 +76,9 @@ class CallTable {
   bool Remove(const PendingCall* call);
   // Removes and returns every slot.
   std::vector<PendingCall*> TakeAll();
-  // A slot whose caller waits for its response (kWaiting), or null.
-  PendingCall* FindWaiting() const;
+  // A slot other than `except` whose caller waits for its response
+  // (kWaiting), or null.
+  PendingCall* FindWaiting(const PendingCall* except = nullptr) const;
 
   size_t size() const { return calls_.size(); }
   bool empty() const { return calls_.empty(); }

@@ -29,6 +29,11 @@ constexpr size_t kMaxIdleBuffer = size_t{4} << 20;
 // before it checks whether the role has become free.
 constexpr int kRetryLeadMs = 10;
 
+// How long the reader waits in poll before it looks for queued requests
+// that a writer gave up on (a writer whose deadline passed with the socket
+// full). Its own request may be among them.
+constexpr int kRecheckMs = 10;
+
 // A read that would need more than this for the rest of a frame reserves
 // it at once instead of growing the buffer in steps.
 constexpr size_t kReadReserveThreshold = 64 * 1024;
@@ -198,9 +203,12 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
         writing_ = false;
         return;
       }
-      if (own->state == State::kDone) {
-        // Our call is over; a waiting caller sends the rest rather than
-        // holding us back for as long as others keep queueing.
+      if (own->state == State::kDone &&
+          calls_.FindWaiting(reader_call_) != nullptr) {
+        // Our call is over; a caller asleep on its slot sends the rest
+        // rather than holding us back for as long as others keep queueing.
+        // Not the reader: it waits in poll and would not hear the wake, so
+        // with nobody else waiting we send it all ourselves.
         ReleaseWriterLocked();
         return;
       }
@@ -250,7 +258,7 @@ bool ClientConnection::WaitWritable(PendingCall* own, const Deadline& deadline,
   // The socket is full. Read meanwhile if nobody else does: a server
   // blocked writing responses we do not read may stop reading ours.
   while (true) {
-    if (!*leading) *leading = TryLead();
+    if (!*leading) *leading = TryLead(own);
     pollfd p{fd_.get(), static_cast<short>(POLLOUT | (*leading ? POLLIN : 0)),
              0};
     int timeout_ms = deadline.PollTimeoutMs();
@@ -306,7 +314,10 @@ absl::Status ClientConnection::Abandon(PendingCall* call, absl::Status reason,
   // frame behind a cut-off one.
   if (!fail_connection.ok()) FailLocked(fail_connection);
   if (writing) writing_ = false;
-  if (leading) reading_ = false;
+  if (leading) {
+    reading_ = false;
+    reader_call_ = nullptr;
+  }
   PromoteLocked();
   return call->status;
 }
@@ -345,6 +356,7 @@ absl::Status ClientConnection::Await(PendingCall* call,
     }
     if (!leading && !reading_ && !broken_) {
       reading_ = true;
+      reader_call_ = call;
       leading = true;
     }
     if (leading) {
@@ -375,7 +387,9 @@ void ClientConnection::LeadStep(PendingCall* own, const Deadline& deadline) {
   // A previous reader may have left whole frames in the buffer.
   if (DispatchFrames(own)) return;
   pollfd p{fd_.get(), POLLIN, 0};
-  const int ready = ::poll(&p, 1, deadline.PollTimeoutMs());
+  int timeout_ms = deadline.PollTimeoutMs();
+  if (timeout_ms < 0 || timeout_ms > kRecheckMs) timeout_ms = kRecheckMs;
+  const int ready = ::poll(&p, 1, timeout_ms);
   if (ready < 0) {
     if (errno != EINTR) Fail(Unavailable("poll for responses", errno));
     return;
@@ -490,21 +504,25 @@ void ClientConnection::WaitWhileClaimed(PendingCall* call,
   }
 }
 
-bool ClientConnection::TryLead() {
+bool ClientConnection::TryLead(const PendingCall* own) {
   std::lock_guard<std::mutex> lock(mu_);
   if (reading_ || broken_) return false;
   reading_ = true;
+  reader_call_ = own;
   return true;
 }
 
 void ClientConnection::ReleaseLeadershipLocked() {
   reading_ = false;
+  reader_call_ = nullptr;
   PromoteLocked();
 }
 
 void ClientConnection::PromoteLocked() {
   if (broken_ || (reading_ && !OutputStrandedLocked())) return;
-  if (PendingCall* next = calls_.FindWaiting()) {
+  // Never the reader: a wake on its slot would be lost while it is in
+  // poll. It finds stranded output itself within kRecheckMs.
+  if (PendingCall* next = calls_.FindWaiting(reader_call_)) {
     PendingCall::SetAndWake(next, State::kPromoted);
   }
 }

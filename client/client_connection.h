@@ -126,6 +126,10 @@ class ClientConnection {
   // --- Reader-only (the thread holding the reader role) ---
   // Handles buffered frames, then waits for input until `deadline` and
   // reads once.
+  // The wait is bounded (kRecheckMs) so that output a writer strands
+  // meanwhile is not left waiting for a response that may need it: the
+  // reader is in poll, not asleep on its slot, so it cannot be woken to
+  // send it.
   void LeadStep(PendingCall* own, const Deadline& deadline);
   // One read into input_; false after failing the connection.
   bool ReadInput();
@@ -141,7 +145,7 @@ class ClientConnection {
   // `call` has finished it.
   void WaitWhileClaimed(PendingCall* call, std::unique_lock<std::mutex>& lock)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool TryLead();
+  bool TryLead(const PendingCall* own);
   void ReleaseLeadershipLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Wakes a waiting caller when the reader role is free, or queued output
   // has no writer.
@@ -162,6 +166,9 @@ class ClientConnection {
   std::mutex mu_;
   CallTable calls_ ABSL_GUARDED_BY(mu_);
   bool reading_ ABSL_GUARDED_BY(mu_) = false;  // some thread is the reader
+  // The call whose thread holds the reader role, while one does. It waits
+  // in poll, not on its slot, so it is never the one promoted.
+  const PendingCall* reader_call_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;  // some thread is the writer
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> broken_flag_{false};  // broken_, readable without mu_
