@@ -1,5 +1,6 @@
 #include "client/channel_core.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,7 +24,9 @@ ChannelCore::ChannelCore(std::string target, Address address,
                          ChannelOptions options)
     : target_(std::move(target)),
       address_(std::move(address)),
-      options_(options) {}
+      options_(options),
+      max_connections_(
+          static_cast<size_t>(std::max(options.max_connections, 1))) {}
 
 absl::Status ChannelCore::Call(absl::string_view method,
                                const google::protobuf::Message& request,
@@ -52,15 +55,48 @@ absl::Status ChannelCore::Call(absl::string_view method,
     bool not_started = false;
     absl::Status status =
         (*connection)->Call(request, &call, deadline, budget, &not_started);
+    Release(connection->get());
     if (!not_started || attempt == kMaxAttempts) return status;
   }
+}
+
+std::shared_ptr<ClientConnection> ChannelCore::PickLocked(bool may_grow) {
+  pool_.erase(std::remove_if(pool_.begin(), pool_.end(),
+                             [](const Pooled& pooled) {
+                               return pooled.connection->broken();
+                             }),
+              pool_.end());
+  if (pool_.empty()) return nullptr;
+  if (max_connections_ == 1) return pool_.front().connection;  // not counted
+  auto least = std::min_element(
+      pool_.begin(), pool_.end(),
+      [](const Pooled& a, const Pooled& b) { return a.calls < b.calls; });
+  if (least->calls > 0 && may_grow && pool_.size() < max_connections_ &&
+      !connecting_) {
+    return nullptr;
+  }
+  ++least->calls;
+  return least->connection;
+}
+
+void ChannelCore::Release(const ClientConnection* connection) {
+  if (max_connections_ == 1) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Pooled& pooled : pool_) {
+    if (pooled.connection.get() == connection) {
+      --pooled.calls;
+      return;
+    }
+  }
+  // Not found: it broke and left the pool.
 }
 
 absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
     absl::string_view method, const Deadline& deadline, absl::Duration budget) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    if (connection_ != nullptr && !connection_->broken()) return connection_;
+    std::shared_ptr<ClientConnection> open = PickLocked(/*may_grow=*/true);
+    if (open != nullptr) return open;
     if (!connecting_) break;
     const uint64_t attempt = connect_attempts_;
     auto done = [&] { return !connecting_; };
@@ -75,8 +111,6 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
     }
   }
   connecting_ = true;
-  // Calls still running on a broken connection keep their own reference.
-  connection_.reset();
   lock.unlock();
 
   const Deadline connect_deadline =
@@ -89,9 +123,10 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
   connect_done_.notify_all();
   if (fd.ok()) {
     last_connect_error_ = absl::OkStatus();
-    connection_ = std::make_shared<ClientConnection>(std::move(*fd), target_,
-                                               options_.max_frame_size);
-    return connection_;
+    auto connection = std::make_shared<ClientConnection>(
+        std::move(*fd), target_, options_.max_frame_size);
+    pool_.push_back(Pooled{connection, max_connections_ > 1 ? 1 : 0});
+    return connection;
   }
   if (fd.status().code() == absl::StatusCode::kDeadlineExceeded) {
     if (deadline.NotAfter(connect_deadline)) {
@@ -107,6 +142,10 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
   } else {
     last_connect_error_ = fd.status();
   }
+  // One more connection failed to open, but open ones can still carry the
+  // call.
+  std::shared_ptr<ClientConnection> open = PickLocked(/*may_grow=*/false);
+  if (open != nullptr) return open;
   return CallError(last_connect_error_, method, target_);
 }
 

@@ -1,7 +1,8 @@
 // internal: ChannelCore, what a Channel is behind its public face: the
-// target, the options, and the current ClientConnection, opened on the first call
-// and again on the first call after it broke. Calls run on the connection
-// (see connection.h); the core only finds or makes one for each call and
+// target, the options, and its ClientConnections (one unless
+// ChannelOptions::max_connections says more), each opened when a call needs
+// it and again after it broke. Calls run on a connection (see
+// client_connection.h); the core only finds or makes one for each call and
 // turns the caller's ClientContext into a Deadline.
 //
 // Owned by its Channel. Thread-safe. Connections are shared with the calls
@@ -14,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -46,21 +48,39 @@ class ChannelCore {
   const std::string& target() const { return target_; }
 
  private:
-  // The open connection, or a new one. Only one caller connects at a time;
-  // callers arriving meanwhile wait for it (until their own deadline) and
-  // share its failure, unless it failed by running into the connecting
-  // caller's deadline, in which case they try themselves.
+  // A connection for one call, counted as in use by it until Release (for
+  // a pool of more than one): an open one nobody uses, else a new one while
+  // the pool has room, else the least busy. Only one caller connects at a
+  // time; callers that find no open connection meanwhile wait for it (until
+  // their own deadline) and share its failure, unless it failed by running
+  // into the connecting caller's deadline, in which case they try
+  // themselves. Callers that find only busy ones share the least busy.
   absl::StatusOr<std::shared_ptr<ClientConnection>> GetConnection(
       absl::string_view method, const Deadline& deadline,
       absl::Duration budget);
+  // The call on `connection` is over.
+  void Release(const ClientConnection* connection);
+
+  struct Pooled {
+    std::shared_ptr<ClientConnection> connection;
+    int calls = 0;  // calls using it (counted only when pooling)
+  };
+  // The open connection the next call should use, counted; null when it
+  // should connect instead: none open, or (if `may_grow`) all busy and room
+  // for one more.
+  std::shared_ptr<ClientConnection> PickLocked(bool may_grow)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string target_;
   const Address address_;
   const ChannelOptions options_;
+  const size_t max_connections_;
 
   std::mutex mu_;
   std::condition_variable connect_done_;  // signalled when connecting_ ends
-  std::shared_ptr<ClientConnection> connection_ ABSL_GUARDED_BY(mu_);
+  // Open connections. Calls still running on a broken one keep their own
+  // reference; it leaves the pool when next looked at.
+  std::vector<Pooled> pool_ ABSL_GUARDED_BY(mu_);
   bool connecting_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t connect_attempts_ ABSL_GUARDED_BY(mu_) = 0;
   // The last attempt's failure to share with its waiters; OK when there is

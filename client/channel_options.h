@@ -17,6 +17,18 @@ struct ChannelOptions {
   // connection RESOURCE_EXHAUSTED and closes it. Requests larger than this
   // are refused before sending.
   size_t max_frame_size = kDefaultMaxBodySize;
+  // How many connections the Channel may open to its target. With 1 (the
+  // default) every call is multiplexed over one connection. With more, a
+  // call takes a connection no other call is using, opening one while
+  // fewer than this many are open, and shares the least busy one only when
+  // all are in use (brpc's "pooled" connections). The trade: more
+  // connections and server-side state, for callers that no longer wait on
+  // each other. On a multiplexed connection one caller reads for all and
+  // wakes each of the others (a futex wake and a context switch per call);
+  // on a connection of its own the kernel wakes the caller directly, which
+  // on the 2-CPU machines of docs/performance.md made 8 threads ~1.3x
+  // faster. Values below 1 count as 1.
+  int max_connections = 1;
 };
 
 }  // namespace framerpc
