@@ -13,8 +13,10 @@
 #   workload; a quick or partial run draws them in bench/results/)
 #   --no-build     use the binaries already in $BENCH_BUILD_DIR (build-bench/)
 #   --systems      subset of: raw raw+pb pollref grpc framerpc framerpc-cpt
-#                  framerpc-unix framerpc-inline (the last: handlers on the
-#                  server's loop thread, bench_framerpc_server --inline)
+#                  framerpc-unix framerpc-inline framerpc-pool (-inline:
+#                  handlers on the server's loop thread, bench_framerpc_server
+#                  --inline; -pool: that server, and the shared Channel with
+#                  ChannelOptions::max_connections = 8)
 #   --workloads    subset of: c1_pinned c1 t8 t64 1mib (c1_pinned puts client
 #                  and server on one CPU with taskset)
 # Environment: BENCH_BUILD_DIR (default build-bench), BENCH_JOBS (build jobs,
@@ -33,7 +35,7 @@ results_dir=$repo/bench/results
 docs_dir=$repo/docs
 
 all_systems=(raw raw+pb pollref grpc framerpc framerpc-cpt framerpc-unix
-             framerpc-inline)
+             framerpc-inline framerpc-pool)
 all_workloads=(c1_pinned c1 t8 t64 1mib)
 small_payload=64
 
@@ -142,7 +144,8 @@ server_for() {
     framerpc|framerpc-cpt) server_cmd=("$bin/bench_framerpc_server") ;;
     framerpc-unix) server_cmd=("$bin/bench_framerpc_server")
                    listen=unix:$tmp/framerpc.sock ;;
-    framerpc-inline) server_cmd=("$bin/bench_framerpc_server" --inline) ;;
+    framerpc-inline|framerpc-pool)
+      server_cmd=("$bin/bench_framerpc_server" --inline) ;;
   esac
 }
 
@@ -152,6 +155,7 @@ client_for() {
     raw+pb) client_args=(--system rawpb) ;;
     framerpc-cpt) client_args=(--system framerpc --channel_per_thread) ;;
     framerpc-unix|framerpc-inline) client_args=(--system framerpc) ;;
+    framerpc-pool) client_args=(--system framerpc --max_connections 8) ;;
     *) client_args=(--system "$1") ;;
   esac
 }

@@ -25,6 +25,8 @@ ABSL_FLAG(double, duration, 2.0, "Seconds of the measured window");
 ABSL_FLAG(double, warmup, 0.5, "Seconds of calls before the window");
 ABSL_FLAG(bool, channel_per_thread, false,
           "grpc, framerpc: a channel per thread instead of one shared");
+ABSL_FLAG(int, max_connections, 1,
+          "framerpc: the shared Channel's ChannelOptions::max_connections");
 ABSL_FLAG(int, server_pid, 0,
           "When set, the server's CPU time is read from /proc at the "
           "window's edges");
@@ -41,7 +43,8 @@ namespace {
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(absl::StrCat(
       "bench_client --system S --target ADDR [--threads N] [--payload BYTES] "
-      "[--duration S] [--warmup S] [--channel_per_thread] [--server_pid PID]"
+      "[--duration S] [--warmup S] [--channel_per_thread] "
+      "[--max_connections N] [--server_pid PID]"
       "\nSystems built: ",
       BuiltSystems()));
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
@@ -64,7 +67,8 @@ int Main(int argc, char** argv) {
   run.payload = static_cast<size_t>(payload);
 
   absl::StatusOr<std::unique_ptr<CallerFactory>> factory =
-      MakeCallerFactory(run.system, target, run.channel_per_thread);
+      MakeCallerFactory(run.system, target, run.channel_per_thread,
+                        absl::GetFlag(FLAGS_max_connections));
   if (!factory.ok()) Usage(factory.status().ToString());
 
   LoadOptions options;

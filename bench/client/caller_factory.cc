@@ -25,8 +25,10 @@ std::string BuiltSystems() {
 
 absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
     absl::string_view system, const std::string& target,
-    bool channel_per_thread) {
-  static_cast<void>(channel_per_thread);  // unused without grpc and framerpc
+    bool channel_per_thread, int max_connections) {
+  // Unused without grpc and framerpc.
+  static_cast<void>(channel_per_thread);
+  static_cast<void>(max_connections);
   if (system == "raw") return NewRawCallerFactory(target, /*protobuf=*/false);
   // pollref speaks raw+pb's protocol.
   if (system == "rawpb" || system == "pollref") {
@@ -42,7 +44,8 @@ absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
   }
   if (system == "framerpc") {
 #ifdef FRAMERPC_BENCH_HAVE_FRAMERPC
-    return NewFramerpcCallerFactory(target, channel_per_thread);
+    return NewFramerpcCallerFactory(target, channel_per_thread,
+                                    max_connections);
 #else
     return absl::UnimplementedError(
         "this bench_client was built without framerpc's server, client and "

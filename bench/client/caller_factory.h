@@ -19,11 +19,12 @@ std::string BuiltSystems();
 
 // The factory for `system` talking to `target`. `channel_per_thread` applies
 // to grpc and framerpc (the raw systems always use a connection per
-// thread). INVALID_ARGUMENT for an unknown system, UNIMPLEMENTED for one
-// this binary was built without.
+// thread), `max_connections` to framerpc's shared Channel. INVALID_ARGUMENT
+// for an unknown system, UNIMPLEMENTED for one this binary was built
+// without.
 absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
     absl::string_view system, const std::string& target,
-    bool channel_per_thread);
+    bool channel_per_thread, int max_connections);
 
 }  // namespace bench
 }  // namespace framerpc

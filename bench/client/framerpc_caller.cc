@@ -8,9 +8,11 @@ namespace framerpc {
 namespace bench {
 namespace {
 
-absl::StatusOr<std::shared_ptr<Channel>> NewChannel(const std::string& target) {
+absl::StatusOr<std::shared_ptr<Channel>> NewChannel(const std::string& target,
+                                                   int max_connections) {
   ChannelOptions options;
   options.max_frame_size = kBenchMaxBodySize;
+  options.max_connections = max_connections;
   return Channel::Create(target, options);
 }
 
@@ -44,7 +46,7 @@ class FramerpcCallerFactory final : public CallerFactory {
       int thread_index, size_t payload_size) override {
     std::shared_ptr<Channel> channel = shared_;
     if (channel == nullptr) {
-      absl::StatusOr<std::shared_ptr<Channel>> own = NewChannel(target_);
+      absl::StatusOr<std::shared_ptr<Channel>> own = NewChannel(target_, 1);
       if (!own.ok()) return own.status();
       channel = *std::move(own);
     }
@@ -60,9 +62,10 @@ class FramerpcCallerFactory final : public CallerFactory {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CallerFactory>> NewFramerpcCallerFactory(
-    std::string target, bool channel_per_thread) {
+    std::string target, bool channel_per_thread, int max_connections) {
   // Made even when each thread gets its own, to check the target up front.
-  absl::StatusOr<std::shared_ptr<Channel>> channel = NewChannel(target);
+  absl::StatusOr<std::shared_ptr<Channel>> channel =
+      NewChannel(target, max_connections);
   if (!channel.ok()) return channel.status();
   std::shared_ptr<Channel> shared;
   if (!channel_per_thread) shared = *std::move(channel);

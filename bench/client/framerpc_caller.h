@@ -14,9 +14,10 @@
 namespace framerpc {
 namespace bench {
 
-// Fails INVALID_ARGUMENT for a malformed target.
+// Fails INVALID_ARGUMENT for a malformed target. `max_connections` is the
+// shared Channel's ChannelOptions::max_connections.
 absl::StatusOr<std::unique_ptr<CallerFactory>> NewFramerpcCallerFactory(
-    std::string target, bool channel_per_thread);
+    std::string target, bool channel_per_thread, int max_connections);
 
 }  // namespace bench
 }  // namespace framerpc

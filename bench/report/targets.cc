@@ -10,8 +10,10 @@ const std::vector<TargetSpec>& IssueTargets() {
     auto* all = new std::vector<TargetSpec>;
     // The default server (handlers on workers), then the same server with
     // the echo handler run on the loop thread: the mode meant for handlers
-    // that do not block, which the echo is.
-    for (const char* system : {"framerpc", "framerpc-inline"}) {
+    // that do not block, which the echo is; then that server with the
+    // shared Channel opening up to 8 connections (max_connections).
+    for (const char* system :
+         {"framerpc", "framerpc-inline", "framerpc-pool"}) {
       const std::vector<TargetSpec> rows = {
           {"conc-1 same-CPU p50 vs raw+pb", system, "raw+pb", "c1_pinned",
            "p50_us", true, 1.5},
