@@ -83,7 +83,10 @@ class Server {
 
   // Starts the loop and the workers; returns once serving. Fails
   // FAILED_PRECONDITION when called twice, after Shutdown, or before any
-  // Listen; INVALID_ARGUMENT naming the field for unusable ServerOptions.
+  // Listen; INVALID_ARGUMENT naming the field for unusable ServerOptions;
+  // RESOURCE_EXHAUSTED, saying how many threads could be made, when the
+  // system cannot create the loop or every worker thread (the server is
+  // then stopped, its listeners closed).
   absl::Status Start();
 
   // Stops accepting (closing listeners, removing Unix socket files) and

@@ -1,6 +1,7 @@
 #include "server/server_core.h"
 
 #include <algorithm>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -129,20 +130,39 @@ absl::Status ServerCore::Start() {
   if (!wakeup.ok()) return wakeup.status();
   wakeup_ = *std::move(wakeup);
   completions_ = std::make_unique<CompletionQueue>(wakeup_.get());
-  workers_ =
-      std::make_unique<WorkerPool>(ResolveWorkerCount(options_.num_workers));
+  absl::StatusOr<std::unique_ptr<WorkerPool>> workers =
+      WorkerPool::Create(ResolveWorkerCount(options_.num_workers));
+  if (!workers.ok()) return FailStart(workers.status());
+  workers_ = *std::move(workers);
   loop_ = std::make_unique<EventLoop>(options_, &registry_, workers_.get(),
                                       completions_.get(), wakeup_.get(),
                                       std::move(listeners_));
   listeners_.clear();
+  EventLoop* loop = loop_.get();
+  try {
+    loop_thread_ = std::thread([loop] { loop->Run(); });
+  } catch (const std::system_error& e) {
+    return FailStart(absl::ResourceExhaustedError(
+        absl::StrCat("start the loop thread: ", e.what())));
+  }
   health_.SetServingIfUnset("");
   for (const Service* service : registry_.services()) {
     health_.SetServingIfUnset(service->full_name());
   }
-  EventLoop* loop = loop_.get();
-  loop_thread_ = std::thread([loop] { loop->Run(); });
   state_ = State::kRunning;
   return absl::OkStatus();
+}
+
+absl::Status ServerCore::FailStart(const absl::Status& cause) {
+  loop_.reset();  // closes the listeners it was given
+  listeners_.clear();
+  workers_.reset();  // joins the workers made
+  completions_.reset();
+  wakeup_.reset();
+  state_ = State::kStopped;
+  stopped_.notify_all();
+  return absl::Status(cause.code(),
+                      absl::StrCat("start server: ", cause.message()));
 }
 
 void ServerCore::Shutdown(absl::Duration grace) {

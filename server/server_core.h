@@ -66,6 +66,11 @@ class ServerCore {
  private:
   enum class State { kNew, kRunning, kStopping, kStopped };
 
+  // Start could not create its threads: undoes what it set up (closing the
+  // listeners) and leaves the server stopped. Returns `cause`, prefixed.
+  absl::Status FailStart(const absl::Status& cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const ServerOptions options_;
 
   mutable std::mutex mu_;

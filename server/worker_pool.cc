@@ -7,7 +7,11 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <system_error>
 #include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 namespace framerpc {
 namespace internal {
@@ -31,10 +35,24 @@ WorkerPool::WorkerPool(int num_threads)
     std::lock_guard<std::mutex> lock(mu_);
     started_.assign(static_cast<size_t>(num_threads), Clock::time_point::max());
   }
-  threads_.reserve(static_cast<size_t>(num_threads));
+}
+
+absl::StatusOr<std::unique_ptr<WorkerPool>> WorkerPool::Create(
+    int num_threads) {
+  std::unique_ptr<WorkerPool> pool(new WorkerPool(num_threads));
+  pool->threads_.reserve(static_cast<size_t>(num_threads));
   for (size_t i = 0; i < static_cast<size_t>(num_threads); ++i) {
-    threads_.emplace_back([this, i] { WorkerMain(i); });
+    WorkerPool* const raw = pool.get();
+    try {
+      pool->threads_.emplace_back([raw, i] { raw->WorkerMain(i); });
+    } catch (const std::system_error& e) {
+      // The threads made so far are joined when `pool` goes.
+      return absl::ResourceExhaustedError(
+          absl::StrCat("start worker threads: made ", i, " of ", num_threads,
+                       " (ServerOptions::num_workers): ", e.what()));
+    }
   }
+  return pool;
 }
 
 WorkerPool::~WorkerPool() { Shutdown(); }

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 
 namespace framerpc {
 namespace internal {
@@ -55,8 +56,11 @@ class WorkerTask {
 
 class WorkerPool {
  public:
-  // Starts `num_threads` threads. REQUIRES: num_threads >= 1.
-  explicit WorkerPool(int num_threads);
+  // Starts `num_threads` threads. Fails RESOURCE_EXHAUSTED, saying how many
+  // could be made and why, when the system cannot create them all (out of
+  // memory for their stacks, or of threads); the ones made are stopped
+  // again. REQUIRES: num_threads >= 1.
+  static absl::StatusOr<std::unique_ptr<WorkerPool>> Create(int num_threads);
   // Shutdown().
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
@@ -90,6 +94,9 @@ class WorkerPool {
 
  private:
   using Clock = std::chrono::steady_clock;
+
+  // Room for `num_threads` workers; Create starts them.
+  explicit WorkerPool(int num_threads);
 
   void WorkerMain(size_t index);
   struct Queued {

@@ -58,20 +58,26 @@ class StallChecker {
   std::thread thread_;
 };
 
+std::unique_ptr<WorkerPool> StartedPool(int threads) {
+  absl::StatusOr<std::unique_ptr<WorkerPool>> pool = WorkerPool::Create(threads);
+  EXPECT_TRUE(pool.ok()) << pool.status();
+  return pool.ok() ? *std::move(pool) : nullptr;
+}
+
 TEST(WorkerPool, RunsEveryTaskOnItsThreads) {
   Tally tally;
   {
-    WorkerPool pool(3);
-    StallChecker checker(&pool);
-    EXPECT_EQ(pool.num_threads(), 3);
+    std::unique_ptr<WorkerPool> pool = StartedPool(3);
+    StallChecker checker(pool.get());
+    EXPECT_EQ(pool->num_threads(), 3);
     Gate gate;
     // Three tasks meet at the gate: they run at the same time.
     for (int i = 0; i < 3; ++i)
-      pool.Submit(std::make_unique<CountingTask>(&tally, &gate));
+      pool->Submit(std::make_unique<CountingTask>(&tally, &gate));
     ASSERT_TRUE(gate.WaitForArrivals(3, kWait));
     gate.Open();
     for (int i = 0; i < 100; ++i)
-      pool.Submit(std::make_unique<CountingTask>(&tally, nullptr));
+      pool->Submit(std::make_unique<CountingTask>(&tally, nullptr));
     // ~WorkerPool cancels whatever has not started; nothing may be lost.
   }
   EXPECT_EQ(tally.ran + tally.cancelled, 103);
@@ -84,28 +90,28 @@ TEST(WorkerPool, TaskBehindABlockedOneWaitsOnlyForTheStallCheck) {
   // WakeIfStalled (the loop's check) gets the second one a worker.
   Tally tally;
   Gate blocker;
-  WorkerPool pool(2);
+  std::unique_ptr<WorkerPool> pool = StartedPool(2);
   // Both workers asleep first: a worker still starting would take the
   // second task on its own.
-  for (int i = 0; i < 5000 && pool.sleeping_workers() < 2; ++i) {
+  for (int i = 0; i < 5000 && pool->sleeping_workers() < 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  ASSERT_EQ(pool.sleeping_workers(), 2);
-  pool.Submit(std::make_unique<CountingTask>(&tally, &blocker));
-  pool.Submit(std::make_unique<CountingTask>(&tally, nullptr));
+  ASSERT_EQ(pool->sleeping_workers(), 2);
+  pool->Submit(std::make_unique<CountingTask>(&tally, &blocker));
+  pool->Submit(std::make_unique<CountingTask>(&tally, nullptr));
   ASSERT_TRUE(blocker.WaitForArrivals(1, kWait));
-  EXPECT_TRUE(pool.HasDeferred());
+  EXPECT_TRUE(pool->HasDeferred());
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(tally.ran.load(), 0);  // still queued behind the blocked task
 
   // Older than kFreshRun by now: the check wakes the idle worker.
-  pool.WakeIfStalled();
+  pool->WakeIfStalled();
   for (int i = 0; i < 5000 && tally.ran.load() == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(tally.ran.load(), 1);
   blocker.Open();
-  pool.Shutdown();
+  pool->Shutdown();
   EXPECT_EQ(tally.ran.load(), 2);
   EXPECT_EQ(tally.cancelled.load(), 0);
 }
@@ -113,31 +119,31 @@ TEST(WorkerPool, TaskBehindABlockedOneWaitsOnlyForTheStallCheck) {
 TEST(WorkerPool, CancelPendingCancelsOnlyQueuedTasks) {
   Tally tally;
   Gate gate;
-  WorkerPool pool(1);
-  pool.Submit(std::make_unique<CountingTask>(&tally, &gate));
+  std::unique_ptr<WorkerPool> pool = StartedPool(1);
+  pool->Submit(std::make_unique<CountingTask>(&tally, &gate));
   ASSERT_TRUE(gate.WaitForArrivals(1, kWait));  // the only worker is busy
   for (int i = 0; i < 5; ++i)
-    pool.Submit(std::make_unique<CountingTask>(&tally, nullptr));
-  EXPECT_EQ(pool.CancelPending(), 5u);
+    pool->Submit(std::make_unique<CountingTask>(&tally, nullptr));
+  EXPECT_EQ(pool->CancelPending(), 5u);
   EXPECT_EQ(tally.cancelled, 5);
   gate.Open();
-  pool.Shutdown();
+  pool->Shutdown();
   EXPECT_EQ(tally.ran, 1);
 }
 
 TEST(WorkerPool, ShutdownWaitsForRunningTasksAndCancelsLateOnes) {
   Tally tally;
   Gate gate;
-  WorkerPool pool(2);
-  pool.Submit(std::make_unique<CountingTask>(&tally, &gate));
+  std::unique_ptr<WorkerPool> pool = StartedPool(2);
+  pool->Submit(std::make_unique<CountingTask>(&tally, &gate));
   ASSERT_TRUE(gate.WaitForArrivals(1, kWait));
   std::thread opener([&] { gate.Open(); });
-  pool.Shutdown();  // returns only once the gated task ran
+  pool->Shutdown();  // returns only once the gated task ran
   opener.join();
   EXPECT_EQ(tally.ran, 1);
-  pool.Submit(std::make_unique<CountingTask>(&tally, nullptr));
+  pool->Submit(std::make_unique<CountingTask>(&tally, nullptr));
   EXPECT_EQ(tally.cancelled, 1);
-  pool.Shutdown();  // idempotent
+  pool->Shutdown();  // idempotent
 }
 
 }  // namespace
