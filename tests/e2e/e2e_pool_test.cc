@@ -66,12 +66,17 @@ std::string PeerOfOneCall(TestService::Stub& stub) {
   return reply.ok() ? reply->peer() : "";
 }
 
+// A stub on a new Channel to `fixture` that may open `max_connections`.
+TestService::Stub StubWithPool(ServerFixture& fixture, int max_connections) {
+  ChannelOptions options;
+  options.max_connections = max_connections;
+  return TestService::Stub(fixture.NewChannel(options));
+}
+
 TEST(ChannelPool, EachCallInFlightGetsAConnectionUpToTheLimit) {
   ServerFixture fixture("127.0.0.1:0");
   ASSERT_TRUE(fixture.status().ok()) << fixture.status();
-  ChannelOptions options;
-  options.max_connections = 3;
-  TestService::Stub stub(fixture.NewChannel(options));
+  TestService::Stub stub = StubWithPool(fixture, 3);
   HeldCalls held(&fixture, stub);
   for (int i = 0; i < 3; ++i) held.Add();
   // All three connections busy: a fourth call shares one of them.
@@ -84,7 +89,7 @@ TEST(ChannelPool, EachCallInFlightGetsAConnectionUpToTheLimit) {
 TEST(ChannelPool, ByDefaultEveryCallSharesOneConnection) {
   ServerFixture fixture("127.0.0.1:0");
   ASSERT_TRUE(fixture.status().ok()) << fixture.status();
-  TestService::Stub stub(fixture.NewChannel());
+  TestService::Stub stub(fixture.NewChannel());  // default options
   HeldCalls held(&fixture, stub);
   for (int i = 0; i < 3; ++i) held.Add();
   EXPECT_EQ(held.Release().size(), 1u);
@@ -93,9 +98,7 @@ TEST(ChannelPool, ByDefaultEveryCallSharesOneConnection) {
 TEST(ChannelPool, OneCallerAtATimeReusesOneConnection) {
   ServerFixture fixture("127.0.0.1:0");
   ASSERT_TRUE(fixture.status().ok()) << fixture.status();
-  ChannelOptions options;
-  options.max_connections = 4;
-  TestService::Stub stub(fixture.NewChannel(options));
+  TestService::Stub stub = StubWithPool(fixture, 4);
   std::set<std::string> peers;
   for (int i = 0; i < 10; ++i) peers.insert(PeerOfOneCall(stub));
   EXPECT_EQ(peers.size(), 1u);
@@ -106,9 +109,7 @@ TEST(ChannelPool, AConnectionTheServerClosedIsReplaced) {
   server_options.idle_timeout = absl::Milliseconds(50);
   ServerFixture fixture("127.0.0.1:0", server_options);
   ASSERT_TRUE(fixture.status().ok()) << fixture.status();
-  ChannelOptions options;
-  options.max_connections = 2;
-  TestService::Stub stub(fixture.NewChannel(options));
+  TestService::Stub stub = StubWithPool(fixture, 2);
   const std::string first = PeerOfOneCall(stub);
   // The server closes the idle connection; the next calls find it broken,
   // drop it from the pool and open another.
@@ -127,9 +128,7 @@ TEST(ChannelPool, AConnectionTheServerClosedIsReplaced) {
 TEST(ChannelPool, ManyThreadsOverAPoolGetTheirOwnReplies) {
   ServerFixture fixture("127.0.0.1:0");
   ASSERT_TRUE(fixture.status().ok()) << fixture.status();
-  ChannelOptions options;
-  options.max_connections = 3;
-  TestService::Stub stub(fixture.NewChannel(options));
+  TestService::Stub stub = StubWithPool(fixture, 3);
   constexpr int kThreads = 8;
   constexpr int kCallsPerThread = 300;
   std::atomic<int> matched{0};
