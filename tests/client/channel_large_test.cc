@@ -1,7 +1,8 @@
 // Frames larger than the socket buffers: requests and responses that take
 // many partial writes and reads, in both directions at once, requests
-// queued behind a writer stalled by a full socket, and a request whose
-// deadline passes halfway through its frame.
+// queued behind a writer stalled by a full socket (and sent by it even
+// when its own call ends first), and a request whose deadline passes
+// halfway through its frame.
 #include <atomic>
 #include <string>
 #include <thread>
@@ -202,6 +203,69 @@ TEST_F(StalledWriter, QueuedCallerThatGivesUpLeavesTheStreamWhole) {
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->text(), "after");
   EXPECT_EQ(server_->connections_accepted(), 1);
+}
+
+TEST(ChannelLarge, WriterWhoseCallEndsSendsWhatIsQueuedWhenOnlyTheReaderWaits) {
+  // Caller L sends first and becomes the reader. Caller X then writes a
+  // huge frame and stalls on the full socket (holding the writer role, not
+  // the reader's). Caller M queues a frame behind X and gives up, so only L
+  // still waits. The server answers X before reading its frame, then reads
+  // and answers L only once M's frame has arrived. When X's frame is out,
+  // X's call is over with M's frame still queued: X must send it itself.
+  // Handing it to L (the only caller waiting) would lose it: L waits in
+  // poll, not on its slot, and nothing would arrive to wake it.
+  Event l_read;
+  Event x_writing;
+  Event m_gave_up;
+  auto server = StartServer([&](FakeConnection& connection) {
+    absl::optional<ReceivedRequest> l_request = connection.Read();
+    ASSERT_TRUE(l_request.has_value());
+    l_read.Notify();
+    // X's frame is arriving, so X holds the writer role (and keeps it: the
+    // frame is larger than both socket buffers together).
+    ASSERT_TRUE(connection.WaitForUnreadBytes(16 << 10));
+    x_writing.Notify();
+    ASSERT_TRUE(m_gave_up.WaitFor());
+    test::EchoReply early;
+    early.set_text("answered before its request was read");
+    ASSERT_TRUE(connection.Reply(l_request->header.call_id() + 1, early));
+    bool m_arrived = false;
+    while (!m_arrived) {
+      std::vector<ReceivedRequest> batch = connection.ReadBatch();
+      ASSERT_FALSE(batch.empty()) << "M's request never arrived";
+      for (const ReceivedRequest& request : batch) {
+        m_arrived |= ParseEchoRequest(request).text() == "M";
+      }
+    }
+    ASSERT_TRUE(connection.Reply(l_request->header.call_id(),
+                                 EchoOf(ParseEchoRequest(*l_request))));
+  });
+  std::shared_ptr<Channel> channel = MakeChannel(server->address());
+  std::thread l([&] {
+    ClientContext context;
+    context.set_timeout(absl::Seconds(20));
+    absl::StatusOr<test::EchoReply> reply = Say(*channel, "L", &context);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_EQ(reply->text(), "L");
+  });
+  ASSERT_TRUE(l_read.WaitFor());
+  absl::SleepFor(absl::Milliseconds(100));  // L is reading
+  std::thread x([&] {
+    ClientContext context;
+    context.set_timeout(absl::Seconds(60));
+    absl::StatusOr<test::EchoReply> reply =
+        Say(*channel, Pattern(kHuge, 'X'), &context);
+    EXPECT_TRUE(reply.ok()) << reply.status();
+  });
+  ASSERT_TRUE(x_writing.WaitFor());
+  ClientContext short_context;
+  short_context.set_timeout(absl::Milliseconds(100));
+  EXPECT_EQ(Say(*channel, "M", &short_context).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  m_gave_up.Notify();
+  x.join();
+  l.join();
+  EXPECT_EQ(server->connections_accepted(), 1);
 }
 
 TEST(ChannelLarge, DeadlineMidFrameClosesTheConnection) {

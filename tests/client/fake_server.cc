@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -181,6 +182,18 @@ bool FakeConnection::WaitForClientClose(absl::Duration timeout) {
         return false;
     }
   }
+}
+
+bool FakeConnection::WaitForUnreadBytes(size_t bytes,
+                                        absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    int unread = 0;
+    if (::ioctl(fd_.get(), FIONREAD, &unread) != 0) return false;
+    if (static_cast<size_t>(unread) >= bytes) return true;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return false;
 }
 
 // -------------------------------------------------------------------- server

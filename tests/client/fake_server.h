@@ -85,6 +85,12 @@ class FakeConnection {
   bool Send(const wire::Response& response);
   bool WriteRaw(absl::string_view bytes);
 
+  // Waits, reading nothing, until at least `bytes` have arrived unread in
+  // the socket (the client is writing a frame the script holds back);
+  // false after `timeout`.
+  bool WaitForUnreadBytes(size_t bytes,
+                          absl::Duration timeout = kScriptTimeout);
+
   // Closes the socket now (the client sees end of stream).
   void Close();
   // True when the client closed its end within `timeout`; requests that
