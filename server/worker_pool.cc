@@ -67,12 +67,9 @@ size_t WorkerPool::FreshRunnersLocked(Clock::time_point now) const {
   return fresh;
 }
 
-size_t WorkerPool::IdleSleepersLocked() const { return idle_.size(); }
-
 size_t WorkerPool::PickIdleLocked() {
   const size_t index = idle_.back();
   idle_.pop_back();
-  ++waking_;
   wake_words_[index].store(1, std::memory_order_release);
   return index;
 }
@@ -92,8 +89,7 @@ void WorkerPool::Submit(std::unique_ptr<WorkerTask> task) {
       queue_.push_back(Queued{now, std::move(task)});
       // One awake worker drains a burst of tasks; more are woken only for
       // tasks that wait (WakeIfStalled).
-      wake = IdleSleepersLocked() > 0 &&
-             FreshRunnersLocked(now) + waking_ == 0;
+      wake = !idle_.empty() && FreshRunnersLocked(now) + WakingLocked() == 0;
       if (wake) {
         woken = PickIdleLocked();
       } else if (sleeping_ > 0) {
@@ -127,9 +123,9 @@ void WorkerPool::WakeIfStalled() {
       if (now - queued.since < kFreshRun) break;  // FIFO: the rest are newer
       ++stalled;
     }
-    const size_t coming = waking_ + FreshRunnersLocked(now);
+    const size_t coming = WakingLocked() + FreshRunnersLocked(now);
     if (stalled > coming) {
-      const size_t wakes = std::min(stalled - coming, IdleSleepersLocked());
+      const size_t wakes = std::min(stalled - coming, idle_.size());
       for (size_t i = 0; i < wakes; ++i) woken.push_back(PickIdleLocked());
     }
     if (queue_.empty() || sleeping_ == 0) {
@@ -171,9 +167,8 @@ void WorkerPool::WorkerMain(size_t index) {
   while (true) {
     started_[index] = Clock::time_point::max();
     if (!stopping_ && queue_.empty()) {
-      // One wait per pass, not a wait with a predicate: a worker woken for
-      // a task another worker took first must still count its wake as
-      // spent, or the pool would go on expecting it to take one.
+      // Back to the top once woken, task or not: a worker woken for a task
+      // another worker took first sleeps again, idle anew.
       ++sleeping_;
       wake_words_[index].store(0, std::memory_order_relaxed);
       idle_.push_back(index);
@@ -186,7 +181,6 @@ void WorkerPool::WorkerMain(size_t index) {
       }
       lock.lock();
       --sleeping_;
-      if (waking_ > 0) --waking_;
       continue;
     }
     if (stopping_) return;  // queued tasks are Shutdown's to cancel

@@ -30,7 +30,6 @@
 
 #include <atomic>
 #include <chrono>
-
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -107,8 +106,11 @@ class WorkerPool {
   // Workers running a task that started within kFreshRun.
   size_t FreshRunnersLocked(Clock::time_point now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Sleeping workers not already being woken.
-  size_t IdleSleepersLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Workers picked to wake that have not yet woken: asleep, but no longer
+  // idle.
+  size_t WakingLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return sleeping_ - idle_.size();
+  }
 
   // Picks one idle worker to wake (its word set; the futex wake itself is
   // for the caller, after unlocking, with WakeUp).
@@ -126,8 +128,6 @@ class WorkerPool {
   // Per worker, the futex word it sleeps on: 0 asleep, 1 woken. Set to 0
   // by the worker and to 1 by its waker, both under mu_; read without it.
   std::unique_ptr<std::atomic<uint32_t>[]> wake_words_;
-  // Wakes sent to sleeping workers that have not yet woken.
-  size_t waking_ ABSL_GUARDED_BY(mu_) = 0;
   // When each worker's running task started; Clock::time_point::max()
   // while it has none.
   std::vector<Clock::time_point> started_ ABSL_GUARDED_BY(mu_);
