@@ -29,12 +29,12 @@ constexpr absl::Duration kMaxLinger = absl::Seconds(2);
 
 bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
-// How often the timers are scanned: often enough that an idle connection
-// is closed at most this late, never more than once a second.
 // How often the loop looks at calls queued behind busy workers; with
 // WorkerPool::kFreshRun, bounds how long one waits behind a blocked handler.
 constexpr absl::Duration kDeferredCheck = absl::Milliseconds(1);
 
+// How often the timers are scanned: often enough that an idle connection
+// is closed at most this late, never more than once a second.
 absl::Duration TimerTick(absl::Duration idle_timeout) {
   return std::clamp(idle_timeout, absl::Milliseconds(10), absl::Seconds(1));
 }
