@@ -1,36 +1,19 @@
 #include "client/call_table.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cassert>
 #include <chrono>
 #include <climits>
 
+#include "rpc/futex.h"
+
 namespace framerpc {
 namespace internal {
 
-static_assert(sizeof(std::atomic<PendingCall::State>) == sizeof(uint32_t) &&
-                  std::atomic<PendingCall::State>::is_always_lock_free,
-              "the state must be usable as a futex word");
-
-namespace {
-
-uint32_t* FutexAddress(const std::atomic<PendingCall::State>* state) {
-  return reinterpret_cast<uint32_t*>(
-      const_cast<std::atomic<PendingCall::State>*>(state));
-}
-
-}  // namespace
-
 void PendingCall::SleepWhile(State seen, const Deadline& deadline) const {
   if (deadline.infinite()) {
-    // Returns at once if the state has changed already (EAGAIN), so a wake
-    // between the caller's check and this call is not lost.
-    syscall(SYS_futex, FutexAddress(&state), FUTEX_WAIT_PRIVATE,
-            static_cast<uint32_t>(seen), nullptr, nullptr, 0);
+    FutexWait(state, seen);
     return;
   }
   // An absolute CLOCK_MONOTONIC time, which is what steady_clock reads.
@@ -41,14 +24,15 @@ void PendingCall::SleepWhile(State seen, const Deadline& deadline) const {
   until.tv_nsec = static_cast<long>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds)
           .count());
-  syscall(SYS_futex, FutexAddress(&state), FUTEX_WAIT_BITSET_PRIVATE,
-          static_cast<uint32_t>(seen), &until, nullptr, FUTEX_BITSET_MATCH_ANY);
+  FutexWait(state, seen, &until);
 }
 
 void PendingCall::SetAndWake(PendingCall* call, State next) {
-  uint32_t* const address = FutexAddress(&call->state);
+  // The address is taken first: once `next` is stored the caller may return
+  // and its slot be gone; a wake on the stale address is harmless.
+  const void* const address = &call->state;
   call->state.store(next);
-  syscall(SYS_futex, address, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+  FutexWakeRaw(address, INT_MAX);
 }
 
 void CallTable::Insert(PendingCall* call) {

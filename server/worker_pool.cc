@@ -1,9 +1,5 @@
 #include "server/worker_pool.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
@@ -12,20 +8,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "rpc/futex.h"
 
 namespace framerpc {
 namespace internal {
-namespace {
-
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
-                  std::atomic<uint32_t>::is_always_lock_free,
-              "a wake word must be usable as a futex word");
-
-uint32_t* FutexAddress(std::atomic<uint32_t>* word) {
-  return reinterpret_cast<uint32_t*>(word);
-}
-
-}  // namespace
 
 WorkerPool::WorkerPool(int num_threads)
     : wake_words_(new std::atomic<uint32_t>[static_cast<size_t>(num_threads)]) {
@@ -75,8 +61,7 @@ size_t WorkerPool::PickIdleLocked() {
 }
 
 void WorkerPool::WakeUp(size_t index) {
-  syscall(SYS_futex, FutexAddress(&wake_words_[index]), FUTEX_WAKE_PRIVATE, 1,
-          nullptr, nullptr, 0);
+  FutexWake(wake_words_[index], 1);
 }
 
 void WorkerPool::Submit(std::unique_ptr<WorkerTask> task) {
@@ -176,8 +161,7 @@ void WorkerPool::WorkerMain(size_t index) {
       // Returns at once if already woken (the word is no longer 0), so a
       // wake between the unlock and the wait is not lost.
       while (wake_words_[index].load(std::memory_order_acquire) == 0) {
-        syscall(SYS_futex, FutexAddress(&wake_words_[index]),
-                FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+        FutexWait(wake_words_[index], uint32_t{0});
       }
       lock.lock();
       --sleeping_;
