@@ -9,11 +9,10 @@
 
 #include "absl/time/clock.h"
 #include "framing/buffer.h"
-#include "framing/frame_decoder.h"
-#include "framing/unique_fd.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/wakeup_fd.h"
+#include "tests/server/socket_pair.h"
 #include "tests/server/test_service.h"
 
 namespace framerpc {
@@ -95,12 +94,8 @@ TEST(RunCall, ReturnedErrorKeepsCodeMessageAndMetadata) {
 // ConnectionOutput, the client end to read responses from, and the loop's
 // side of the completion queue.
 struct TaskFixture {
-  TaskFixture() {
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
-    server_end = UniqueFd(fds[0]);
-    client_end = UniqueFd(fds[1]);
-    output = std::make_shared<ConnectionOutput>(server_end.get());
+  TaskFixture() : sockets(test::MakeSocketPair()) {
+    output = std::make_shared<ConnectionOutput>(sockets.server_end.get());
     absl::StatusOr<std::unique_ptr<WakeupFd>> created = WakeupFd::Create();
     EXPECT_TRUE(created.ok());
     wakeup = std::move(*created);
@@ -116,21 +111,7 @@ struct TaskFixture {
 
   // Every whole Response the client end has received so far.
   std::vector<wire::Response> Received() {
-    int error = 0;
-    while (received.ReadFromFd(client_end.get(), &error) > 0) {
-    }
-    std::vector<wire::Response> responses;
-    FrameDecoder decoder(1 << 20);
-    while (true) {
-      absl::StatusOr<absl::optional<Frame>> frame = decoder.Next(received);
-      if (!frame.ok() || !frame->has_value()) break;
-      wire::Response response;
-      EXPECT_TRUE(response.ParseFromArray(
-          (*frame)->body.data(), static_cast<int>((*frame)->body.size())));
-      responses.push_back(response);
-      received.Retrieve((*frame)->frame_size);
-    }
-    return responses;
+    return test::TakeResponses(sockets.client_end.get(), &received);
   }
 
   // The connection ids of the finished calls the loop would take now.
@@ -146,8 +127,7 @@ struct TaskFixture {
     return ::poll(&p, 1, 0) == 1;
   }
 
-  UniqueFd server_end;
-  UniqueFd client_end;
+  test::SocketPair sockets;
   std::shared_ptr<ConnectionOutput> output;
   std::unique_ptr<WakeupFd> wakeup;
   std::unique_ptr<CompletionQueue> completions;
@@ -190,7 +170,7 @@ TEST(CallTask, WakesTheLoopWhenTheSocketIsFull) {
   TestService service;
   // Fill the socket, so the response cannot go out now.
   const std::string chunk(64 << 10, 'x');
-  while (::send(f.server_end.get(), chunk.data(), chunk.size(), 0) > 0) {
+  while (::send(f.sockets.server_end.get(), chunk.data(), chunk.size(), 0) > 0) {
   }
   ASSERT_TRUE(f.completions->PrepareToSleep());
   f.Task(service, "Count")->Run();

@@ -12,10 +12,9 @@
 
 #include "absl/time/clock.h"
 #include "framing/buffer.h"
-#include "framing/frame_decoder.h"
-#include "framing/unique_fd.h"
 #include "gtest/gtest.h"
 #include "proto/wire.pb.h"
+#include "tests/server/socket_pair.h"
 #include "tests/server/test_service.pb.h"
 
 namespace framerpc {
@@ -23,15 +22,10 @@ namespace internal {
 namespace {
 
 struct Fixture {
-  Fixture() {
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
-    server_end = UniqueFd(fds[0]);
-    client_end = UniqueFd(fds[1]);
-    output = std::make_unique<ConnectionOutput>(server_end.get());
-  }
-  UniqueFd server_end;
-  UniqueFd client_end;
+  Fixture()
+      : sockets(test::MakeSocketPair()),
+        output(std::make_unique<ConnectionOutput>(sockets.server_end.get())) {}
+  test::SocketPair sockets;
   std::unique_ptr<ConnectionOutput> output;
 };
 
@@ -42,26 +36,6 @@ CallResult ReplyTo(uint64_t call_id, const std::string& text) {
   reply->set_text(text);
   result.response = std::move(reply);
   return result;
-}
-
-// Drains `fd` into `*received` and returns the whole Responses in it.
-std::vector<wire::Response> TakeResponses(int fd, Buffer* received) {
-  int error = 0;
-  while (received->ReadFromFd(fd, &error) > 0) {
-  }
-  std::vector<wire::Response> responses;
-  FrameDecoder decoder(64 << 20);
-  while (true) {
-    absl::StatusOr<absl::optional<Frame>> frame = decoder.Next(*received);
-    EXPECT_TRUE(frame.ok()) << frame.status();
-    if (!frame.ok() || !frame->has_value()) break;
-    wire::Response response;
-    EXPECT_TRUE(response.ParseFromArray(
-        (*frame)->body.data(), static_cast<int>((*frame)->body.size())));
-    responses.push_back(response);
-    received->Retrieve((*frame)->frame_size);
-  }
-  return responses;
 }
 
 TEST(ConnectionOutput, OnlyTheFirstToAppendIsToSend) {
@@ -77,7 +51,7 @@ TEST(ConnectionOutput, OnlyTheFirstToAppendIsToSend) {
 
 TEST(ConnectionOutput, AFailedSendDropsWhatIsQueuedAndStaysFailed) {
   Fixture f;
-  f.client_end.Reset();
+  f.sockets.client_end.Reset();
   f.output->AppendStatus(1, absl::OkStatus());
   int error = 0;
   EXPECT_EQ(f.output->Send(nullptr, &error),
@@ -102,7 +76,7 @@ TEST(ConnectionOutput, NothingGoesOutOnceClosed) {
   EXPECT_EQ(f.output->Send(&sent), ConnectionOutput::SendOutcome::kSent);
   EXPECT_EQ(sent, 0u);
   char byte;
-  EXPECT_EQ(::recv(f.client_end.get(), &byte, 1, 0), -1);
+  EXPECT_EQ(::recv(f.sockets.client_end.get(), &byte, 1, 0), -1);
   EXPECT_EQ(errno, EAGAIN);
   // The loop must hear of a closed connection's calls at once (stopping).
   EXPECT_TRUE(f.output->loop_waits().load());
@@ -114,7 +88,8 @@ TEST(ConnectionOutput, NothingGoesOutOnceClosed) {
 TEST(ConnectionOutput, ConcurrentSendersNeverInterleaveFrames) {
   Fixture f;
   int size = 4096;  // small, so that sends stop half-way
-  ::setsockopt(f.server_end.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  ::setsockopt(f.sockets.server_end.get(), SOL_SOCKET, SO_SNDBUF, &size,
+               sizeof(size));
   constexpr int kThreads = 4;
   constexpr int kCallsPerThread = 200;
   std::atomic<int> left_for_loop{0};
@@ -142,7 +117,8 @@ TEST(ConnectionOutput, ConcurrentSendersNeverInterleaveFrames) {
   });
   const absl::Time give_up = absl::Now() + absl::Seconds(30);
   while (absl::Now() < give_up) {
-    for (wire::Response& r : TakeResponses(f.client_end.get(), &received)) {
+    for (wire::Response& r :
+         test::TakeResponses(f.sockets.client_end.get(), &received)) {
       all.push_back(std::move(r));
     }
     const bool finished = done.load();
@@ -151,7 +127,7 @@ TEST(ConnectionOutput, ConcurrentSendersNeverInterleaveFrames) {
         all.size() == kThreads * kCallsPerThread) {
       break;
     }
-    pollfd p{f.client_end.get(), POLLIN, 0};
+    pollfd p{f.sockets.client_end.get(), POLLIN, 0};
     ::poll(&p, 1, 1);
   }
   finisher.join();

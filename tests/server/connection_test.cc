@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "proto/wire.pb.h"
 #include "server/call.h"
+#include "tests/server/socket_pair.h"
 
 namespace framerpc {
 namespace internal {
@@ -19,11 +20,10 @@ const absl::Time kStart = absl::FromUnixSeconds(1000);
 
 struct Fixture {
   Fixture() {
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
-    conn =
-        std::make_unique<Connection>(7, UniqueFd(fds[0]), "peer", 1024, kStart);
-    peer = UniqueFd(fds[1]);
+    test::SocketPair pair = test::MakeSocketPair();
+    conn = std::make_unique<Connection>(7, std::move(pair.server_end), "peer",
+                                        1024, kStart);
+    peer = std::move(pair.client_end);
   }
   std::unique_ptr<Connection> conn;
   UniqueFd peer;
