@@ -279,17 +279,22 @@ bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
 
 void EventLoop::Settle(Connection* conn, absl::Time now) {
   // Dispatching may fill the output past its limit, and writing it out may
-  // lift the limit again: repeat while frames are consumed and the output
-  // drains at once.
-  bool progressed;
+  // lift the limit again: repeat while the output drains at once after
+  // frames were consumed or bytes sent. A send alone counts too: the bytes
+  // a worker left here may be all that holds back a request already read,
+  // and no new input or POLLOUT would come to release it.
+  bool again;
   do {
-    progressed = ProcessInput(conn, now);
+    const bool progressed = ProcessInput(conn, now);
+    bool flushed = false;
     // Bytes a worker is sending are its own to finish (it tells the loop
     // if the socket fills).
     if (conn->output().NeedsLoopSend() && !(conn->events() & POLLOUT)) {
       if (!Flush(conn, now)) return;
+      flushed = true;
     }
-  } while (progressed && conn->output().empty());
+    again = (progressed || flushed) && conn->output().empty();
+  } while (again);
   // The error response is out (whoever sent it): shut the write side.
   if (conn->state() == Connection::State::kFailing && conn->output().empty()) {
     conn->StartLingering(now + std::min(options_.idle_timeout, kMaxLinger));

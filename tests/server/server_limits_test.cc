@@ -1,15 +1,22 @@
 // End-to-end tests of the ServerOptions limits and of connection-level
 // errors: an oversize or undecodable frame gets one call_id 0 response and
 // a close; max_connections, idle_timeout and max_calls_per_connection.
+#include <errno.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "framing/envelope_codec.h"
 #include "framing/frame_decoder.h"
+#include "framing/unique_fd.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/server.h"
@@ -280,6 +287,154 @@ TEST(ServerLimits, PendingOutputStopsDispatchUntilThePeerReads) {
               static_cast<size_t>(kReplySize));
   }
   EXPECT_EQ(harness.service().count(), kCalls);
+}
+
+// A service added inline, whose one method holds the loop thread until
+// its gate opens: a way to make the loop look late at a worker's result.
+class LoopHolder final : public Service {
+ public:
+  static constexpr char kHold[] = "framerpc.test.LoopHolder/Hold";
+  LoopHolder() : Service("framerpc.test.LoopHolder") {
+    AddUnaryMethod("Hold", &LoopHolder::Hold);
+  }
+  absl::Status Hold(ServerContext&, const TestRequest& request,
+                    TestReply* reply) {
+    if (!gate_.Pass(kWait)) return absl::DeadlineExceededError("never opened");
+    reply->set_text(request.text());
+    return absl::OkStatus();
+  }
+  Gate& gate() { return gate_; }
+
+ private:
+  Gate gate_;
+};
+constexpr char LoopHolder::kHold[];
+
+// What one non-blocking send puts into a fresh Unix stream socket nobody
+// reads: the room a server's Unix socket offers a response too.
+size_t UnixSocketRoom() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return 0;
+  UniqueFd a(fds[0]);
+  UniqueFd b(fds[1]);
+  const std::string big(16 << 20, 'x');
+  const ssize_t n =
+      ::send(a.get(), big.data(), big.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+// Bytes queued for reading on `fd`, once that count has held still for
+// `still` (a sender that stopped).
+int SettledReadableBytes(int fd, absl::Duration still) {
+  int last = -1;
+  absl::Time changed = absl::Now();
+  const absl::Time deadline = absl::Now() + kWait;
+  while (absl::Now() < deadline) {
+    int now_readable = 0;
+    if (::ioctl(fd, FIONREAD, &now_readable) != 0) return -1;
+    if (now_readable != last) {
+      last = now_readable;
+      changed = absl::Now();
+    } else if (last > 0 && absl::Now() - changed >= still) {
+      return last;
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return last;
+}
+
+// Reads exactly `size` bytes from `fd`, appending them to `*out`.
+bool ReadExactly(int fd, size_t size, std::string* out) {
+  const absl::Time deadline = absl::Now() + kWait;
+  char chunk[64 << 10];
+  while (size > 0) {
+    pollfd readable{fd, POLLIN, 0};
+    const int64_t left = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (left <= 0 || ::poll(&readable, 1, static_cast<int>(left)) != 1) {
+      return false;
+    }
+    const ssize_t n =
+        ::recv(fd, chunk, std::min(size, sizeof(chunk)), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return false;
+    if (n > 0) {
+      out->append(chunk, static_cast<size_t>(n));
+      size -= static_cast<size_t>(n);
+    }
+  }
+  return true;
+}
+
+// A request held back by the pending-output limit must start once the
+// output drains, whoever drains it. Here the loop itself sends the last
+// bytes a worker left (the socket was full for the worker, then the client
+// read), and no more input or POLLOUT follows to remind it of the request
+// it already read. Staged: the worker's reply is about 1.5 socket-fulls,
+// and the loop is held by an inline handler on another connection until
+// the worker has left the rest and the client has emptied its socket.
+TEST(ServerLimits, RequestHeldBackByOutputStartsWhenTheLoopDrainsIt) {
+  TempDir dir;
+  ServerOptions options;
+  options.max_calls_per_connection = 1;
+  options.max_pending_output_bytes = 1;
+  LoopHolder holder;
+  ServerHarness harness(options);
+  ServiceOptions inline_service;
+  inline_service.inline_handlers = true;
+  ASSERT_TRUE(harness.server().AddService(&holder, inline_service).ok());
+  ASSERT_TRUE(harness.Start(absl::StrCat("unix:", dir.File("late.sock"))).ok());
+  absl::Cleanup release_loop = [&holder] { holder.gate().Open(); };
+  const size_t room = UnixSocketRoom();
+  ASSERT_GT(room, 0u);
+  absl::StatusOr<RawClient> client = harness.Connect();
+  absl::StatusOr<RawClient> other = harness.Connect();
+  ASSERT_TRUE(client.ok() && other.ok());
+
+  // Call 1 blocks in a worker; call 2 is read with it and held back.
+  const size_t reply_size = room + room / 2;
+  TestRequest big_reply;
+  big_reply.set_code(static_cast<int>(reply_size));
+  ASSERT_TRUE(client
+                  ->SendRaw(absl::StrCat(
+                      EncodeRequest(1, TestService::Method("Block"),
+                                    big_reply.SerializeAsString()),
+                      EncodeRequest(2, TestService::Method("Echo"),
+                                    MakeRequest("after").SerializeAsString())))
+                  .ok());
+  ASSERT_TRUE(harness.service().gate().WaitForArrivals(1, kWait));
+  // The loop now runs an inline handler that waits.
+  ASSERT_TRUE(other->Send(1, LoopHolder::kHold, MakeRequest("hold")).ok());
+  ASSERT_TRUE(holder.gate().WaitForArrivals(1, kWait));
+  // The worker replies, fills the socket and leaves the rest to the loop.
+  harness.service().gate().Open();
+  const int queued = SettledReadableBytes(client->fd(), absl::Milliseconds(100));
+  ASSERT_GT(queued, 4);
+  ASSERT_LT(static_cast<size_t>(queued), reply_size);
+  std::string first;
+  ASSERT_TRUE(ReadExactly(client->fd(), static_cast<size_t>(queued), &first));
+  // The loop is released and finds the worker's leftover, which now fits.
+  holder.gate().Open();
+  const size_t first_size = 4 + DecodeFrameLength(first.data());
+  ASSERT_TRUE(ReadExactly(client->fd(), first_size - first.size(), &first));
+  wire::Response header;
+  absl::string_view payload;
+  ASSERT_TRUE(
+      DecodeEnvelope(absl::string_view(first).substr(4), &header, &payload)
+          .ok());
+  EXPECT_EQ(header.call_id(), 1u);
+  TestReply reply;
+  ASSERT_TRUE(reply.ParseFromArray(payload.data(),
+                                   static_cast<int>(payload.size())));
+  EXPECT_EQ(reply.text().size(), reply_size);
+
+  absl::StatusOr<absl::optional<RawResponse>> second =
+      client->Read(absl::Seconds(5));
+  ASSERT_TRUE(second.ok() && second->has_value())
+      << "the held-back call never started: " << second.status();
+  EXPECT_EQ((*second)->header.call_id(), 2u);
+  EXPECT_EQ(ParseReply(**second).text(), "after");
+  absl::StatusOr<absl::optional<RawResponse>> held = other->Read();
+  ASSERT_TRUE(held.ok() && held->has_value()) << held.status();
+  EXPECT_EQ(ParseReply(**held).text(), "hold");
 }
 
 TEST(ServerLimits, HeldBackRequestsAnsweredByTheLoopAllGetAnswers) {

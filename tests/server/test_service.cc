@@ -101,7 +101,11 @@ absl::Status TestService::ThrowInt(ServerContext&, const TestRequest&,
 absl::Status TestService::Block(ServerContext&, const TestRequest& request,
                                 TestReply* reply) {
   gate_.Pass(absl::Seconds(60));
-  reply->set_text(request.text());
+  if (request.code() > 0) {
+    reply->set_text(std::string(static_cast<size_t>(request.code()), 'b'));
+  } else {
+    reply->set_text(request.text());
+  }
   return absl::OkStatus();
 }
 

@@ -64,7 +64,8 @@ class TestService final : public Service {
   // Throws an int.
   absl::Status ThrowInt(ServerContext& context, const TestRequest& request,
                         TestReply* reply);
-  // Passes gate() (bounded), then echoes.
+  // Passes gate() (bounded), then echoes; or, when request.code > 0,
+  // replies with that many bytes of text (a large reply on cue).
   absl::Status Block(ServerContext& context, const TestRequest& request,
                      TestReply* reply);
   // Counts its runs, then echoes.
