@@ -95,6 +95,18 @@ TEST(ChannelPool, ByDefaultEveryCallSharesOneConnection) {
   EXPECT_EQ(held.Release().size(), 1u);
 }
 
+TEST(ChannelPool, MaxConnectionsBelowOneMeansOne) {
+  for (const int max_connections : {0, -1}) {
+    ServerFixture fixture("127.0.0.1:0");  // its gate opens only once
+    ASSERT_TRUE(fixture.status().ok()) << fixture.status();
+    TestService::Stub stub = StubWithPool(fixture, max_connections);
+    HeldCalls held(&fixture, stub);
+    for (int i = 0; i < 3; ++i) held.Add();
+    EXPECT_EQ(held.Release().size(), 1u)
+        << "max_connections " << max_connections;
+  }
+}
+
 TEST(ChannelPool, OneCallerAtATimeReusesOneConnection) {
   ServerFixture fixture("127.0.0.1:0");
   ASSERT_TRUE(fixture.status().ok()) << fixture.status();
