@@ -260,9 +260,8 @@ TEST(HostilePeer, WholeRequestsMoreOftenThanTheIdleTimeoutKeepAConnection) {
   ServerOptions options;
   options.idle_timeout = absl::Milliseconds(500);
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   // Six idle timeouts' worth of calls, one every 200 ms (timed sending).
   for (int i = 1; i <= 15; ++i) {
     absl::StatusOr<RawResponse> response = CallOnce(

@@ -44,6 +44,13 @@ absl::Status ServerHarness::Start(absl::string_view address) {
   return server_.Start();
 }
 
+absl::StatusOr<RawClient> ServerHarness::StartAndConnect(
+    absl::string_view address) {
+  absl::Status started = Start(address);
+  if (!started.ok()) return started;
+  return Connect();
+}
+
 TempDir::TempDir() {
   char pattern[] = "/tmp/framerpc_server_test.XXXXXX";
   if (::mkdtemp(pattern) != nullptr) path_ = pattern;

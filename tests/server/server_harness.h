@@ -34,6 +34,11 @@ class ServerHarness {
   // AddService, Listen(`address`), Start.
   absl::Status Start(absl::string_view address = "127.0.0.1:0");
 
+  // Start(`address`), then one client connected to it: most tests' first
+  // step. Fails with whichever of the two failed.
+  absl::StatusOr<RawClient> StartAndConnect(
+      absl::string_view address = "127.0.0.1:0");
+
   // What a client connects to: the listen address with the bound port.
   const std::string& address() const { return address_; }
   TestService& service() { return service_; }

@@ -57,9 +57,8 @@ class ThreadRecorder final : public Service {
 
 TEST(ServerInline, PipelinedCallsAreAnsweredInRequestOrder) {
   ServerHarness harness(ServerOptions(), Inline());
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   constexpr int kCalls = 200;
   std::string burst;
   for (int i = 1; i <= kCalls; ++i) {
@@ -119,9 +118,8 @@ TEST(ServerInline, InlineServiceRunsOnOneThreadOthersOnWorkers) {
 
 TEST(ServerInline, StatusesAndExceptionsAreAnsweredAndServingGoesOn) {
   ServerHarness harness(ServerOptions(), Inline());
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
 
   absl::StatusOr<RawResponse> thrown = CallOnce(
       *client, 1, TestService::Method("Throw"), MakeRequest("disk on fire"));
@@ -169,9 +167,8 @@ TEST(ServerInline, StatusesAndExceptionsAreAnsweredAndServingGoesOn) {
 
 TEST(ServerInline, ExpiredDeadlineIsAnsweredWithoutRunningTheHandler) {
   ServerHarness harness(ServerOptions(), Inline());
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   // One write, so one read brings both: the second call (1 ms timeout) is
   // received, then waits behind the first, which holds the loop itself.
   ASSERT_TRUE(client
@@ -232,9 +229,8 @@ TEST(ServerInline, PendingOutputStopsDispatchUntilThePeerReads) {
 
 TEST(ServerInline, ShutdownAnswersWhatWasSentAndCloses) {
   ServerHarness harness(ServerOptions(), Inline());
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   absl::StatusOr<RawResponse> echo =
       CallOnce(*client, 1, TestService::Method("Echo"), MakeRequest("x"));
   ASSERT_TRUE(echo.ok());

@@ -94,9 +94,8 @@ TEST(ServerLimits, FrameAtTheLimitIsServed) {
   ServerOptions options;
   options.max_frame_size = frame.size() - 4;
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   ASSERT_TRUE(client->SendRaw(frame).ok());
   absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
   ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
@@ -122,9 +121,8 @@ TEST(ServerLimits, GarbageBodyIsAnsweredInvalidArgumentThenClosed) {
 
 TEST(ServerLimits, CallIdZeroIsAnsweredInvalidArgumentThenClosed) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   ASSERT_TRUE(
       client->Send(0, TestService::Method("Count"), MakeRequest("")).ok());
   ExpectConnectionError(*client, absl::StatusCode::kInvalidArgument,
@@ -134,9 +132,8 @@ TEST(ServerLimits, CallIdZeroIsAnsweredInvalidArgumentThenClosed) {
 
 TEST(ServerLimits, ErrorAfterGoodCallsDropsTheirLateResponses) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   // A call still running when the connection fails is not answered after
   // the call_id 0 response.
   ASSERT_TRUE(
@@ -186,9 +183,8 @@ TEST(ServerLimits, IdleConnectionIsClosed) {
   ServerOptions options;
   options.idle_timeout = absl::Milliseconds(200);
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   ExpectEchoWorks(*client, 1);
   const absl::Time idle_since = absl::Now();
   EXPECT_TRUE(client->ReadsEndOfStream(absl::Seconds(5)));
@@ -199,9 +195,8 @@ TEST(ServerLimits, ConnectionWithACallInFlightIsNotIdle) {
   ServerOptions options;
   options.idle_timeout = absl::Milliseconds(100);
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   ASSERT_TRUE(
       client->Send(1, TestService::Method("Block"), MakeRequest("late")).ok());
   ASSERT_TRUE(harness.service().gate().WaitForArrivals(1, kWait));
@@ -225,9 +220,8 @@ TEST(ServerLimits, PipelinedCallsNeverExceedMaxCallsPerConnection) {
   options.max_calls_per_connection = 2;
   ServerHarness harness(options);
   harness.service().set_concurrency_limit(2);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   PipelineCalls(*client, "Concurrent", 24);
   EXPECT_LE(harness.service().max_concurrency(), 2);
   EXPECT_GE(harness.service().max_concurrency(), 1);
@@ -242,9 +236,8 @@ TEST(ServerLimits, CallHeldBackByTheLimitStartsAsSoonAsOneFinishes) {
   ServerOptions options;
   options.max_calls_per_connection = 1;
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   const absl::Time start = absl::Now();
   PipelineCalls(*client, "Echo", 20);
   // Without the wakeup, at least a second per call; with it, microseconds
@@ -443,9 +436,8 @@ TEST(ServerLimits, HeldBackRequestsAnsweredByTheLoopAllGetAnswers) {
   ServerOptions options;
   options.max_pending_output_bytes = 1;
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   constexpr int kCalls = 50;
   std::string burst;
   for (int i = 1; i <= kCalls; ++i) {

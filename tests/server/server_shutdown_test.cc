@@ -64,9 +64,8 @@ TEST(ServerShutdown, ShutdownTwiceAndFromOtherThreads) {
 
 TEST(ServerShutdown, IdleServerDoesNotWaitOutTheGrace) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   // A call makes sure the server has accepted the connection (one still in
   // the listen backlog is reset by the kernel when the listener closes).
   ASSERT_TRUE(
@@ -81,9 +80,8 @@ TEST(ServerShutdown, GraceLetsRunningAndQueuedCallsFinish) {
   ServerOptions options;
   options.num_workers = 1;
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   ASSERT_TRUE(
       client->Send(1, TestService::Method("Block"), MakeRequest("running"))
           .ok());
@@ -113,9 +111,8 @@ TEST(ServerShutdown, CallsNotStartedWhenTheGraceEndsAreUnavailable) {
   ServerOptions options;
   options.num_workers = 1;
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   ASSERT_TRUE(
       client->Send(1, TestService::Method("Block"), MakeRequest("")).ok());
   ASSERT_TRUE(harness.service().gate().WaitForArrivals(1, kWait));
@@ -155,9 +152,8 @@ TEST(ServerShutdown, RequestsBufferedButNotDispatchedAreUnavailable) {
   ServerOptions options;
   options.max_calls_per_connection = 1;
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   // With one call allowed, call 2 waits in the input buffer while 1 runs.
   ASSERT_TRUE(
       client

@@ -104,9 +104,8 @@ TEST(Server, EchoOverUnixSocketAndFileRemovedAtShutdown) {
 
 TEST(Server, PipelinedRequestsAreAllAnsweredWithTheirCallIds) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   constexpr int kCalls = 200;
   std::string burst;
   for (int i = 1; i <= kCalls; ++i) {
@@ -133,9 +132,8 @@ TEST(Server, PipelinedRequestsAreAllAnsweredWithTheirCallIds) {
 
 TEST(Server, LargeRequestAndResponseRoundTrip) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   std::string text(6 << 20, '\0');
   for (size_t i = 0; i < text.size(); ++i)
     text[i] = static_cast<char>('a' + i % 26);
@@ -181,9 +179,8 @@ TEST(Server, CallReadWithABlockedOneStillGetsAWorker) {
   ServerOptions options;
   options.num_workers = 2;
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   const std::string both =
       EncodeRequest(1, TestService::Method("Block"),
                     MakeRequest("slow").SerializeAsString()) +
@@ -204,9 +201,8 @@ TEST(Server, CallReadWithABlockedOneStillGetsAWorker) {
 
 TEST(Server, UnknownOrMalformedMethodIsUnimplemented) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   const std::vector<std::string> methods = {
       TestService::Method("NoSuchMethod"),
       "no.such.Service/Echo",
@@ -236,9 +232,8 @@ TEST(Server, UnknownOrMalformedMethodIsUnimplemented) {
 
 TEST(Server, UnparsablePayloadIsInvalidArgument) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   // Field 1, length-delimited, claims 5 bytes but 2 follow.
   ASSERT_TRUE(client
                   ->SendPayload(3, TestService::Method("Count"),
@@ -256,9 +251,8 @@ TEST(Server, UnparsablePayloadIsInvalidArgument) {
 
 TEST(Server, ThrowingHandlerIsInternalAndTheServerKeepsServing) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
 
   absl::StatusOr<RawResponse> thrown = CallOnce(
       *client, 1, TestService::Method("Throw"), MakeRequest("disk on fire"));
@@ -282,9 +276,8 @@ TEST(Server, ThrowingHandlerIsInternalAndTheServerKeepsServing) {
 
 TEST(Server, ReturnedStatusArrivesIntactForEveryCode) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   for (int code = 1; code <= 16; ++code) {
     TestRequest request;
     request.set_code(code);
@@ -303,9 +296,8 @@ TEST(Server, ReturnedStatusArrivesIntactForEveryCode) {
 
 TEST(Server, ContextAndMetadataReachTheHandlerAndComeBack) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   const Metadata metadata = {{"x-trace", "abc"},
                              {"x-binary", std::string("\0\xff\x01", 3)}};
   const absl::Time before = absl::Now();
@@ -343,9 +335,8 @@ TEST(Server, ExpiredDeadlineIsAnsweredWithoutRunningTheHandler) {
   ServerOptions options;
   options.num_workers = 1;
   ServerHarness harness(options);
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   // Occupy the only worker.
   ASSERT_TRUE(
       client->Send(1, TestService::Method("Block"), MakeRequest("")).ok());
@@ -379,9 +370,8 @@ TEST(Server, ExpiredDeadlineIsAnsweredWithoutRunningTheHandler) {
 
 TEST(Server, HalfClosedClientStillGetsItsResponses) {
   ServerHarness harness;
-  ASSERT_TRUE(harness.Start().ok());
-  absl::StatusOr<RawClient> client = harness.Connect();
-  ASSERT_TRUE(client.ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
   ASSERT_TRUE(
       client->Send(1, TestService::Method("Echo"), MakeRequest("a")).ok());
   ASSERT_TRUE(
