@@ -6,7 +6,7 @@
 #include <chrono>
 #include <climits>
 
-#include "rpc/futex.h"
+#include "base/futex.h"
 
 namespace framerpc {
 namespace internal {

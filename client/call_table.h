@@ -30,7 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "client/deadline.h"
 #include "google/protobuf/message.h"
-#include "rpc/client_context.h"
+#include "framerpc/client_context.h"
 
 namespace framerpc {
 namespace internal {

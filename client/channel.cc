@@ -1,4 +1,4 @@
-#include "client/channel.h"
+#include "framerpc/channel.h"
 
 #include <utility>
 

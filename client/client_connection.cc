@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/call_status.h"
 #include "framing/envelope_codec.h"
-#include "framing/posix_error.h"
+#include "base/posix_error.h"
 #include "rpc/status_mapping.h"
 
 namespace framerpc {

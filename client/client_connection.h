@@ -56,7 +56,7 @@
 #include "client/deadline.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "google/protobuf/message.h"
 #include "proto/wire.pb.h"
 

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "framing/posix_error.h"
+#include "base/posix_error.h"
 
 namespace framerpc {
 namespace internal {

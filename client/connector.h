@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/deadline.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "rpc/address.h"
 
 namespace framerpc {

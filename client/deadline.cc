@@ -1,7 +1,6 @@
 #include "client/deadline.h"
 
-#include <algorithm>
-#include <climits>
+#include "base/poll_timeout.h"
 
 namespace framerpc {
 namespace internal {
@@ -38,13 +37,7 @@ absl::Duration Deadline::Remaining() const {
       when_ - Clock::now()));
 }
 
-int Deadline::PollTimeoutMs() const {
-  if (infinite_) return -1;
-  const auto left = when_ - Clock::now();
-  if (left <= Clock::duration::zero()) return 0;
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-  return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
-}
+int Deadline::PollTimeoutMs() const { return PollTimeoutMillis(Remaining()); }
 
 }  // namespace internal
 }  // namespace framerpc

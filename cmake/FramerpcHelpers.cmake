@@ -10,15 +10,18 @@ function(framerpc_set_warnings target)
 endfunction()
 
 # framerpc_library(<name> SRCS ... [HDRS ...] [DEPS ...])
-# One internal static library per source folder, with only its direct
-# dependencies, includable from the repository root ("framing/buffer.h").
+# One static library per source folder, with only its direct dependencies.
+# framerpc's own code includes internal headers from the repository root
+# ("framing/buffer.h") and public ones from include/ ("framerpc/server.h");
+# an installed tree has only the public ones.
 function(framerpc_library name)
   cmake_parse_arguments(ARG "" "" "SRCS;HDRS;DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_SRCS} ${ARG_HDRS})
   target_include_directories(${name} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}>
-    $<INSTALL_INTERFACE:include/framerpc>)
+    $<INSTALL_INTERFACE:include>)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   framerpc_set_warnings(${name})

@@ -1,29 +1,27 @@
-# `cmake --install`: the libraries, public headers (under include/framerpc,
-# included from there as "server/server.h"), the plugin, and a CMake package
-# (lib/cmake/framerpc) with framerpc_generate().
+# `cmake --install`: the libraries, the public headers (include/framerpc/,
+# included as "framerpc/server.h"; nothing internal), the plugin, and a CMake
+# package (lib/cmake/framerpc) with framerpc_generate().
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(FRAMERPC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/framerpc)
 
-install(TARGETS framerpc framerpc_proto framerpc_framing framerpc_rpc
+install(TARGETS framerpc framerpc_proto framerpc_base framerpc_framing framerpc_rpc
                 framerpc_server framerpc_client protoc-gen-framerpc
   EXPORT framerpcTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-foreach(dir framing rpc server client)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/
-    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/framerpc/${dir}
-    FILES_MATCHING PATTERN "*.h")
-endforeach()
-install(FILES ${PROJECT_BINARY_DIR}/proto/wire.pb.h ${PROJECT_SOURCE_DIR}/proto/wire.proto
-              ${PROJECT_BINARY_DIR}/proto/reflection.pb.h
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/framerpc/
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/framerpc
+  FILES_MATCHING PATTERN "*.h")
+# The schemas, for tools that talk to framerpc's own services (reflection,
+# health) from another language; no generated header is installed.
+install(FILES ${PROJECT_SOURCE_DIR}/proto/wire.proto
               ${PROJECT_SOURCE_DIR}/proto/reflection.proto
-              ${PROJECT_BINARY_DIR}/proto/health.pb.h
               ${PROJECT_SOURCE_DIR}/proto/health.proto
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/framerpc/proto)
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/framerpc/proto)
 
 install(EXPORT framerpcTargets NAMESPACE framerpc::
   DESTINATION ${FRAMERPC_CMAKE_DIR})

@@ -19,10 +19,10 @@ void FileGenerator::GenerateHeader(
         "\n"
         "#include \"absl/status/status.h\"\n"
         "#include \"absl/status/statusor.h\"\n"
-        "#include \"client/channel.h\"\n"
-        "#include \"rpc/client_context.h\"\n"
-        "#include \"rpc/server_context.h\"\n"
-        "#include \"rpc/service.h\"\n");
+        "#include \"framerpc/channel.h\"\n"
+        "#include \"framerpc/client_context.h\"\n"
+        "#include \"framerpc/server_context.h\"\n"
+        "#include \"framerpc/service.h\"\n");
   }
   for (const std::string& header : file_.pb_headers) {
     printer->Print({{"header", header}}, "#include \"$header$\"\n");

@@ -12,7 +12,8 @@
 #include "absl/time/clock.h"
 #include "framing/frame_decoder.h"
 #include "framing/frame_format.h"
-#include "framing/posix_error.h"
+#include "base/poll_timeout.h"
+#include "base/posix_error.h"
 
 namespace framerpc {
 namespace {
@@ -22,17 +23,12 @@ namespace {
 absl::Status WaitReady(int fd, short events, absl::Time deadline,
                        absl::string_view what) {
   while (true) {
-    int timeout_ms = -1;
-    if (deadline != absl::InfiniteFuture()) {
-      const absl::Duration left = deadline - absl::Now();
-      if (left <= absl::ZeroDuration()) {
-        return absl::DeadlineExceededError(
-            absl::StrCat(what, ": deadline passed"));
-      }
-      // Round up so a sub-millisecond remainder still waits, not spins.
-      timeout_ms = static_cast<int>(std::min<int64_t>(
-          absl::ToInt64Milliseconds(left + absl::Microseconds(999)), INT_MAX));
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return absl::DeadlineExceededError(
+          absl::StrCat(what, ": deadline passed"));
     }
+    const int timeout_ms = PollTimeoutMillis(left);
     pollfd p{fd, events, 0};
     const int n = ::poll(&p, 1, timeout_ms);
     if (n > 0) return absl::OkStatus();  // errors surface in the next I/O call

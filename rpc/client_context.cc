@@ -1,4 +1,4 @@
-#include "rpc/client_context.h"
+#include "framerpc/client_context.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "rpc/server_context.h"
+#include "framerpc/server_context.h"
 
 #include <utility>
 

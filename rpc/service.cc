@@ -1,4 +1,4 @@
-#include "rpc/service.h"
+#include "framerpc/service.h"
 
 #include <cassert>
 #include <utility>

@@ -21,8 +21,8 @@
 #include "framing/buffer.h"
 #include "google/protobuf/message.h"
 #include "proto/wire.pb.h"
-#include "rpc/metadata.h"
-#include "rpc/method_handler.h"
+#include "framerpc/metadata.h"
+#include "framerpc/method_handler.h"
 
 namespace framerpc {
 namespace internal {

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "rpc/server_context.h"
+#include "framerpc/server_context.h"
 #include "rpc/status_mapping.h"
 
 namespace framerpc {

@@ -30,9 +30,9 @@
 #include "absl/time/time.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "server/connection_output.h"
-#include "server/server_options.h"
+#include "framerpc/server_options.h"
 
 namespace framerpc {
 namespace internal {

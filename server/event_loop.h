@@ -60,7 +60,7 @@
 #include "server/listener.h"
 #include "server/poller.h"
 #include "server/request_intake.h"
-#include "server/server_options.h"
+#include "framerpc/server_options.h"
 #include "server/service_registry.h"
 #include "server/wakeup_fd.h"
 #include "server/worker_pool.h"

@@ -20,20 +20,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "proto/health.pb.h"
-#include "rpc/server_context.h"
-#include "rpc/service.h"
+#include "framerpc/server_context.h"
+#include "framerpc/service.h"
+#include "framerpc/serving_status.h"
 
 namespace framerpc {
-
-enum class ServingStatus {
-  kServing,
-  kNotServing,
-  // Read only: no status is set for the name. Setting it forgets the name.
-  kUnknownService,
-};
-
-// "SERVING", "NOT_SERVING", "UNKNOWN_SERVICE".
-absl::string_view ServingStatusName(ServingStatus status);
 
 class HealthService final : public Service {
  public:

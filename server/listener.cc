@@ -12,8 +12,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "framing/posix_error.h"
-#include "framing/status_macros.h"
+#include "base/posix_error.h"
+#include "base/status_macros.h"
 
 namespace framerpc {
 namespace internal {

@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "rpc/address.h"
 
 namespace framerpc {

@@ -7,24 +7,11 @@
 #include <climits>
 #include <cstdint>
 
-#include "framing/posix_error.h"
+#include "base/poll_timeout.h"
+#include "base/posix_error.h"
 
 namespace framerpc {
 namespace internal {
-namespace {
-
-// poll(2)'s timeout in milliseconds: -1 for no limit, rounded up so that a
-// sub-millisecond remainder waits instead of spinning.
-int TimeoutMillis(absl::Duration timeout) {
-  if (timeout == absl::InfiniteDuration()) return -1;
-  if (timeout <= absl::ZeroDuration()) return 0;
-  const int64_t ms =
-      absl::ToInt64Milliseconds(absl::Ceil(timeout, absl::Milliseconds(1)));
-  return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
-}
-
-}  // namespace
-
 void PollPoller::Add(int fd, short events) {
   assert(!Contains(fd));
   index_.emplace(fd, pollfds_.size());
@@ -59,7 +46,7 @@ absl::Status PollPoller::Poll(absl::Duration timeout,
                               std::vector<PollEvent>* ready) {
   ready->clear();
   const int n =
-      ::poll(pollfds_.data(), pollfds_.size(), TimeoutMillis(timeout));
+      ::poll(pollfds_.data(), pollfds_.size(), PollTimeoutMillis(timeout));
   if (n < 0) {
     if (errno == EINTR) return absl::OkStatus();
     return PosixError("poll", errno);

@@ -16,8 +16,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "proto/reflection.pb.h"
-#include "rpc/server_context.h"
-#include "rpc/service.h"
+#include "framerpc/server_context.h"
+#include "framerpc/service.h"
 #include "server/service_registry.h"
 
 namespace framerpc {

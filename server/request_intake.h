@@ -22,7 +22,7 @@
 #include "proto/wire.pb.h"
 #include "server/call.h"
 #include "server/connection.h"
-#include "server/server_options.h"
+#include "framerpc/server_options.h"
 #include "server/service_registry.h"
 
 namespace framerpc {

@@ -1,4 +1,4 @@
-#include "server/server.h"
+#include "framerpc/server.h"
 
 #include <utility>
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "framing/status_macros.h"
+#include "base/status_macros.h"
 
 namespace framerpc {
 namespace internal {

@@ -14,8 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "rpc/method_handler.h"
-#include "rpc/service.h"
+#include "framerpc/method_handler.h"
+#include "framerpc/service.h"
 
 namespace framerpc {
 namespace internal {

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "framing/posix_error.h"
+#include "base/posix_error.h"
 
 namespace framerpc {
 namespace internal {

@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace framerpc {
 namespace internal {

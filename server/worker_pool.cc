@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "rpc/futex.h"
+#include "base/futex.h"
 
 namespace framerpc {
 namespace internal {

@@ -1,6 +1,6 @@
 #include "bench/client/framerpc_caller.h"
 
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "bench/common/blocking_frames.h"
 #include "echo.framerpc.h"
 

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "framing/frame_format.h"
-#include "framing/posix_error.h"
+#include "base/posix_error.h"
 
 namespace framerpc {
 namespace bench {

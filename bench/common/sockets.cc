@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "framing/posix_error.h"
+#include "base/posix_error.h"
 #include "rpc/address.h"
 
 namespace framerpc {

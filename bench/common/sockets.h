@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace framerpc {
 namespace bench {

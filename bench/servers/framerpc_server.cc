@@ -10,7 +10,7 @@
 #include "bench/common/server_shell.h"
 #include "echo.framerpc.h"
 #include "rpc/address.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 
 ABSL_FLAG(int, workers, 0, "Handler threads (0: one per core, at least 4)");
 ABSL_FLAG(bool, inline, false,

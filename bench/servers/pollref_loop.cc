@@ -11,7 +11,7 @@
 
 #include "bench/common/blocking_frames.h"
 #include "bench/common/sockets.h"
-#include "framing/posix_error.h"
+#include "base/posix_error.h"
 
 namespace framerpc {
 namespace bench {

@@ -23,7 +23,7 @@
 #include "bench/common/protobuf_echo.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace framerpc {
 namespace bench {

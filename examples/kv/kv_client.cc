@@ -13,7 +13,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "kv.framerpc.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7000",

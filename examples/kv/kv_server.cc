@@ -16,7 +16,7 @@
 #include "kv_service.h"
 #include "kv_store.h"
 #include "rpc/address.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7000",
           "address to serve on: host:port, [v6]:port or unix:/path; port 0 "

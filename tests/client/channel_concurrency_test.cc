@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "gtest/gtest.h"
 #include "tests/client/echo_scripts.h"
 

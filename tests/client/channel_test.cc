@@ -1,6 +1,6 @@
 // Channel basics against a scripted fake server: creation, the three
 // transports, call ids, metadata, status codes, timeouts on the wire.
-#include "client/channel.h"
+#include "framerpc/channel.h"
 
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "gtest/gtest.h"
 #include "rpc/address.h"
 #include "tests/client/echo_scripts.h"

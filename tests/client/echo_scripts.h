@@ -9,9 +9,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "gtest/gtest.h"
-#include "rpc/client_context.h"
+#include "framerpc/client_context.h"
 #include "tests/client/echo_test.pb.h"
 #include "tests/client/fake_server.h"
 

@@ -15,7 +15,7 @@
 #include "framing/envelope_codec.h"
 #include "framing/frame_format.h"
 #include "framing/frame_io.h"
-#include "framing/posix_error.h"
+#include "base/posix_error.h"
 #include "gtest/gtest.h"
 #include "rpc/address.h"
 

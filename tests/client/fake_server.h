@@ -29,10 +29,10 @@
 #include "absl/types/optional.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "google/protobuf/message_lite.h"
 #include "proto/wire.pb.h"
-#include "rpc/metadata.h"
+#include "framerpc/metadata.h"
 
 namespace framerpc {
 namespace testing_support {

@@ -9,10 +9,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "gtest/gtest.h"
-#include "rpc/client_context.h"
-#include "server/server.h"
+#include "framerpc/client_context.h"
+#include "framerpc/server.h"
 #include "tests/codegen/awkward_impls.h"
 
 namespace framerpc {

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "rpc/server_context.h"
+#include "framerpc/server_context.h"
 #include "tests/codegen/awkward_impls.h"
 
 namespace framerpc {

@@ -9,9 +9,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "gtest/gtest.h"
-#include "rpc/client_context.h"
+#include "framerpc/client_context.h"
 #include "tests/codegen/awkward_impls.h"
 #include "tests/codegen/test_files.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 #include "test_service_impl.h"
 
 int main(int argc, char** argv) {

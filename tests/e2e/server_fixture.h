@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "gtest/gtest.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 #include "test_service_impl.h"
 
 namespace framerpc::e2e {

@@ -3,10 +3,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "gtest/gtest.h"
 #include "kv_service.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 
 namespace kv {
 namespace {

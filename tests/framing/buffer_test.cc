@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "gtest/gtest.h"
 
 namespace framerpc {

@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "framing/frame_decoder.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "gtest/gtest.h"
 
 namespace framerpc {

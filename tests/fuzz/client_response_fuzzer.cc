@@ -41,9 +41,9 @@
 #include "framing/envelope_codec.h"
 #include "framing/frame_decoder.h"
 #include "google/protobuf/stubs/logging.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "proto/wire.pb.h"
-#include "rpc/client_context.h"
+#include "framerpc/client_context.h"
 
 namespace {
 

@@ -34,14 +34,14 @@
 #include "framing/frame_decoder.h"
 #include "google/protobuf/stubs/logging.h"
 #include "framing/frame_format.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "proto/wire.pb.h"
-#include "rpc/server_context.h"
-#include "rpc/service.h"
+#include "framerpc/server_context.h"
+#include "framerpc/service.h"
 #include "server/call_runner.h"
 #include "server/connection.h"
 #include "server/request_intake.h"
-#include "server/server_options.h"
+#include "framerpc/server_options.h"
 #include "server/service_registry.h"
 
 namespace {

@@ -18,7 +18,7 @@
 #include "framing/frame_decoder.h"
 #include "framing/frame_format.h"
 #include "gtest/gtest.h"
-#include "server/server_options.h"
+#include "framerpc/server_options.h"
 #include "tests/reliability/process_stats.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/server_harness.h"

@@ -4,9 +4,9 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "proto/wire.pb.h"
-#include "rpc/client_context.h"
-#include "rpc/server_context.h"
-#include "rpc/service.h"
+#include "framerpc/client_context.h"
+#include "framerpc/server_context.h"
+#include "framerpc/service.h"
 
 namespace framerpc {
 namespace {

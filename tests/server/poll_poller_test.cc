@@ -8,7 +8,7 @@
 #include <set>
 #include <vector>
 
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "gtest/gtest.h"
 #include "server/wakeup_fd.h"
 

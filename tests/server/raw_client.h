@@ -16,10 +16,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "google/protobuf/message.h"
 #include "proto/wire.pb.h"
-#include "rpc/metadata.h"
+#include "framerpc/metadata.h"
 
 namespace framerpc {
 namespace test {

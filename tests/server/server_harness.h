@@ -14,8 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/server.h"
-#include "server/server_options.h"
+#include "framerpc/server.h"
+#include "framerpc/server_options.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/test_service.h"
 

@@ -13,7 +13,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/server_harness.h"
 #include "tests/server/test_service.h"

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 #include "tests/server/test_service.h"
 
 namespace framerpc {

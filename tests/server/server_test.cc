@@ -1,7 +1,7 @@
 // End-to-end tests of framerpc::Server through raw sockets: transports,
 // dispatch, every status a call can end with, the ServerContext, and the
 // Server's own API errors. Limits and shutdown have their own files.
-#include "server/server.h"
+#include "framerpc/server.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "framing/buffer.h"
-#include "framing/unique_fd.h"
+#include "base/unique_fd.h"
 #include "proto/wire.pb.h"
 
 namespace framerpc {

@@ -13,8 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "rpc/server_context.h"
-#include "rpc/service.h"
+#include "framerpc/server_context.h"
+#include "framerpc/service.h"
 #include "tests/server/test_service.pb.h"
 
 namespace framerpc {

@@ -3,11 +3,11 @@
 #include <memory>
 #include <string>
 
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "gtest/gtest.h"
 #include "proto/health.pb.h"
 #include "server/health_service.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 #include "test_service_impl.h"
 
 namespace framerpc {

@@ -4,13 +4,13 @@
 #include <string>
 #include <vector>
 
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "e2e_test.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "proto/reflection.pb.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 #include "test_service_impl.h"
 #include "tools/schema.h"
 

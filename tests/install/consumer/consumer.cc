@@ -3,9 +3,9 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "client/channel.h"
+#include "framerpc/channel.h"
 #include "echo.framerpc.h"
-#include "server/server.h"
+#include "framerpc/server.h"
 
 class EchoImpl final : public demo::Echo::Service {
   absl::Status Say(framerpc::ServerContext&, const demo::SayRequest& request,

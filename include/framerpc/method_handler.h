@@ -6,8 +6,8 @@
 // Immutable after construction; Run() may be called from many threads at once
 // if the function it wraps allows that (the user's handler must be
 // thread-safe, as with gRPC's synchronous services).
-#ifndef FRAMERPC_RPC_METHOD_HANDLER_H_
-#define FRAMERPC_RPC_METHOD_HANDLER_H_
+#ifndef FRAMERPC_METHOD_HANDLER_H_
+#define FRAMERPC_METHOD_HANDLER_H_
 
 #include <functional>
 #include <memory>
@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
-#include "rpc/server_context.h"
+#include "framerpc/server_context.h"
 
 namespace framerpc {
 
@@ -66,4 +66,4 @@ class UnaryMethodHandler final : public MethodHandler {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_RPC_METHOD_HANDLER_H_
+#endif  // FRAMERPC_METHOD_HANDLER_H_

@@ -5,8 +5,8 @@
 // The user owns the service object; Server::AddService only borrows it, so it
 // must outlive the server. The table is written only during construction and
 // read-only afterwards, so lookups are safe from any thread.
-#ifndef FRAMERPC_RPC_SERVICE_H_
-#define FRAMERPC_RPC_SERVICE_H_
+#ifndef FRAMERPC_SERVICE_H_
+#define FRAMERPC_SERVICE_H_
 
 #include <map>
 #include <memory>
@@ -15,8 +15,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "rpc/method_handler.h"
-#include "rpc/server_context.h"
+#include "framerpc/method_handler.h"
+#include "framerpc/server_context.h"
 
 namespace framerpc {
 
@@ -69,4 +69,4 @@ class Service {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_RPC_SERVICE_H_
+#endif  // FRAMERPC_SERVICE_H_

@@ -1,13 +1,12 @@
 // ServerOptions: how many workers a Server runs and the limits that keep one
 // bad or greedy peer from hurting the others. A plain value; the defaults are
 // meant to be safe for a server on a network.
-#ifndef FRAMERPC_SERVER_SERVER_OPTIONS_H_
-#define FRAMERPC_SERVER_SERVER_OPTIONS_H_
+#ifndef FRAMERPC_SERVER_OPTIONS_H_
+#define FRAMERPC_SERVER_OPTIONS_H_
 
 #include <cstddef>
 
 #include "absl/time/time.h"
-#include "framing/frame_format.h"
 
 namespace framerpc {
 
@@ -18,7 +17,7 @@ struct ServerOptions {
   int num_workers = 0;
   // Largest request body accepted. A bigger frame is answered (call id 0,
   // RESOURCE_EXHAUSTED) and its connection closed, without buffering it.
-  size_t max_frame_size = kDefaultMaxBodySize;
+  size_t max_frame_size = size_t{16} << 20;
   // Open connections at most; a connection beyond it is accepted, sent one
   // call_id 0 RESOURCE_EXHAUSTED response and closed.
   int max_connections = 1024;
@@ -67,4 +66,4 @@ struct ServiceOptions {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_SERVER_SERVER_OPTIONS_H_
+#endif  // FRAMERPC_SERVER_OPTIONS_H_

@@ -1,11 +1,10 @@
 // ChannelOptions: how a Channel connects and what it accepts. A plain value.
-#ifndef FRAMERPC_CLIENT_CHANNEL_OPTIONS_H_
-#define FRAMERPC_CLIENT_CHANNEL_OPTIONS_H_
+#ifndef FRAMERPC_CHANNEL_OPTIONS_H_
+#define FRAMERPC_CHANNEL_OPTIONS_H_
 
 #include <cstddef>
 
 #include "absl/time/time.h"
-#include "framing/frame_format.h"
 
 namespace framerpc {
 
@@ -16,7 +15,7 @@ struct ChannelOptions {
   // Largest response body accepted; a larger frame fails every call on the
   // connection RESOURCE_EXHAUSTED and closes it. Requests larger than this
   // are refused before sending.
-  size_t max_frame_size = kDefaultMaxBodySize;
+  size_t max_frame_size = size_t{16} << 20;
   // How many connections the Channel may open to its target. With 1 (the
   // default) every call is multiplexed over one connection. With more, a
   // call takes a connection no other call is using, opening one while
@@ -33,4 +32,4 @@ struct ChannelOptions {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_CLIENT_CHANNEL_OPTIONS_H_
+#endif  // FRAMERPC_CHANNEL_OPTIONS_H_

@@ -10,8 +10,8 @@
 // Thread-safe. Held by shared_ptr: every Stub shares ownership, and the
 // connection closes when the last holder lets go (no call may be running
 // then, as a call holds a reference).
-#ifndef FRAMERPC_CLIENT_CHANNEL_H_
-#define FRAMERPC_CLIENT_CHANNEL_H_
+#ifndef FRAMERPC_CHANNEL_H_
+#define FRAMERPC_CHANNEL_H_
 
 #include <memory>
 #include <string>
@@ -19,9 +19,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "client/channel_options.h"
+#include "framerpc/channel_options.h"
 #include "google/protobuf/message.h"
-#include "rpc/client_context.h"
+#include "framerpc/client_context.h"
 
 namespace framerpc {
 
@@ -62,4 +62,4 @@ class Channel {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_CLIENT_CHANNEL_H_
+#endif  // FRAMERPC_CHANNEL_H_

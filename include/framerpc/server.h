@@ -12,8 +12,8 @@
 // and Listen (any number), then Start once, then Shutdown from any thread and
 // Wait. Shutdown, Wait and port() are thread-safe; the rest must be called
 // from one thread before Start.
-#ifndef FRAMERPC_SERVER_SERVER_H_
-#define FRAMERPC_SERVER_SERVER_H_
+#ifndef FRAMERPC_SERVER_H_
+#define FRAMERPC_SERVER_H_
 
 #include <memory>
 #include <string>
@@ -21,9 +21,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "rpc/service.h"
-#include "server/health_service.h"
-#include "server/server_options.h"
+#include "framerpc/server_options.h"
+#include "framerpc/service.h"
+#include "framerpc/serving_status.h"
 
 namespace framerpc {
 
@@ -109,4 +109,4 @@ class Server {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_SERVER_SERVER_H_
+#endif  // FRAMERPC_SERVER_H_

@@ -1,4 +1,4 @@
-// internal: futex(2), the one way framerpc puts a thread to sleep on a
+// futex(2), the one way framerpc puts a thread to sleep on a
 // word of its own and wakes it: a waker stores the word's new value and
 // wakes in one step, with no mutex re-taken on either side (what a
 // condition variable would cost). Used by the client's call slots and the
@@ -7,8 +7,8 @@
 // The word is a std::atomic of a 32-bit type (an integer or an enum with
 // a 32-bit underlying type), which on Linux is laid out as the plain word
 // the kernel compares. Stateless; safe from any thread.
-#ifndef FRAMERPC_RPC_FUTEX_H_
-#define FRAMERPC_RPC_FUTEX_H_
+#ifndef FRAMERPC_BASE_FUTEX_H_
+#define FRAMERPC_BASE_FUTEX_H_
 
 #include <time.h>
 
@@ -48,4 +48,4 @@ void FutexWake(const std::atomic<T>& word, int count) {
 }  // namespace internal
 }  // namespace framerpc
 
-#endif  // FRAMERPC_RPC_FUTEX_H_
+#endif  // FRAMERPC_BASE_FUTEX_H_

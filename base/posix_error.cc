@@ -1,4 +1,4 @@
-#include "framing/posix_error.h"
+#include "base/posix_error.h"
 
 #include <string.h>
 

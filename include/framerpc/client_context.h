@@ -4,14 +4,14 @@
 // Owned by the caller, borrowed by the Channel for the duration of one call.
 // Use one context per call at a time; not thread-safe. It may be reused for a
 // later call: response_metadata() is then replaced.
-#ifndef FRAMERPC_RPC_CLIENT_CONTEXT_H_
-#define FRAMERPC_RPC_CLIENT_CONTEXT_H_
+#ifndef FRAMERPC_CLIENT_CONTEXT_H_
+#define FRAMERPC_CLIENT_CONTEXT_H_
 
 #include <string>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "rpc/metadata.h"
+#include "framerpc/metadata.h"
 
 namespace framerpc {
 
@@ -49,4 +49,4 @@ class ClientContext {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_RPC_CLIENT_CONTEXT_H_
+#endif  // FRAMERPC_CLIENT_CONTEXT_H_

@@ -4,14 +4,14 @@
 // The server creates one per call and passes it to the handler by reference;
 // it lives until the response is sent. Not thread-safe: a handler that hands
 // the context to other threads must synchronise itself.
-#ifndef FRAMERPC_RPC_SERVER_CONTEXT_H_
-#define FRAMERPC_RPC_SERVER_CONTEXT_H_
+#ifndef FRAMERPC_SERVER_CONTEXT_H_
+#define FRAMERPC_SERVER_CONTEXT_H_
 
 #include <string>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "rpc/metadata.h"
+#include "framerpc/metadata.h"
 
 namespace framerpc {
 
@@ -50,4 +50,4 @@ class ServerContext {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_RPC_SERVER_CONTEXT_H_
+#endif  // FRAMERPC_SERVER_CONTEXT_H_

@@ -2,8 +2,8 @@
 // direction (PROTOCOL.md, field 4 of Request and Response). Keys are strings,
 // values are arbitrary bytes; a key appears at most once. A plain value type:
 // thread-compatible, no shared state.
-#ifndef FRAMERPC_RPC_METADATA_H_
-#define FRAMERPC_RPC_METADATA_H_
+#ifndef FRAMERPC_METADATA_H_
+#define FRAMERPC_METADATA_H_
 
 #include <map>
 #include <string>
@@ -15,4 +15,4 @@ using Metadata = std::map<std::string, std::string>;
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_RPC_METADATA_H_
+#endif  // FRAMERPC_METADATA_H_

@@ -1,8 +1,8 @@
 // FRAMERPC_RETURN_IF_ERROR: the one early-return helper for absl::Status,
-// which Abseil 20220623 lacks. Lives in framing/ because every layer above
-// uses it and framing/ depends on nothing of ours.
-#ifndef FRAMERPC_FRAMING_STATUS_MACROS_H_
-#define FRAMERPC_FRAMING_STATUS_MACROS_H_
+// which Abseil 20220623 lacks. Lives in base/, the bottom layer, because
+// every layer above uses it.
+#ifndef FRAMERPC_BASE_STATUS_MACROS_H_
+#define FRAMERPC_BASE_STATUS_MACROS_H_
 
 #include "absl/status/status.h"
 
@@ -14,4 +14,4 @@
     if (!framerpc_status_.ok()) return framerpc_status_;    \
   } while (false)
 
-#endif  // FRAMERPC_FRAMING_STATUS_MACROS_H_
+#endif  // FRAMERPC_BASE_STATUS_MACROS_H_

@@ -1,7 +1,7 @@
 // UniqueFd: sole owner of one file descriptor; closes it on destruction.
 // The only place in framerpc that calls close(). Move-only; not thread-safe.
-#ifndef FRAMERPC_FRAMING_UNIQUE_FD_H_
-#define FRAMERPC_FRAMING_UNIQUE_FD_H_
+#ifndef FRAMERPC_BASE_UNIQUE_FD_H_
+#define FRAMERPC_BASE_UNIQUE_FD_H_
 
 #include <unistd.h>
 
@@ -44,4 +44,4 @@ class UniqueFd {
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_FRAMING_UNIQUE_FD_H_
+#endif  // FRAMERPC_BASE_UNIQUE_FD_H_
