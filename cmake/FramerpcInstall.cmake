@@ -6,8 +6,9 @@ include(CMakePackageConfigHelpers)
 
 set(FRAMERPC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/framerpc)
 
-install(TARGETS framerpc framerpc_proto framerpc_base framerpc_framing framerpc_rpc
-                framerpc_server framerpc_client protoc-gen-framerpc
+set(framerpc_installed_targets framerpc_proto framerpc_base framerpc_framing
+    framerpc_rpc framerpc_server framerpc_client protoc-gen-framerpc)
+install(TARGETS framerpc ${framerpc_installed_targets}
   EXPORT framerpcTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -37,3 +38,7 @@ install(FILES
   ${PROJECT_BINARY_DIR}/framerpcConfigVersion.cmake
   ${PROJECT_SOURCE_DIR}/cmake/FramerpcGenerate.cmake
   DESTINATION ${FRAMERPC_CMAKE_DIR})
+
+# What the first install rule (top-level CMakeLists.txt) builds.
+add_custom_target(framerpc_installed)
+add_dependencies(framerpc_installed ${framerpc_installed_targets} framerpc_cli)

@@ -12,11 +12,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "framerpc/server.h"
 #include "kv_service.h"
 #include "kv_store.h"
-#include "rpc/address.h"
-#include "framerpc/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7000",
           "address to serve on: host:port, [v6]:port or unix:/path; port 0 "
@@ -28,12 +29,12 @@ ABSL_FLAG(absl::Duration, grace, absl::Seconds(5),
 
 namespace {
 
-// The address clients should use: the listen address with the real port.
+// The address clients should use: the listen address with the real port
+// ("[::1]:0" serving on port 41234 is "[::1]:41234"). Listen has accepted
+// `listen`, so a TCP address ends in ":port".
 std::string BoundAddress(const std::string& listen, int port) {
-  absl::StatusOr<framerpc::Address> address = framerpc::ParseAddress(listen);
-  if (!address.ok()) return listen;
-  if (address->kind == framerpc::Address::Kind::kTcp) address->port = port;
-  return address->ToString();
+  if (absl::StartsWith(listen, "unix:")) return listen;
+  return absl::StrCat(listen.substr(0, listen.rfind(':') + 1), port);
 }
 
 }  // namespace

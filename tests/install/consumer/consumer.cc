@@ -1,11 +1,14 @@
 // Serves demo.Echo on a free loopback port and calls it once through the
-// generated stub. Exit status 0 when the reply is right.
+// generated stub. Exit status 0 when the reply is right. The project has
+// server/ and client/ folders of its own, included beside framerpc's.
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "framerpc/channel.h"
+#include "client/channel.h"
 #include "echo.framerpc.h"
+#include "framerpc/channel.h"
 #include "framerpc/server.h"
+#include "server/server.h"
 
 class EchoImpl final : public demo::Echo::Service {
   absl::Status Say(framerpc::ServerContext&, const demo::SayRequest& request,
@@ -26,17 +29,17 @@ int main() {
     return 1;
   }
   auto channel =
-      framerpc::Channel::Create(absl::StrCat("127.0.0.1:", server.port()));
+      framerpc::Channel::Create(absl::StrCat(kConsumerChannelTarget, server.port()));
   if (!channel.ok()) return 1;
   demo::Echo::Stub stub(*channel);
   demo::SayRequest request;
-  request.set_text("installed");
+  request.set_text(kConsumerServerGreeting);
   framerpc::ClientContext context;
   context.set_timeout(absl::Seconds(10));
   absl::StatusOr<demo::SayReply> reply = stub.Say(request, &context);
   server.Shutdown(absl::Seconds(1));
   server.Wait();
-  if (!reply.ok() || reply->text() != "installed") {
+  if (!reply.ok() || reply->text() != kConsumerServerGreeting) {
     std::fprintf(stderr, "call: %s\n",
                  reply.ok() ? "wrong text" : reply.status().ToString().c_str());
     return 1;
