@@ -21,7 +21,9 @@ absl::Status CallError(const absl::Status& cause, absl::string_view method,
                        absl::string_view target);
 
 // DEADLINE_EXCEEDED: "call <method> to <target>: deadline exceeded after
-// <budget>", with " (<stage>)" appended when `stage` is not empty.
+// <budget>", with " (<stage>)" appended when `stage` is not empty. The
+// budget is rounded by HumanDuration ("200ms"), so an absolute deadline
+// reads like the timeout the caller had in mind.
 absl::Status CallDeadlineExceeded(absl::string_view method,
                                   absl::string_view target,
                                   absl::Duration budget,
