@@ -1,7 +1,8 @@
 // How a failed call's status reads. Every failure the client makes
 // itself says which call failed and where: "call demo.Echo/Say to
 // 127.0.0.1:7000: <cause>". (A status the server sent is passed on intact
-// instead, as API.md §6 requires.) Stateless functions; thread-safe.
+// instead, as docs/api.md §6, status codes, requires.) Stateless functions;
+// thread-safe.
 #ifndef FRAMERPC_CLIENT_CALL_STATUS_H_
 #define FRAMERPC_CLIENT_CALL_STATUS_H_
 
