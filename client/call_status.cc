@@ -1,6 +1,7 @@
 #include "client/call_status.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/human_duration.h"
 
 namespace framerpc {
 namespace internal {
@@ -21,7 +22,7 @@ absl::Status CallDeadlineExceeded(absl::string_view method,
                                   absl::Duration budget,
                                   absl::string_view stage) {
   std::string cause =
-      absl::StrCat("deadline exceeded after ", absl::FormatDuration(budget));
+      absl::StrCat("deadline exceeded after ", HumanDuration(budget));
   if (!stage.empty()) absl::StrAppend(&cause, " (", stage, ")");
   return CallError(absl::StatusCode::kDeadlineExceeded, method, target, cause);
 }

@@ -1,7 +1,8 @@
-// internal: how a failed call's status reads. Every failure the client makes
+// How a failed call's status reads. Every failure the client makes
 // itself says which call failed and where: "call demo.Echo/Say to
 // 127.0.0.1:7000: <cause>". (A status the server sent is passed on intact
-// instead, as API.md §6 requires.) Stateless functions; thread-safe.
+// instead, as docs/api.md §6, status codes, requires.) Stateless functions;
+// thread-safe.
 #ifndef FRAMERPC_CLIENT_CALL_STATUS_H_
 #define FRAMERPC_CLIENT_CALL_STATUS_H_
 
@@ -21,7 +22,9 @@ absl::Status CallError(const absl::Status& cause, absl::string_view method,
                        absl::string_view target);
 
 // DEADLINE_EXCEEDED: "call <method> to <target>: deadline exceeded after
-// <budget>", with " (<stage>)" appended when `stage` is not empty.
+// <budget>", with " (<stage>)" appended when `stage` is not empty. The
+// budget is rounded by HumanDuration ("200ms"), so an absolute deadline
+// reads like the timeout the caller had in mind.
 absl::Status CallDeadlineExceeded(absl::string_view method,
                                   absl::string_view target,
                                   absl::Duration budget,

@@ -1,4 +1,4 @@
-// internal: PendingCall, one caller's slot while its call is on a
+// PendingCall, one caller's slot while its call is on a
 // connection, and CallTable, the connection's slots keyed by call id.
 //
 // A PendingCall lives on the calling thread's stack for the whole call. It

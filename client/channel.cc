@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/human_duration.h"
 #include "client/channel_core.h"
 #include "rpc/address.h"
 
@@ -20,7 +21,7 @@ absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("create channel to ", target,
                      ": connect_timeout must be positive, not ",
-                     absl::FormatDuration(options.connect_timeout)));
+                     HumanDuration(options.connect_timeout)));
   }
   auto core = std::make_unique<internal::ChannelCore>(
       std::string(target), *std::move(address), options);

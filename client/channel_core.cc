@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/human_duration.h"
 #include "client/call_status.h"
 #include "client/call_table.h"
 #include "client/connector.h"
@@ -137,7 +138,7 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
     }
     last_connect_error_ = absl::UnavailableError(
         absl::StrCat(fd.status().message(), " after ",
-                     absl::FormatDuration(options_.connect_timeout),
+                     HumanDuration(options_.connect_timeout),
                      " (ChannelOptions::connect_timeout)"));
   } else {
     last_connect_error_ = fd.status();

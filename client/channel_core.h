@@ -1,4 +1,4 @@
-// internal: ChannelCore, what a Channel is behind its public face: the
+// ChannelCore, what a Channel is behind its public face: the
 // target, the options, and its ClientConnections (one unless
 // ChannelOptions::max_connections says more), each opened when a call needs
 // it and again after it broke. Calls run on a connection (see

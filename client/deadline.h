@@ -1,4 +1,4 @@
-// internal: Deadline, one call's (or one connect attempt's) end point on the
+// Deadline, one call's (or one connect attempt's) end point on the
 // monotonic clock, converted once from the caller's absl::Time so that every
 // wait of the call (poll, futex, condition variable) measures the same
 // instant and a wall-clock step cannot stretch or cut it.

@@ -31,6 +31,14 @@ class Buffer {
   // Room kept in front of the readable bytes for a frame's length prefix.
   static constexpr size_t kPrependSize = 8;
   static constexpr size_t kInitialSize = 4096;
+  // The most storage a connection's buffer keeps while empty: the cap that
+  // the server's and the client's connections pass to ShrinkIfIdle, named
+  // once so that both sides agree. Above the frame of a 1 MiB
+  // message, so that back-to-back calls of a few MiB reuse their buffers:
+  // giving 1 MiB back after every call cost an madvise/munmap and ~256 page
+  // faults per buffer per call. The price: a connection that moved a big
+  // frame may keep up to this much per buffer while idle.
+  static constexpr size_t kMaxIdleCapacity = size_t{4} << 20;
 
   explicit Buffer(size_t initial_size = kInitialSize);
   Buffer(Buffer&&) noexcept = default;

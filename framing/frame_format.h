@@ -1,6 +1,6 @@
-// The frame layout of PROTOCOL.md, in one place (docs/protocol.md is the
-// normative text): a 4-byte big-endian body length, then the body, one
-// serialized framerpc.wire.Request or framerpc.wire.Response.
+// The frame layout of docs/protocol.md §2 (Frames), in one place: a 4-byte
+// big-endian body length, then the body, one serialized
+// framerpc.wire.Request or framerpc.wire.Response.
 #ifndef FRAMERPC_FRAMING_FRAME_FORMAT_H_
 #define FRAMERPC_FRAMING_FRAME_FORMAT_H_
 

@@ -1,4 +1,4 @@
-// internal: CompletionQueue, how the loop hears that calls finished.
+// CompletionQueue, how the loop hears that calls finished.
 // Workers send their responses themselves (ConnectionOutput); what they
 // Push here is only the connection id of each finished call, for the
 // loop's counts (calls in flight per connection and overall) and to have

@@ -1,4 +1,4 @@
-// internal: Listener, one listening socket (TCP over IPv4 or IPv6, or a Unix
+// Listener, one listening socket (TCP over IPv4 or IPv6, or a Unix
 // domain socket) and the accept(2) on it.
 //
 // Create() binds and listens; Accept() returns connected, non-blocking

@@ -1,4 +1,4 @@
-// internal: PollPoller, the Poller on poll(2). It keeps one pollfd vector
+// PollPoller, the Poller on poll(2). It keeps one pollfd vector
 // (passed to poll as is) and the index of each descriptor in it, so Add,
 // Update and Remove are O(1): Remove swaps the last entry into the hole.
 //

@@ -1,4 +1,4 @@
-// internal: Poller, the loop's view of "which descriptors are ready", so that
+// Poller, the loop's view of "which descriptors are ready", so that
 // the loop does not care which system call answers it (poll(2) today; epoll
 // would be a second implementation).
 //

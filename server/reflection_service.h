@@ -1,4 +1,4 @@
-// internal: ReflectionService, framerpc.reflection.Reflection: the services
+// ReflectionService, framerpc.reflection.Reflection: the services
 // a server serves and the FileDescriptorProtos that define them.
 //
 // Descriptors come from google::protobuf::DescriptorPool::generated_pool(),

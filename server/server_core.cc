@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/human_duration.h"
 #include "base/status_macros.h"
 
 namespace framerpc {
@@ -31,7 +32,7 @@ absl::Status ValidateOptions(const ServerOptions& options) {
                      "it must be at least 1");
   }
   if (options.idle_timeout <= absl::ZeroDuration()) {
-    return BadOption("idle_timeout", absl::FormatDuration(options.idle_timeout),
+    return BadOption("idle_timeout", HumanDuration(options.idle_timeout),
                      "it must be positive (absl::InfiniteDuration() for none)");
   }
   if (options.max_calls_per_connection < 1) {

@@ -1,4 +1,4 @@
-// internal: ServerCore, everything behind framerpc::Server: the lifecycle
+// ServerCore, everything behind framerpc::Server: the lifecycle
 // (new -> running -> stopping -> stopped), the registry and listeners
 // gathered before Start, and the threads started by it: the loop thread
 // (EventLoop) and the WorkerPool.

@@ -1,4 +1,4 @@
-// internal: ServiceRegistry, the server's services by full name, and the
+// ServiceRegistry, the server's services by full name, and the
 // lookup of a wire method name ("package.Service/Method") to its handler.
 //
 // Borrows the services (they outlive the server). Filled before Start, then

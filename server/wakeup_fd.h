@@ -1,4 +1,4 @@
-// internal: WakeupFd, an eventfd that other threads write to so that the
+// WakeupFd, an eventfd that other threads write to so that the
 // loop's poll(2) returns: workers signal finished calls with it, Shutdown
 // signals the stop request.
 //

@@ -1,4 +1,4 @@
-// internal: WorkerPool, a fixed set of threads that run tasks from one FIFO
+// WorkerPool, a fixed set of threads that run tasks from one FIFO
 // queue (under a std::mutex). Handlers run here, never on the loop thread,
 // so a handler may block.
 //

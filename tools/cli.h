@@ -1,4 +1,4 @@
-// internal: framerpc_cli's commands (list, describe, call) behind main().
+// framerpc_cli's commands (list, describe, call) behind main().
 // RunCli takes the arguments after the program name, reads a `-d @`
 // request from `in`, prints results to `out` and errors to `err`, and
 // returns the exit code (cli::ExitCode in tools/cli_options.h).

@@ -1,4 +1,4 @@
-// internal: the command line of framerpc_cli, parsed into CliOptions, and
+// The command line of framerpc_cli, parsed into CliOptions, and
 // the text of `framerpc_cli --help`.
 #ifndef FRAMERPC_TOOLS_CLI_OPTIONS_H_
 #define FRAMERPC_TOOLS_CLI_OPTIONS_H_

@@ -1,4 +1,4 @@
-// internal: Schema, the descriptors framerpc_cli works with, from one of two
+// Schema, the descriptors framerpc_cli works with, from one of two
 // sources: the server's reflection service (FileDescriptorProtos built into
 // a private DescriptorPool, imports first) or .proto files read from disk
 // with protobuf's compiler::Importer. Either way it makes DynamicMessages of

@@ -1,4 +1,4 @@
-// Frames (4-byte big-endian length, then the body: PROTOCOL.md's framing) on
+// Frames (4-byte big-endian length, then the body: docs/protocol.md §2) on
 // a blocking socket, as cheaply as a hand-written peer can move them: one
 // gathered send per frame, and reads into a reusable buffer that usually
 // take a whole small frame in one system call. The raw and raw+pb systems

@@ -1,6 +1,10 @@
-// The issue's performance targets for framerpc, each a ratio of framerpc's
-// figure to a baseline's in the same run: computed per repetition and
-// judged on the median of those ratios.
+// The issue's performance targets, each a ratio of a framerpc
+// configuration's figure to a baseline's (raw+pb, pollref or grpc) in the
+// same repetition, judged on the median of those ratios. Every target is
+// checked for three of the configurations bench/run.sh measures:
+// framerpc (handlers on workers), framerpc-inline (the echo handler on the
+// loop thread) and framerpc-pool (framerpc-inline with a shared Channel of
+// up to 8 connections).
 #ifndef FRAMERPC_BENCH_REPORT_TARGETS_H_
 #define FRAMERPC_BENCH_REPORT_TARGETS_H_
 
@@ -23,11 +27,14 @@ struct TargetSpec {
   double limit;
 };
 
-// The targets of the issue, in the order they are reported.
+// The targets of the issue, in the order they are reported: every target
+// of framerpc, then of framerpc-inline, then of framerpc-pool.
 const std::vector<TargetSpec>& IssueTargets();
 
-// Checks every target against `results`. A target is "n/a" (with the
-// reason) when no repetition has clean results for both systems.
+// Checks every target against `results`, repetition by repetition: a
+// repetition counts only when both systems ran it cleanly. A target with
+// no such repetition is "n/a", with the reason (which system was not run,
+// or that none had clean results for both).
 std::vector<TargetCheck> CheckTargets(const ResultSet& results);
 
 }  // namespace bench

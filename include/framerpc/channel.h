@@ -43,7 +43,7 @@ class Channel {
   // Calls `method` ("package.Service/Method") with `request` and parses the
   // reply into `*response`. Blocks until the reply arrives, the deadline in
   // `context` passes (DEADLINE_EXCEEDED), or the call fails; the codes are
-  // those of API.md §6. `context` may be null (no deadline, no metadata);
+  // those of docs/api.md §6. `context` may be null (no deadline, no metadata);
   // when given, its response_metadata() is filled from the reply. On error
   // `*response` is left in an unspecified but valid state.
   absl::Status Call(absl::string_view method,

@@ -20,13 +20,14 @@ struct ChannelOptions {
   // default) every call is multiplexed over one connection. With more, a
   // call takes a connection no other call is using, opening one while
   // fewer than this many are open, and shares the least busy one only when
-  // all are in use (brpc's "pooled" connections). The trade: more
-  // connections and server-side state, for callers that no longer wait on
-  // each other. On a multiplexed connection one caller reads for all and
-  // wakes each of the others (a futex wake and a context switch per call);
-  // on a connection of its own the kernel wakes the caller directly, which
-  // on the 2-CPU machines of docs/performance.md made 8 threads ~1.3x
-  // faster. Values below 1 count as 1.
+  // all are in use (brpc's "pooled" connections). On a multiplexed
+  // connection one caller reads for all and wakes each of the others; on a
+  // connection of its own the kernel wakes the caller directly. The trade:
+  // more connections, each with server-side state, kept open while idle.
+  // Choose about one per thread that calls concurrently when those threads
+  // keep the channel busy; keep 1 for occasional or single-threaded
+  // callers (measurements: docs/performance.md, "Choosing the options").
+  // Values below 1 count as 1.
   int max_connections = 1;
 };
 

@@ -46,10 +46,9 @@ struct ServiceOptions {
   // a request is decoded, instead of handing them to a worker.
   //
   // What it buys: no thread hand-off per call. A worker call costs one hop
-  // (loop -> worker: a futex wake and a context switch, ~25 us per side
-  // when the threads sit on different CPUs of a VM; the worker then sends
-  // its response itself). Inline, a call is read, handler, write on one
-  // thread; the payload is parsed straight from the connection's input
+  // (loop -> worker: a futex wake and a context switch; the worker then
+  // sends its response itself). Inline, a call is read, handler, write on
+  // one thread; the payload is parsed straight from the connection's input
   // buffer without being copied; responses of calls decoded in one read
   // go out in one send.
   //
@@ -57,7 +56,8 @@ struct ServiceOptions {
   // handler that blocks (I/O, locks held by slow code, sleeping) or merely
   // runs long stalls every connection of the server, and calls of one
   // connection no longer overlap. Use it only for handlers that finish in
-  // microseconds and never block; keep the default (workers) for the rest.
+  // microseconds and never block; keep the default (workers) for the rest
+  // (measurements: docs/performance.md, "Choosing the options").
   // Everything else is unchanged: deadlines (a call whose deadline passed
   // is answered DEADLINE_EXCEEDED without running), a throwing handler
   // (INTERNAL), the per-connection limits and Shutdown.

@@ -1,7 +1,7 @@
 // How a Channel fails: deadlines, refused and lost connections, server
 // connection errors, oversize and garbled responses. Each case checks the
-// code of API.md §6, that the message names the call, and that the channel
-// works again afterwards.
+// code of docs/api.md §6 (status codes), that the message names the call,
+// and that the channel works again afterwards.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

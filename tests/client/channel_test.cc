@@ -49,6 +49,12 @@ TEST(Channel, CreateRejectsUnusableOptions) {
   no_time.connect_timeout = absl::ZeroDuration();
   EXPECT_EQ(Channel::Create("127.0.0.1:1", no_time).status().code(),
             absl::StatusCode::kInvalidArgument);
+  no_time.connect_timeout = absl::Milliseconds(-250);
+  const absl::Status status = Channel::Create("127.0.0.1:1", no_time).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "create channel to 127.0.0.1:1: connect_timeout must be positive, "
+            "not -250ms");
 }
 
 TEST(Channel, CreateDoesNotConnectAndKeepsTheTarget) {

@@ -1,5 +1,5 @@
-// API.md §6, row by row, produced for real: a real server, a real channel,
-// real sockets. (A server killed mid-call is in e2e_process_test.cc.)
+// docs/api.md §6 (status codes), row by row, produced for real: a real
+// server, a real channel, real sockets. (A server killed mid-call is in e2e_process_test.cc.)
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -52,7 +52,7 @@ class ServerFixture {
   }
 
  private:
-  TestServiceImpl service_;  // outlives the server, as API.md requires
+  TestServiceImpl service_;  // outlives the server (docs/api.md §4)
   std::unique_ptr<Server> server_;
   absl::Status status_;
   std::string target_;

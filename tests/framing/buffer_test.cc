@@ -69,6 +69,17 @@ TEST(Buffer, ShrinkIfIdleReleasesLargeStorageOnlyWhenEmpty) {
   EXPECT_LT(buffer.capacity(), size_t{64} << 10);
 }
 
+// The shared idle cap keeps the storage of a 1 MiB message's frame, so
+// back-to-back calls of that size do not fault their buffers in again.
+TEST(Buffer, MaxIdleCapacityKeepsAOneMiBFrame) {
+  Buffer buffer(16);
+  buffer.Append(std::string((1 << 20) + 64, 'z'));
+  const size_t grown = buffer.capacity();
+  buffer.RetrieveAll();
+  buffer.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
+  EXPECT_EQ(buffer.capacity(), grown);
+}
+
 TEST(Buffer, ReadFromFdDrainsMoreThanWritableSpaceInOneCall) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);

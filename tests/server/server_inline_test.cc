@@ -87,7 +87,7 @@ TEST(ServerInline, InlineServiceRunsOnOneThreadOthersOnWorkers) {
   options.num_workers = 2;
   Server server(options);
   ASSERT_TRUE(server.AddService(&inline_service, Inline()).ok());
-  ASSERT_TRUE(server.AddService(&pooled_service).ok());  // API.md's form
+  ASSERT_TRUE(server.AddService(&pooled_service).ok());  // docs/api.md §4's form
   ASSERT_TRUE(server.Listen("127.0.0.1:0").ok());
   ASSERT_TRUE(server.Start().ok());
   const std::string address = absl::StrCat("127.0.0.1:", server.port());

@@ -419,6 +419,15 @@ TEST(Server, ListenAndStartErrors) {
   absl::Status start = misconfigured.Start();
   EXPECT_EQ(start.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(start.message()), HasSubstr("max_connections"));
+
+  ServerOptions no_idle;
+  no_idle.idle_timeout = absl::Milliseconds(-1500);
+  Server never_idle(no_idle);
+  ASSERT_TRUE(never_idle.Listen("127.0.0.1:0").ok());
+  start = never_idle.Start();
+  EXPECT_EQ(start.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(start.message()),
+              HasSubstr("ServerOptions::idle_timeout is -1500ms;"));
 }
 
 TEST(Server, PortIsTheFirstTcpListeners) {
