@@ -9,9 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/call_status.h"
-#include "framing/envelope_codec.h"
 #include "base/posix_error.h"
-#include "rpc/status_mapping.h"
+#include "rpc/call_codec.h"
 
 namespace framerpc {
 namespace internal {
@@ -42,16 +41,11 @@ absl::Status Unavailable(absl::string_view what, int error_number) {
   return absl::UnavailableError(PosixError(what, error_number).message());
 }
 
-// The encoding scratch of the calling thread, reused by its calls so a
+// The encoding buffer of the calling thread, reused by its calls so a
 // request is serialized straight into memory that is already there.
-struct EncodeScratch {
-  wire::Request header;
-  Buffer frame;
-};
-
-EncodeScratch& ThreadScratch() {
-  thread_local EncodeScratch scratch;
-  return scratch;
+Buffer& ThreadFrameBuffer() {
+  thread_local Buffer frame;
+  return frame;
 }
 
 }  // namespace
@@ -75,29 +69,23 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
   // encoded outside the lock; ids only need to be unique.
   call->call_id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
 
-  EncodeScratch& scratch = ThreadScratch();
-  wire::Request& header = scratch.header;
-  header.Clear();
-  header.set_call_id(call->call_id);
-  header.mutable_method()->assign(call->method.data(), call->method.size());
+  RequestHeader header;
+  header.call_id = call->call_id;
+  header.method = call->method;
   if (!deadline.infinite()) {
     const absl::Duration left = deadline.Remaining();
     if (left <= absl::ZeroDuration()) {
       return CallDeadlineExceeded(call->method, target_, budget,
                                   "before the request was sent");
     }
-    header.set_timeout_us(static_cast<uint64_t>(
-        std::max<int64_t>(1, absl::ToInt64Microseconds(left))));
+    header.timeout_us = static_cast<uint64_t>(
+        std::max<int64_t>(1, absl::ToInt64Microseconds(left)));
   }
-  if (call->context != nullptr) {
-    auto& metadata = *header.mutable_metadata();
-    for (const auto& [key, value] : call->context->metadata()) {
-      metadata[key] = value;
-    }
-  }
-  Buffer& frame = scratch.frame;
+  if (call->context != nullptr) header.metadata = &call->context->metadata();
+  Buffer& frame = ThreadFrameBuffer();
   frame.RetrieveAll();
-  absl::Status encoded = AppendFrame(header, &request, max_frame_size_, &frame);
+  absl::Status encoded =
+      EncodeRequest(header, request, max_frame_size_, &frame);
   if (!encoded.ok()) {
     return CallError(absl::StatusCode::kResourceExhausted, call->method,
                      target_,
@@ -430,15 +418,14 @@ bool ClientConnection::DispatchFrames(PendingCall* own) {
     }
     if (!next->has_value()) break;
     const Frame frame = **next;
-    absl::string_view payload;
-    absl::Status decoded = DecodeEnvelope(frame.body, &header_, &payload);
+    absl::Status decoded = DecodeResponse(frame.body, &response_);
     if (!decoded.ok()) {
       Fail(absl::InternalError(
           absl::StrCat("read response: ", decoded.message())));
       return true;
     }
-    if (header_.call_id() == 0) {
-      absl::Status reported = StatusFromWire(header_.code(), header_.message());
+    if (response_.call_id == 0) {
+      absl::Status reported = response_.status;
       if (reported.ok()) {
         reported = absl::InternalError(
             "server sent a connection error (call_id 0) with code OK");
@@ -448,18 +435,18 @@ bool ClientConnection::DispatchFrames(PendingCall* own) {
           absl::StrCat("server closed the connection: ", reported.message())));
       return true;
     }
-    if (Deliver(own, payload)) own_done = true;
+    if (Deliver(own)) own_done = true;
     input_.Retrieve(frame.frame_size);
   }
   if (input_.empty()) input_.ShrinkIfIdle(kMaxIdleBuffer);
   return own_done;
 }
 
-bool ClientConnection::Deliver(PendingCall* own, absl::string_view payload) {
+bool ClientConnection::Deliver(PendingCall* own) {
   PendingCall* call;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    call = calls_.Take(header_.call_id());
+    call = calls_.Take(response_.call_id);
     if (call == nullptr) return false;  // its caller gave up: drop it
     const bool was_promoted = call->state == State::kPromoted;
     call->state = State::kClaimed;
@@ -467,7 +454,7 @@ bool ClientConnection::Deliver(PendingCall* own, absl::string_view payload) {
     if (was_promoted) PromoteLocked();
   }
   // Out of the table, the slot is ours alone: parse without the lock.
-  call->status = Complete(call, payload);
+  call->status = Complete(call);
   if (call == own) {
     // Only this thread looks at its own slot once it left the table.
     own->state = State::kDone;
@@ -477,14 +464,13 @@ bool ClientConnection::Deliver(PendingCall* own, absl::string_view payload) {
   return false;
 }
 
-absl::Status ClientConnection::Complete(PendingCall* call,
-                                  absl::string_view payload) {
+absl::Status ClientConnection::Complete(PendingCall* call) {
   if (call->context != nullptr) {
     Metadata& metadata = *call->context->mutable_response_metadata();
-    for (const auto& [key, value] : header_.metadata()) metadata[key] = value;
+    for (const auto& [key, value] : response_.metadata) metadata[key] = value;
   }
-  if (header_.code() != 0)
-    return StatusFromWire(header_.code(), header_.message());
+  if (!response_.status.ok()) return response_.status;
+  const absl::string_view payload = response_.payload;
   if (!call->response->ParseFromArray(payload.data(),
                                       static_cast<int>(payload.size()))) {
     return CallError(absl::StatusCode::kInternal, call->method, target_,

@@ -1,4 +1,4 @@
-// internal: ClientConnection, one connected socket and the calls in flight on it.
+// ClientConnection, one connected socket and the calls in flight on it.
 // Many threads call at once; their requests are pipelined on the socket and
 // the responses, in whatever order they come, go to the right callers by
 // call id.
@@ -58,7 +58,7 @@
 #include "framing/frame_decoder.h"
 #include "base/unique_fd.h"
 #include "google/protobuf/message.h"
-#include "proto/wire.pb.h"
+#include "rpc/call_codec.h"
 
 namespace framerpc {
 namespace internal {
@@ -136,10 +136,10 @@ class ClientConnection {
   // Delivers every whole frame in input_. True when `own` was completed or
   // the connection failed.
   bool DispatchFrames(PendingCall* own);
-  // Hands header_ and `payload` to the call they answer; true if `own`.
-  bool Deliver(PendingCall* own, absl::string_view payload);
-  // Parses a response into `call`'s response and context.
-  absl::Status Complete(PendingCall* call, absl::string_view payload);
+  // Hands response_ to the call it answers; true if `own`.
+  bool Deliver(PendingCall* own);
+  // Parses response_ into `call`'s response and context.
+  absl::Status Complete(PendingCall* call);
 
   // Waits, with `lock` released, until a reader parsing a response into
   // `call` has finished it.
@@ -185,7 +185,8 @@ class ClientConnection {
   // between threads under mu_, which orders their accesses.
   Buffer input_;
   FrameDecoder decoder_;
-  wire::Response header_;
+  // The response being delivered; its payload views input_.
+  DecodedResponse response_;
 };
 
 }  // namespace internal
