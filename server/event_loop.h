@@ -1,4 +1,4 @@
-// internal: EventLoop, the server's one I/O thread. It polls the listeners,
+// EventLoop, the server's one I/O thread. It polls the listeners,
 // the connections and the wakeup fd; accepts; reads and decodes requests
 // and hands them to the WorkerPool (whose workers send their own
 // responses, see ConnectionOutput); writes what the workers could not;
