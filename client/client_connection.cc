@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/call_status.h"
-#include "framing/envelope_codec.h"
+#include "client/response_reader.h"
 #include "base/posix_error.h"
-#include "rpc/status_mapping.h"
+#include "rpc/call_codec.h"
 
 namespace framerpc {
 namespace internal {
@@ -19,10 +19,11 @@ namespace {
 
 using State = PendingCall::State;
 
-// Buffers keep at most this much memory while idle, so one huge frame does
-// not pin its memory for the life of a thread or connection. Above the
-// frame of a 1 MiB message, so that back-to-back calls of a few MiB reuse
-// their buffers instead of returning and faulting them in on every call.
+// The writer's buffers keep at most this much memory while idle, so one
+// huge frame does not pin its memory for the life of a thread or
+// connection. Above the frame of a 1 MiB message, so that back-to-back
+// calls of a few MiB reuse their buffers instead of returning and faulting
+// them in on every call.
 constexpr size_t kMaxIdleBuffer = size_t{4} << 20;
 
 // How long a writer waiting for room, without the reader role, polls
@@ -34,24 +35,15 @@ constexpr int kRetryLeadMs = 10;
 // full). Its own request may be among them.
 constexpr int kRecheckMs = 10;
 
-// A read that would need more than this for the rest of a frame reserves
-// it at once instead of growing the buffer in steps.
-constexpr size_t kReadReserveThreshold = 64 * 1024;
-
 absl::Status Unavailable(absl::string_view what, int error_number) {
   return absl::UnavailableError(PosixError(what, error_number).message());
 }
 
-// The encoding scratch of the calling thread, reused by its calls so a
+// The encoding buffer of the calling thread, reused by its calls so a
 // request is serialized straight into memory that is already there.
-struct EncodeScratch {
-  wire::Request header;
-  Buffer frame;
-};
-
-EncodeScratch& ThreadScratch() {
-  thread_local EncodeScratch scratch;
-  return scratch;
+Buffer& ThreadFrameBuffer() {
+  thread_local Buffer frame;
+  return frame;
 }
 
 }  // namespace
@@ -60,7 +52,7 @@ ClientConnection::ClientConnection(UniqueFd fd, std::string target, size_t max_f
     : fd_(std::move(fd)),
       target_(std::move(target)),
       max_frame_size_(max_frame_size),
-      decoder_(max_frame_size) {}
+      reader_(max_frame_size) {}
 
 absl::Status ClientConnection::Call(const google::protobuf::Message& request,
                                     PendingCall* call, const Deadline& deadline,
@@ -75,29 +67,23 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
   // encoded outside the lock; ids only need to be unique.
   call->call_id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
 
-  EncodeScratch& scratch = ThreadScratch();
-  wire::Request& header = scratch.header;
-  header.Clear();
-  header.set_call_id(call->call_id);
-  header.mutable_method()->assign(call->method.data(), call->method.size());
+  RequestHeader header;
+  header.call_id = call->call_id;
+  header.method = call->method;
   if (!deadline.infinite()) {
     const absl::Duration left = deadline.Remaining();
     if (left <= absl::ZeroDuration()) {
       return CallDeadlineExceeded(call->method, target_, budget,
                                   "before the request was sent");
     }
-    header.set_timeout_us(static_cast<uint64_t>(
-        std::max<int64_t>(1, absl::ToInt64Microseconds(left))));
+    header.timeout_us = static_cast<uint64_t>(
+        std::max<int64_t>(1, absl::ToInt64Microseconds(left)));
   }
-  if (call->context != nullptr) {
-    auto& metadata = *header.mutable_metadata();
-    for (const auto& [key, value] : call->context->metadata()) {
-      metadata[key] = value;
-    }
-  }
-  Buffer& frame = scratch.frame;
+  if (call->context != nullptr) header.metadata = &call->context->metadata();
+  Buffer& frame = ThreadFrameBuffer();
   frame.RetrieveAll();
-  absl::Status encoded = AppendFrame(header, &request, max_frame_size_, &frame);
+  absl::Status encoded =
+      EncodeRequest(header, request, max_frame_size_, &frame);
   if (!encoded.ok()) {
     return CallError(absl::StatusCode::kResourceExhausted, call->method,
                      target_,
@@ -398,68 +384,29 @@ void ClientConnection::LeadStep(PendingCall* own, const Deadline& deadline) {
 }
 
 bool ClientConnection::ReadInput() {
-  const size_t missing = decoder_.BytesMissing(input_);
-  if (missing > kReadReserveThreshold) input_.EnsureWritable(missing);
-  int error_number = 0;
-  const ssize_t n = input_.ReadFromFd(fd_.get(), &error_number);
-  if (n > 0) return true;
-  if (n < 0) {
-    if (error_number == EAGAIN || error_number == EWOULDBLOCK) return true;
-    Fail(Unavailable("read responses", error_number));
-    return false;
-  }
-  if (input_.empty()) {
-    Fail(absl::UnavailableError("connection closed by the server"));
-  } else {
-    Fail(absl::UnavailableError(absl::StrCat(
-        "connection closed by the server mid-frame (",
-        decoder_.BytesMissing(input_), " bytes of a response frame missing)")));
-  }
+  absl::Status read = reader_.Read(fd_.get());
+  if (read.ok()) return true;
+  Fail(read);
   return false;
 }
 
 bool ClientConnection::DispatchFrames(PendingCall* own) {
   bool own_done = false;
-  while (true) {
-    absl::StatusOr<absl::optional<Frame>> next = decoder_.Next(input_);
-    if (!next.ok()) {
-      Fail(absl::ResourceExhaustedError(
-          absl::StrCat("read response: ", next.status().message(),
-                       " (ChannelOptions::max_frame_size)")));
-      return true;
-    }
-    if (!next->has_value()) break;
-    const Frame frame = **next;
-    absl::string_view payload;
-    absl::Status decoded = DecodeEnvelope(frame.body, &header_, &payload);
-    if (!decoded.ok()) {
-      Fail(absl::InternalError(
-          absl::StrCat("read response: ", decoded.message())));
-      return true;
-    }
-    if (header_.call_id() == 0) {
-      absl::Status reported = StatusFromWire(header_.code(), header_.message());
-      if (reported.ok()) {
-        reported = absl::InternalError(
-            "server sent a connection error (call_id 0) with code OK");
-      }
-      Fail(absl::Status(
-          reported.code(),
-          absl::StrCat("server closed the connection: ", reported.message())));
-      return true;
-    }
-    if (Deliver(own, payload)) own_done = true;
-    input_.Retrieve(frame.frame_size);
-  }
-  if (input_.empty()) input_.ShrinkIfIdle(kMaxIdleBuffer);
-  return own_done;
+  absl::Status broken = reader_.DispatchFrames(
+      [this, own, &own_done](const DecodedResponse& response) {
+        if (Deliver(own, response)) own_done = true;
+      });
+  if (broken.ok()) return own_done;
+  Fail(broken);
+  return true;
 }
 
-bool ClientConnection::Deliver(PendingCall* own, absl::string_view payload) {
+bool ClientConnection::Deliver(PendingCall* own,
+                               const DecodedResponse& response) {
   PendingCall* call;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    call = calls_.Take(header_.call_id());
+    call = calls_.Take(response.call_id);
     if (call == nullptr) return false;  // its caller gave up: drop it
     const bool was_promoted = call->state == State::kPromoted;
     call->state = State::kClaimed;
@@ -467,7 +414,7 @@ bool ClientConnection::Deliver(PendingCall* own, absl::string_view payload) {
     if (was_promoted) PromoteLocked();
   }
   // Out of the table, the slot is ours alone: parse without the lock.
-  call->status = Complete(call, payload);
+  call->status = Complete(call, response);
   if (call == own) {
     // Only this thread looks at its own slot once it left the table.
     own->state = State::kDone;
@@ -478,13 +425,13 @@ bool ClientConnection::Deliver(PendingCall* own, absl::string_view payload) {
 }
 
 absl::Status ClientConnection::Complete(PendingCall* call,
-                                  absl::string_view payload) {
+                                        const DecodedResponse& response) {
   if (call->context != nullptr) {
     Metadata& metadata = *call->context->mutable_response_metadata();
-    for (const auto& [key, value] : header_.metadata()) metadata[key] = value;
+    for (const auto& [key, value] : response.metadata) metadata[key] = value;
   }
-  if (header_.code() != 0)
-    return StatusFromWire(header_.code(), header_.message());
+  if (!response.status.ok()) return response.status;
+  const absl::string_view payload = response.payload;
   if (!call->response->ParseFromArray(payload.data(),
                                       static_cast<int>(payload.size()))) {
     return CallError(absl::StatusCode::kInternal, call->method, target_,

@@ -1,4 +1,4 @@
-// internal: ClientConnection, one connected socket and the calls in flight on it.
+// ClientConnection, one connected socket and the calls in flight on it.
 // Many threads call at once; their requests are pipelined on the socket and
 // the responses, in whatever order they come, go to the right callers by
 // call id.
@@ -20,6 +20,10 @@
 //
 // At concurrency 1 a call is thus a send, a poll and a read on the calling
 // thread, with no thread switch.
+//
+// This class is the hand-off of the two roles. What the reader reads with,
+// its buffer and frame loop, is a ResponseReader (client/response_reader.h);
+// requests are encoded and responses decoded by rpc/call_codec.h.
 //
 // A writer whose deadline passes while the socket is full gives the role
 // to a waiting caller if no byte of the queued frames it holds has left;
@@ -54,11 +58,11 @@
 #include "absl/time/time.h"
 #include "client/call_table.h"
 #include "client/deadline.h"
+#include "client/response_reader.h"
 #include "framing/buffer.h"
-#include "framing/frame_decoder.h"
 #include "base/unique_fd.h"
 #include "google/protobuf/message.h"
-#include "proto/wire.pb.h"
+#include "rpc/call_codec.h"
 
 namespace framerpc {
 namespace internal {
@@ -131,15 +135,15 @@ class ClientConnection {
   // reader is in poll, not asleep on its slot, so it cannot be woken to
   // send it.
   void LeadStep(PendingCall* own, const Deadline& deadline);
-  // One read into input_; false after failing the connection.
+  // One read by reader_; false after failing the connection.
   bool ReadInput();
-  // Delivers every whole frame in input_. True when `own` was completed or
-  // the connection failed.
+  // Delivers every whole frame reader_ holds. True when `own` was completed
+  // or the connection failed.
   bool DispatchFrames(PendingCall* own);
-  // Hands header_ and `payload` to the call they answer; true if `own`.
-  bool Deliver(PendingCall* own, absl::string_view payload);
-  // Parses a response into `call`'s response and context.
-  absl::Status Complete(PendingCall* call, absl::string_view payload);
+  // Hands `response` to the call it answers; true if `own`.
+  bool Deliver(PendingCall* own, const DecodedResponse& response);
+  // Parses `response` into `call`'s response and context.
+  absl::Status Complete(PendingCall* call, const DecodedResponse& response);
 
   // Waits, with `lock` released, until a reader parsing a response into
   // `call` has finished it.
@@ -183,9 +187,7 @@ class ClientConnection {
 
   // Used only by the thread holding the reader role; the role passes
   // between threads under mu_, which orders their accesses.
-  Buffer input_;
-  FrameDecoder decoder_;
-  wire::Response header_;
+  ResponseReader reader_;
 };
 
 }  // namespace internal

@@ -18,7 +18,7 @@ namespace internal {
 namespace {
 
 // UNAVAILABLE whatever the errno: to a caller, any failure to reach the
-// server means "nobody there" (API.md §6), ENOENT of a unix path included.
+// server means "nobody there" (docs/api.md), ENOENT of a unix path included.
 absl::Status ConnectFailure(absl::string_view where, int error_number) {
   return absl::UnavailableError(
       PosixError(absl::StrCat("connect to ", where), error_number).message());

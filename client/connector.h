@@ -1,4 +1,4 @@
-// internal: opening the client's socket. Connect() resolves an Address and
+// Opening the client's socket. Connect() resolves an Address and
 // tries each of its socket addresses in turn with a non-blocking connect
 // bounded by a deadline, and returns the first that connects: non-blocking,
 // close-on-exec, with TCP_NODELAY for TCP (a call is one small write that
@@ -16,10 +16,11 @@
 namespace framerpc {
 namespace internal {
 
-// On failure: UNAVAILABLE naming each address tried and why, e.g. "connect
-// to 127.0.0.1:5: ClientConnection refused" (several joined by "; "), or the
-// resolver's UNAVAILABLE; DEADLINE_EXCEEDED ("connect to 127.0.0.1:5: timed
-// out") when `deadline` passes before any address connected.
+// On failure: UNAVAILABLE naming each address tried and the system's reason,
+// e.g. "connect to 127.0.0.1:5: Connection refused" (several joined by
+// "; "), or the resolver's UNAVAILABLE; DEADLINE_EXCEEDED when `deadline`
+// passes first, its message ending "connect to 127.0.0.1:5: timed out"
+// after the failures of the addresses tried before.
 absl::StatusOr<UniqueFd> Connect(const Address& address,
                                  const Deadline& deadline);
 

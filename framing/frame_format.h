@@ -18,11 +18,6 @@ inline constexpr size_t kDefaultMaxBodySize = size_t{16} << 20;
 // The largest body the 32-bit prefix can describe.
 inline constexpr size_t kMaxEncodableBodySize = UINT32_MAX;
 
-// Field numbers of Request/Response that the in-place codec handles itself:
-// the user's message travels in `payload`, last, so it can be written and
-// parsed without copying it through a bytes string.
-inline constexpr int kPayloadFieldNumber = 15;
-
 }  // namespace framerpc
 
 #endif  // FRAMERPC_FRAMING_FRAME_FORMAT_H_

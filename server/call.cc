@@ -6,42 +6,38 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "framing/envelope_codec.h"
 #include "framing/frame_format.h"
-#include "rpc/status_mapping.h"
+#include "rpc/call_codec.h"
 
 namespace framerpc {
 namespace internal {
 
 absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
                             const std::string& peer, absl::Time received,
-                            wire::Request* scratch, Call* call,
-                            absl::string_view* payload) {
-  wire::Request& request = *scratch;
-  request.Clear();
-  absl::Status status = DecodeEnvelope(body, &request, payload);
+                            Call* call, absl::string_view* payload) {
+  DecodedRequest request;
+  absl::Status status = DecodeRequest(body, &request);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("request from ", peer, ": ", status.message()));
   }
-  if (request.call_id() == 0) {
+  if (request.call_id == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "request from ", peer, " (", body.size(), "-byte frame body, method '",
-        request.method(), "') has call_id 0; call ids start at 1"));
+        request.method, "') has call_id 0; call ids start at 1"));
   }
   call->connection_id = connection_id;
-  call->call_id = request.call_id();
-  call->method = request.method();  // a copy: the scratch keeps its storage
+  call->call_id = request.call_id;
+  call->method = std::move(request.method);
   call->peer = peer;
-  if (request.timeout_us() > 0) {
+  if (request.timeout_us > 0) {
     const uint64_t micros = std::min<uint64_t>(
-        request.timeout_us(), std::numeric_limits<int64_t>::max());
+        request.timeout_us, std::numeric_limits<int64_t>::max());
     call->deadline =
         received + absl::Microseconds(static_cast<int64_t>(micros));
   }
-  for (const auto& entry : request.metadata()) {
-    call->metadata.emplace(entry.first, entry.second);
-  }
+  call->metadata = std::move(request.metadata);
+  *payload = request.payload;
   return absl::OkStatus();
 }
 
@@ -50,10 +46,9 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
                                                  const std::string& peer,
                                                  absl::Time received) {
   auto call = std::make_unique<Call>();
-  wire::Request header;
   absl::string_view payload;
   absl::Status status = DecodeCallInto(body, connection_id, peer, received,
-                                       &header, call.get(), &payload);
+                                       call.get(), &payload);
   if (!status.ok()) return status;
   call->payload.assign(payload.data(), payload.size());
   return call;
@@ -61,25 +56,25 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
 
 void AppendCallResult(const CallResult& result, size_t max_body_size,
                       Buffer* out) {
+  const ResponseHeader header{result.call_id, result.status, &result.metadata};
   absl::Status status =
-      AppendFrame(result.header, result.response.get(), max_body_size, out);
+      EncodeResponse(header, result.response.get(), max_body_size, out);
   if (status.ok()) return;
   AppendStatusResponse(
-      result.header.call_id(),
+      result.call_id,
       absl::InternalError(
-          absl::StrCat("response to call ", result.header.call_id(), " of ",
+          absl::StrCat("response to call ", result.call_id, " of ",
                        result.method, " cannot be sent: ", status.message())),
       out);
 }
 
 void AppendStatusResponse(uint64_t call_id, const absl::Status& status,
                           Buffer* out) {
-  wire::Response response;
-  response.set_call_id(call_id);
-  StatusToWire(status, &response);
   // Only the status travels, a few bytes plus a message of our own making:
   // far below the limit, so this cannot fail.
-  AppendFrame(response, nullptr, kMaxEncodableBodySize, out).IgnoreError();
+  EncodeResponse(ResponseHeader{call_id, status, nullptr}, absl::string_view(),
+                 kMaxEncodableBodySize, out)
+      .IgnoreError();
 }
 
 }  // namespace internal

@@ -1,11 +1,13 @@
-// internal: Call and CallResult, one unary call on its way from the loop to
-// a worker and back, and the loop-side codec around them: DecodeCall turns a
-// frame body into a Call, AppendCallResult turns a result into a Response
-// frame in a connection's output buffer.
+// Call and CallResult, one unary call on its way from the loop to a worker
+// and back, and the server's use of the call codec (rpc/call_codec.h) around
+// them: DecodeCall, on the loop, turns a request frame body into a Call and
+// rejects what the server cannot serve; AppendCallResult, on whichever
+// thread ran the call (a worker, or the loop for inline handlers), turns a
+// result into a Response frame in a connection's output buffer.
 //
 // Plain values, moved between threads through the worker queue and the
-// completion queue (whose mutexes order the accesses). The codec functions
-// are stateless.
+// completion queue (whose mutexes order the accesses). The functions are
+// stateless.
 #ifndef FRAMERPC_SERVER_CALL_H_
 #define FRAMERPC_SERVER_CALL_H_
 
@@ -18,11 +20,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "framing/buffer.h"
-#include "google/protobuf/message.h"
-#include "proto/wire.pb.h"
 #include "framerpc/metadata.h"
 #include "framerpc/method_handler.h"
+#include "framing/buffer.h"
+#include "google/protobuf/message.h"
 
 namespace framerpc {
 namespace internal {
@@ -46,9 +47,11 @@ struct Call {
 struct CallResult {
   uint64_t connection_id = 0;
   std::string method;
-  // call_id, code, message and metadata; the payload field stays empty.
-  wire::Response header;
-  // The reply message when the code is OK; serialized straight into the
+  uint64_t call_id = 0;
+  absl::Status status;
+  // The handler's response metadata, sent with any status.
+  Metadata metadata;
+  // The reply message when `status` is OK; serialized straight into the
   // output buffer.
   std::unique_ptr<google::protobuf::Message> response;
 };
@@ -65,14 +68,11 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
 
 // As DecodeCall, into `*call`, without copying the payload: `*payload` is
 // a view of the serialized request inside `body`, valid as long as `body`
-// is, and call->payload is left untouched. `scratch` is where the header is
-// parsed; the loop passes the same one every time so that its storage is
-// reused (its contents afterwards are unspecified). On failure `*call` may
-// be partly written.
+// is, and call->payload is left untouched. On failure `*call` may be partly
+// written.
 absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
                             const std::string& peer, absl::Time received,
-                            wire::Request* scratch, Call* call,
-                            absl::string_view* payload);
+                            Call* call, absl::string_view* payload);
 
 // Appends `result` as one Response frame to `out`, the reply serialized in
 // place. A frame over `max_body_size` (at most the 32-bit prefix's and

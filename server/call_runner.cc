@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "framerpc/server_context.h"
-#include "rpc/status_mapping.h"
 
 namespace framerpc {
 namespace internal {
@@ -57,8 +56,8 @@ CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
   CallResult result;
   result.connection_id = call.connection_id;
   result.method = call.method;
-  result.header.set_call_id(call.call_id);
-  StatusToWire(status, &result.header);
+  result.call_id = call.call_id;
+  result.status = status;
   return result;
 }
 
@@ -79,7 +78,7 @@ CallResult RunCall(Call call, absl::string_view payload) {
   }
   CallResult result;
   result.connection_id = call.connection_id;
-  result.header.set_call_id(call.call_id);
+  result.call_id = call.call_id;
   ServerContext context(std::move(call.method), std::move(call.peer),
                         call.deadline, std::move(call.metadata));
   absl::Status status;
@@ -94,11 +93,8 @@ CallResult RunCall(Call call, absl::string_view payload) {
                      " threw an exception not derived from std::exception"));
   }
   if (!status.ok()) result.response.reset();
-  StatusToWire(status, &result.header);
-  auto& metadata = *result.header.mutable_metadata();
-  for (const auto& entry : context.response_metadata()) {
-    metadata[entry.first] = entry.second;
-  }
+  result.status = std::move(status);
+  result.metadata = context.response_metadata();
   result.method = context.method();
   return result;
 }

@@ -1,11 +1,16 @@
-// internal: what a worker does with one Call. RunCall checks the deadline,
-// builds the ServerContext, runs the handler (which parses the request) and
+// What a worker (or the loop, for an inline handler) does with one Call.
+// RunCall checks the deadline, builds
+// the ServerContext, runs the handler (which parses the request) and
 // catches whatever it throws; CallTask wraps that for the WorkerPool,
 // appends the response to the connection's output and sends it from the
 // worker, and tells the loop through the CompletionQueue.
 //
-// The only place in framerpc that catches exceptions: a user handler that
-// throws is answered INTERNAL (API.md §4).
+// The one place that catches what a user handler throws: such a handler is
+// answered INTERNAL (docs/api.md). framerpc's own code does not throw; the
+// only other catches are of std::system_error where threads are started
+// (ServerCore, WorkerPool), turned into Start's RESOURCE_EXHAUSTED.
+//
+// Stateless functions; a CallTask is run or cancelled once, by one thread.
 #ifndef FRAMERPC_SERVER_CALL_RUNNER_H_
 #define FRAMERPC_SERVER_CALL_RUNNER_H_
 

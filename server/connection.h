@@ -1,4 +1,4 @@
-// internal: Connection, the loop's record of one accepted socket: its input
+// Connection, the loop's record of one accepted socket: its input
 // buffer and frame decoder, its output buffer, how many of its calls are in
 // flight, when it last made progress (see CloseDeadline), and where it is in
 // its life:

@@ -1,4 +1,4 @@
-// internal: ConnectionOutput, the bytes waiting to go out on one accepted
+// ConnectionOutput, the bytes waiting to go out on one accepted
 // socket, shared by the loop and the workers running that connection's
 // calls, so that a worker can send its own response instead of handing it
 // back to the loop (a thread hop per call, the costliest part of a call on

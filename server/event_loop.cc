@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cassert>
@@ -19,11 +18,6 @@ namespace framerpc {
 namespace internal {
 namespace {
 
-// Connections accepted per listener readiness, so that a flood of connects
-// cannot starve the connections already open.
-constexpr int kMaxAcceptsPerEvent = 64;
-// How long accepting pauses when the process is out of descriptors.
-constexpr absl::Duration kAcceptPause = absl::Milliseconds(100);
 // Longest a failed connection drains its input after the error response.
 constexpr absl::Duration kMaxLinger = absl::Seconds(2);
 
@@ -51,7 +45,9 @@ EventLoop::EventLoop(const ServerOptions& options,
       completions_(completions),
       wakeup_(wakeup),
       poller_(std::make_unique<PollPoller>()),
-      listeners_(std::move(listeners)) {}
+      acceptor_(std::move(listeners),
+                static_cast<size_t>(options.max_connections),
+                poller_.get()) {}
 
 EventLoop::~EventLoop() = default;
 
@@ -74,31 +70,39 @@ void EventLoop::RequestStop(absl::Time deadline) {
 void EventLoop::Run() {
   loop_thread_ = std::this_thread::get_id();
   poller_->Add(wakeup_->fd(), POLLIN);
-  for (const auto& listener : listeners_) poller_->Add(listener->fd(), POLLIN);
+  acceptor_.Start();
   next_timer_scan_ = absl::Now() + TimerTick(options_.idle_timeout);
+  // The steps written down in event_loop.h, in order.
   while (true) {
     absl::Time now = absl::Now();
     if (CheckStop(now)) break;
-    // Workers write the wakeup fd only while the loop sleeps; results that
-    // came while it was busy are taken without waiting.
-    const absl::Duration timeout = completions_->PrepareToSleep()
-                                       ? PollTimeout(now)
-                                       : absl::ZeroDuration();
-    // poll(2) fails only for lack of kernel memory (ENOMEM); the next
-    // iteration simply tries again.
-    poller_->Poll(timeout, &ready_).IgnoreError();
-    completions_->Awake();
+    Poll(now);
     now = absl::Now();
-    for (const PollEvent& event : ready_)
-      HandleEvent(event.fd, event.revents, now);
+    HandleReadyEvents(now);
     HandleCompletions(now);
-    // Calls queued behind busy workers get a worker if those turn out to
-    // be blocked (see WorkerPool).
-    if (workers_->HasDeferred()) workers_->WakeIfStalled();
+    CheckDeferred();
     RunTimers(now);
     closed_.clear();
   }
   CloseAll();
+}
+
+void EventLoop::Poll(absl::Time now) {
+  // Workers write the wakeup fd only while the loop sleeps; results that
+  // came while it was busy are taken without waiting.
+  const absl::Duration timeout = completions_->PrepareToSleep()
+                                     ? PollTimeout(now)
+                                     : absl::ZeroDuration();
+  // poll(2) fails only for lack of kernel memory (ENOMEM); the next
+  // iteration simply tries again.
+  poller_->Poll(timeout, &ready_).IgnoreError();
+  completions_->Awake();
+}
+
+void EventLoop::CheckDeferred() {
+  // Calls queued behind busy workers get a worker if those turn out to be
+  // blocked (see WorkerPool).
+  if (workers_->HasDeferred()) workers_->WakeIfStalled();
 }
 
 bool EventLoop::CheckStop(absl::Time now) {
@@ -119,9 +123,7 @@ bool EventLoop::CheckStop(absl::Time now) {
 
 void EventLoop::BeginStop(absl::Time now) {
   stopping_ = true;
-  for (const auto& listener : listeners_) poller_->Remove(listener->fd());
-  listeners_.clear();
-  accept_paused_ = false;
+  acceptor_.Close();
   std::vector<Connection*> all;
   all.reserve(connections_.size());
   for (const auto& entry : connections_) all.push_back(entry.second.get());
@@ -139,11 +141,16 @@ bool EventLoop::AllOutputSent() const {
 }
 
 absl::Duration EventLoop::PollTimeout(absl::Time now) const {
-  absl::Time wake = next_timer_scan_;
-  if (accept_paused_) wake = std::min(wake, accept_paused_until_);
+  absl::Time wake = std::min(next_timer_scan_, acceptor_.resume_time());
   if (stopping_) wake = std::min(wake, stop_deadline_);
   if (workers_->HasDeferred()) wake = std::min(wake, now + kDeferredCheck);
   return std::max(wake - now, absl::ZeroDuration());
+}
+
+void EventLoop::HandleReadyEvents(absl::Time now) {
+  for (const PollEvent& event : ready_) {
+    HandleEvent(event.fd, event.revents, now);
+  }
 }
 
 void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
@@ -153,67 +160,28 @@ void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
     wakeup_->Drain();  // the results themselves are taken in step 4
     return;
   }
-  for (const auto& listener : listeners_) {
-    if (listener->fd() == fd) {
-      AcceptAll(listener.get(), now);
-      return;
-    }
+  if (acceptor_.IsListener(fd)) {
+    acceptor_.AcceptAll(fd, now, connections_.size(),
+                        [this, now](AcceptedSocket socket) {
+                          Adopt(std::move(socket), now);
+                        });
+    return;
   }
   auto it = connections_.find(fd);
   if (it != connections_.end())
     HandleConnectionEvent(it->second.get(), revents, now);
 }
 
-void EventLoop::AcceptAll(Listener* listener, absl::Time now) {
-  for (int i = 0; i < kMaxAcceptsPerEvent; ++i) {
-    absl::StatusOr<absl::optional<AcceptedSocket>> accepted =
-        listener->Accept();
-    if (!accepted.ok()) {
-      PauseAccepting(now);
-      return;
-    }
-    if (!accepted->has_value()) return;
-    AcceptedSocket& socket = **accepted;
-    if (connections_.size() >= static_cast<size_t>(options_.max_connections)) {
-      RejectConnection(std::move(socket));
-      continue;
-    }
-    const uint64_t id = next_connection_id_++;
-    auto conn = std::make_unique<Connection>(id, std::move(socket.fd),
-                                             std::move(socket.peer),
-                                             options_.max_frame_size, now);
-    conn->set_events(POLLIN);
-    poller_->Add(conn->fd(), POLLIN);
-    connections_by_id_.emplace(id, conn.get());
-    const int fd = conn->fd();
-    connections_.emplace(fd, std::move(conn));
-  }
-}
-
-void EventLoop::RejectConnection(AcceptedSocket socket) {
-  Buffer out;
-  AppendStatusResponse(
-      0,
-      absl::ResourceExhaustedError(absl::StrCat(
-          "connection from ", socket.peer, " refused: server has ",
-          connections_.size(), " connections, the limit (max_connections)")),
-      &out);
-  // Best effort: a new socket's send buffer has room for a few bytes. Then
-  // read what the client may already have sent, so the close is a FIN
-  // rather than a reset that could discard the answer.
-  ::send(socket.fd.get(), out.peek(), out.readable_bytes(), MSG_NOSIGNAL);
-  ::shutdown(socket.fd.get(), SHUT_WR);
-  int error = 0;
-  out.RetrieveAll();
-  out.ReadFromFd(socket.fd.get(), &error);
-}
-
-void EventLoop::PauseAccepting(absl::Time now) {
-  // Out of descriptors or memory: the pending connection stays in the
-  // backlog, so polling the listener would spin. Look again shortly.
-  accept_paused_ = true;
-  accept_paused_until_ = now + kAcceptPause;
-  for (const auto& listener : listeners_) poller_->Update(listener->fd(), 0);
+void EventLoop::Adopt(AcceptedSocket socket, absl::Time now) {
+  const uint64_t id = next_connection_id_++;
+  auto conn = std::make_unique<Connection>(id, std::move(socket.fd),
+                                           std::move(socket.peer),
+                                           options_.max_frame_size, now);
+  conn->set_events(POLLIN);
+  poller_->Add(conn->fd(), POLLIN);
+  connections_by_id_.emplace(id, conn.get());
+  const int fd = conn->fd();
+  connections_.emplace(fd, std::move(conn));
 }
 
 void EventLoop::HandleConnectionEvent(Connection* conn, short revents,
@@ -347,11 +315,7 @@ void EventLoop::HandleCompletions(absl::Time now) {
 }
 
 void EventLoop::RunTimers(absl::Time now) {
-  if (accept_paused_ && now >= accept_paused_until_) {
-    accept_paused_ = false;
-    for (const auto& listener : listeners_)
-      poller_->Update(listener->fd(), POLLIN);
-  }
+  acceptor_.ResumeIfDue(now);
   if (now < next_timer_scan_) return;
   absl::Time next = now + TimerTick(options_.idle_timeout);
   std::vector<Connection*> expired;
@@ -388,8 +352,7 @@ void EventLoop::CloseAll() {
   connections_by_id_.clear();
   connections_.clear();
   closed_.clear();
-  for (const auto& listener : listeners_) poller_->Remove(listener->fd());
-  listeners_.clear();
+  acceptor_.Close();
   poller_->Remove(wakeup_->fd());
 }
 

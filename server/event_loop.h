@@ -1,34 +1,40 @@
-// internal: EventLoop, the server's one I/O thread. It polls the listeners,
-// the connections and the wakeup fd; accepts; reads and decodes requests
-// and hands them to the WorkerPool (whose workers send their own
-// responses, see ConnectionOutput); writes what the workers could not;
-// enforces the ServerOptions limits; and carries out Shutdown.
+// EventLoop, the server's one I/O thread. It polls the listeners (through
+// its Acceptor), the connections and the wakeup fd; accepts; reads and
+// decodes requests and hands them to the WorkerPool (whose workers send
+// their own responses, see ConnectionOutput); writes what the workers could
+// not; enforces the ServerOptions limits; and carries out Shutdown.
 //
-// One iteration of Run():
-//   1. Stop check. A new stop request closes the listeners (unlinking Unix
-//      socket files), stops reading, and answers requests already buffered
-//      UNAVAILABLE. While stopping, the loop ends once no call is in flight
-//      and every open connection's output is sent, or when the grace
-//      deadline passes: calls still queued are then answered UNAVAILABLE
-//      (one last non-blocking send) and calls still running are abandoned
-//      (their results are dropped).
-//   2. poll(2), until the nearest of: the next timer scan (at most 1 s
-//      away), the grace deadline, the end of an accept pause; without
-//      waiting when finished calls are already queued. Only while the loop
-//      is in poll, and only when it has to act, do workers write the wakeup
-//      fd (CompletionQueue).
-//   3. Each ready descriptor, if still registered: the wakeup fd is
-//      drained; a listener accepts; a connection reads before it writes
-//      (reading decodes every whole frame and dispatches it), then writes
-//      what the read produced if it is not already waiting for POLLOUT.
-//   4. The finished-call queue: each finished call is uncounted on its
-//      connection (ignored if the connection is gone); then each connection
-//      touched is closed if a worker saw its socket fail, otherwise written
-//      if a worker left output behind, and its requests held back by the
-//      per-connection limits are dispatched.
-//   5. Timers: idle connections and expired lingering ones are closed; an
-//      accept pause ends.
-//   6. Connections closed during the iteration are destroyed (their fds
+// One iteration of Run(), each step one call there:
+//   1. Stop check (CheckStop). A new stop request closes the listeners
+//      (unlinking Unix socket files), stops reading, and answers requests
+//      already buffered UNAVAILABLE. While stopping, the loop ends once no
+//      call is in flight and every open connection's output is sent, or
+//      when the grace deadline passes: calls still queued are then answered
+//      UNAVAILABLE (one last non-blocking send) and calls still running are
+//      abandoned (their results are dropped).
+//   2. poll(2) (Poll), until the nearest of: the next timer scan (at most
+//      1 s away), the grace deadline, the end of an accept pause, and,
+//      while calls wait behind busy workers, the next deferred-task check
+//      (1 ms); without waiting when finished calls are already queued. Only
+//      while the loop is in poll, and only when it has to act, do workers
+//      write the wakeup fd (CompletionQueue).
+//   3. Each ready descriptor, if still registered (HandleReadyEvents): the
+//      wakeup fd is drained; a listener accepts (Acceptor, at most 64
+//      connections per readiness, refusing those over max_connections); a
+//      connection reads before it writes (reading decodes every whole frame
+//      and dispatches it), then writes what the read produced if it is not
+//      already waiting for POLLOUT.
+//   4. The finished-call queue (HandleCompletions): each finished call is
+//      uncounted on its connection (ignored if the connection is gone);
+//      then each connection touched is closed if a worker saw its socket
+//      fail, otherwise written if a worker left output behind, and its
+//      requests held back by the per-connection limits are dispatched.
+//   5. The deferred-task check (CheckDeferred): while calls are queued
+//      behind busy workers, workers are woken for those queued too long,
+//      in case the busy ones are blocked in their handlers (WorkerPool).
+//   6. Timers (RunTimers): an accept pause ends; idle connections and
+//      expired lingering ones are closed.
+//   7. Connections closed during the iteration are destroyed (their fds
 //      closed) only now, so no descriptor number is reused within one
 //      iteration and "still registered" is a sound check.
 //
@@ -36,10 +42,10 @@
 // limits (max_calls_per_connection, max_pending_output_bytes); otherwise
 // POLLIN is off (backpressure). POLLOUT is on only while output is pending.
 //
-// Owns the poller, the listeners handed to it and every connection.
-// Borrows the registry, worker pool, completion queue and wakeup fd, which
-// must outlive it. Run() is for the loop thread alone; RequestStop() is
-// thread-safe.
+// Owns the poller, the Acceptor (and with it the listeners handed in) and
+// every connection. Borrows the registry, worker pool, completion queue and
+// wakeup fd, which must outlive it. Run() is for the loop thread alone;
+// RequestStop() is thread-safe.
 #ifndef FRAMERPC_SERVER_EVENT_LOOP_H_
 #define FRAMERPC_SERVER_EVENT_LOOP_H_
 
@@ -54,6 +60,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/acceptor.h"
 #include "server/call.h"
 #include "server/completion_queue.h"
 #include "server/connection.h"
@@ -93,13 +100,14 @@ class EventLoop {
   bool CheckStop(absl::Time now);
   void BeginStop(absl::Time now);
   bool AllOutputSent() const;
-  // Step 2.
+  // Step 2: fills ready_.
+  void Poll(absl::Time now);
   absl::Duration PollTimeout(absl::Time now) const;
-  // Step 3.
+  // Step 3: HandleEvent for each of ready_.
+  void HandleReadyEvents(absl::Time now);
   void HandleEvent(int fd, short revents, absl::Time now);
-  void AcceptAll(Listener* listener, absl::Time now);
-  void RejectConnection(AcceptedSocket socket);
-  void PauseAccepting(absl::Time now);
+  // Makes an accepted socket a Connection, registered for POLLIN.
+  void Adopt(AcceptedSocket socket, absl::Time now);
   void HandleConnectionEvent(Connection* conn, short revents, absl::Time now);
   // Each returns false when it closed `conn`.
   bool HandleReadable(Connection* conn);
@@ -116,8 +124,10 @@ class EventLoop {
   // Step 4.
   void HandleCompletions(absl::Time now);
   // Step 5.
+  void CheckDeferred();
+  // Step 6.
   void RunTimers(absl::Time now);
-  // Unregisters `conn` and moves it to closed_ (destroyed in step 6).
+  // Unregisters `conn` and moves it to closed_ (destroyed in step 7).
   void Close(Connection* conn);
   void CloseAll();
 
@@ -127,7 +137,7 @@ class EventLoop {
   CompletionQueue* const completions_;
   WakeupFd* const wakeup_;
   std::unique_ptr<Poller> poller_;
-  std::vector<std::unique_ptr<Listener>> listeners_;
+  Acceptor acceptor_;  // after poller_, which it uses
 
   // Connections by descriptor (owning) and by id (for results).
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
@@ -145,8 +155,6 @@ class EventLoop {
   IntakeCache intake_cache_;
 
   absl::Time next_timer_scan_ = absl::InfinitePast();
-  bool accept_paused_ = false;
-  absl::Time accept_paused_until_ = absl::InfinitePast();
   bool stopping_ = false;
   absl::Time stop_deadline_ = absl::InfiniteFuture();
   std::thread::id loop_thread_;

@@ -17,8 +17,8 @@ void HandleRequest(Connection* conn, absl::string_view body,
                    absl::Time now, IntakeCache* cache, DispatchFn dispatch) {
   Call call;
   absl::string_view payload;  // inside `body`: no copy until a worker needs it
-  absl::Status decoded = DecodeCallInto(body, conn->id(), conn->peer(), now,
-                                        &cache->request_header, &call, &payload);
+  absl::Status decoded =
+      DecodeCallInto(body, conn->id(), conn->peer(), now, &call, &payload);
   if (!decoded.ok()) {
     conn->Fail(decoded);
     return;

@@ -1,4 +1,4 @@
-// internal: what the loop does with the bytes a connection received, apart
+// What the loop does with the bytes a connection received, apart
 // from the loop itself, so that a test or fuzz target can drive the request
 // path without a socket, a poller or worker threads.
 //
@@ -19,7 +19,6 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
-#include "proto/wire.pb.h"
 #include "server/call.h"
 #include "server/connection.h"
 #include "framerpc/server_options.h"
@@ -33,11 +32,10 @@ namespace internal {
 // has finished (Connection::FinishCall).
 using DispatchFn = absl::FunctionRef<void(std::unique_ptr<Call>)>;
 
-// State reused from one request to the next on one loop: storage for the
-// decoded header, and the last method's route (calls mostly repeat a
-// method, and the registry does not change while serving).
+// State reused from one request to the next on one loop: the last
+// method's route (calls mostly repeat a method, and the registry does not
+// change while serving).
 struct IntakeCache {
-  wire::Request request_header;
   std::string last_method;
   ServiceRegistry::Route last_route;
 };

@@ -38,17 +38,17 @@
 #include "client/client_connection.h"
 #include "client/deadline.h"
 #include "framing/buffer.h"
-#include "framing/envelope_codec.h"
 #include "framing/frame_decoder.h"
 #include "google/protobuf/stubs/logging.h"
 #include "base/unique_fd.h"
 #include "proto/wire.pb.h"
 #include "framerpc/client_context.h"
+#include "rpc/call_codec.h"
+#include "tests/fuzz/codec_checks.h"
 
 namespace {
 
 using framerpc::wire::Request;
-using framerpc::wire::Response;
 namespace internal = framerpc::internal;
 
 // protobuf logs every invalid UTF-8 string it rejects; fuzzing makes
@@ -77,13 +77,13 @@ void RunPeer(int fd, absl::string_view stream) {
       auto frame = decoder.Next(in);
       if (!frame.ok()) std::abort();  // the client sent an oversized frame
       if (!frame->has_value()) break;
-      Request request;
-      absl::string_view payload;
-      if (!framerpc::DecodeEnvelope((*frame)->body, &request, &payload).ok() ||
-          request.call_id() < 1 || request.call_id() > kCalls ||
-          request.timeout_us() == 0) {
+      framerpc::DecodedRequest request;
+      if (!framerpc::DecodeRequest((*frame)->body, &request).ok() ||
+          request.call_id < 1 || request.call_id > kCalls ||
+          request.timeout_us == 0 || request.method != "fuzz.Test/Echo") {
         std::abort();
       }
+      framerpc::fuzz::CheckRequest(request, (*frame)->body);
       ++requests;
       in.Retrieve((*frame)->frame_size);
     }
@@ -107,13 +107,13 @@ std::set<uint64_t> OkAnswers(absl::string_view stream) {
   while (true) {
     auto frame = decoder.Next(buffer);
     if (!frame.ok() || !frame->has_value()) break;
-    Response response;
-    absl::string_view payload;
-    if (!framerpc::DecodeEnvelope((*frame)->body, &response, &payload).ok() ||
-        response.call_id() == 0) {
+    framerpc::DecodedResponse response;
+    if (!framerpc::DecodeResponse((*frame)->body, &response).ok() ||
+        response.call_id == 0) {
       break;
     }
-    if (response.code() == 0) ids.insert(response.call_id());
+    framerpc::fuzz::CheckResponse(response, (*frame)->body);
+    if (response.status.ok()) ids.insert(response.call_id);
     buffer.Retrieve((*frame)->frame_size);
   }
   return ids;

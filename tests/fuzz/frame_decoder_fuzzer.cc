@@ -1,16 +1,18 @@
 // libFuzzer target: arbitrary bytes as one connection's input stream, split
 // into reads at positions the input itself chooses, through FrameDecoder and
-// the envelope decoder for both message types. Nothing may crash, hang,
-// leak or read out of bounds; every decoded payload lies inside its frame.
+// the call codec's decoders for both message types. Nothing may crash, hang,
+// leak or read out of bounds; every decoded payload lies inside its frame,
+// and every decoded message survives encoding and decoding again
+// (codec_checks.h).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
 #include "framing/buffer.h"
-#include "framing/envelope_codec.h"
 #include "framing/frame_decoder.h"
 #include "google/protobuf/stubs/logging.h"
-#include "proto/wire.pb.h"
+#include "rpc/call_codec.h"
+#include "tests/fuzz/codec_checks.h"
 
 namespace {
 
@@ -20,14 +22,6 @@ namespace {
     (google::protobuf::SetLogHandler(nullptr), true);
 
 constexpr size_t kMaxBody = 1 << 16;
-
-void CheckInside(absl::string_view inner, absl::string_view outer) {
-  if (inner.empty()) return;
-  if (inner.data() < outer.data() ||
-      inner.data() + inner.size() > outer.data() + outer.size()) {
-    std::abort();
-  }
-}
 
 }  // namespace
 
@@ -46,14 +40,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!frame.ok()) return 0;  // over the limit: the connection would close
       if (!frame->has_value()) break;
       const absl::string_view body = (*frame)->body;
-      framerpc::wire::Request request;
-      absl::string_view payload;
-      if (framerpc::DecodeEnvelope(body, &request, &payload).ok()) {
-        CheckInside(payload, body);
+      framerpc::DecodedRequest request;
+      if (framerpc::DecodeRequest(body, &request).ok()) {
+        framerpc::fuzz::CheckRequest(request, body);
       }
-      framerpc::wire::Response response;
-      if (framerpc::DecodeEnvelope(body, &response, &payload).ok()) {
-        CheckInside(payload, body);
+      framerpc::DecodedResponse response;
+      if (framerpc::DecodeResponse(body, &response).ok()) {
+        framerpc::fuzz::CheckResponse(response, body);
       }
       buffer.Retrieve((*frame)->frame_size);
     }

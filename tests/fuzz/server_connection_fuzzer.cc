@@ -30,7 +30,6 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "framing/buffer.h"
-#include "framing/envelope_codec.h"
 #include "framing/frame_decoder.h"
 #include "google/protobuf/stubs/logging.h"
 #include "framing/frame_format.h"
@@ -43,12 +42,12 @@
 #include "server/request_intake.h"
 #include "framerpc/server_options.h"
 #include "server/service_registry.h"
+#include "tests/fuzz/codec_checks.h"
 
 namespace {
 
 using framerpc::ServerContext;
 using framerpc::wire::Request;
-using framerpc::wire::Response;
 namespace internal = framerpc::internal;
 
 // protobuf logs every invalid UTF-8 string it rejects; fuzzing makes
@@ -198,14 +197,14 @@ std::vector<uint64_t> ExpectedCalls(absl::string_view stream, bool* bad) {
       break;
     }
     if (!frame->has_value()) break;
-    Request request;
-    absl::string_view payload;
-    if (!framerpc::DecodeEnvelope((*frame)->body, &request, &payload).ok() ||
-        request.call_id() == 0) {
+    framerpc::DecodedRequest request;
+    if (!framerpc::DecodeRequest((*frame)->body, &request).ok() ||
+        request.call_id == 0) {
       *bad = true;
       break;
     }
-    ids.push_back(request.call_id());
+    framerpc::fuzz::CheckRequest(request, (*frame)->body);
+    ids.push_back(request.call_id);
     buffer.Retrieve((*frame)->frame_size);
   }
   return ids;
@@ -225,17 +224,17 @@ void CheckResponses(const std::string& wire, const std::vector<uint64_t>& sent,
     if (!frame.ok()) std::abort();
     if (!frame->has_value()) break;
     if (connection_error) std::abort();  // nothing after the call_id 0 answer
-    Response response;
-    absl::string_view payload;
-    if (!framerpc::DecodeEnvelope((*frame)->body, &response, &payload).ok())
+    framerpc::DecodedResponse response;
+    if (!framerpc::DecodeResponse((*frame)->body, &response).ok())
       std::abort();
-    if (response.call_id() == 0) {
-      if (response.code() == 0) std::abort();
+    framerpc::fuzz::CheckResponse(response, (*frame)->body);
+    if (response.call_id == 0) {
+      if (response.status.ok()) std::abort();
       connection_error = true;
     } else {
-      if (open[response.call_id()]-- <= 0) std::abort();  // never asked
-      if (stopping && response.code() != 14) std::abort();  // UNAVAILABLE
-      if (response.code() != 0 && !payload.empty()) std::abort();
+      if (open[response.call_id]-- <= 0) std::abort();  // never asked
+      if (stopping && !absl::IsUnavailable(response.status)) std::abort();
+      if (!response.status.ok() && !response.payload.empty()) std::abort();
     }
     buffer.Retrieve((*frame)->frame_size);
   }

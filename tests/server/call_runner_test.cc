@@ -42,9 +42,9 @@ TEST(RunCall, RunsTheHandlerAndKeepsItsReplyAndMetadata) {
   CallResult result = RunCall(MakeCall(service, "Inspect", request));
   EXPECT_EQ(result.connection_id, 3u);
   EXPECT_EQ(result.method, TestService::Method("Inspect"));
-  EXPECT_EQ(result.header.call_id(), 11u);
-  EXPECT_EQ(result.header.code(), 0);
-  EXPECT_EQ(result.header.metadata().at("echo-k"), "v");
+  EXPECT_EQ(result.call_id, 11u);
+  EXPECT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(result.metadata.at("echo-k"), "v");
   ASSERT_NE(result.response, nullptr);
   const auto& reply = static_cast<const test::TestReply&>(*result.response);
   EXPECT_EQ(reply.text(), "hi");
@@ -56,9 +56,8 @@ TEST(RunCall, PassedDeadlineSkipsTheHandler) {
   Call call = MakeCall(service, "Count", test::TestRequest());
   call.deadline = absl::Now() - absl::Milliseconds(1);
   CallResult result = RunCall(std::move(call));
-  EXPECT_EQ(result.header.code(),
-            static_cast<int>(absl::StatusCode::kDeadlineExceeded));
-  EXPECT_THAT(result.header.message(), HasSubstr("Count"));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(std::string(result.status.message()), HasSubstr("Count"));
   EXPECT_EQ(result.response, nullptr);
   EXPECT_EQ(service.count(), 0);
 }
@@ -68,13 +67,12 @@ TEST(RunCall, ExceptionsBecomeInternalWithMetadataKept) {
   test::TestRequest request;
   request.set_text("kaboom");
   CallResult thrown = RunCall(MakeCall(service, "Throw", request));
-  EXPECT_EQ(thrown.header.code(),
-            static_cast<int>(absl::StatusCode::kInternal));
-  EXPECT_THAT(thrown.header.message(), HasSubstr("kaboom"));
+  EXPECT_EQ(thrown.status.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(thrown.status.message()), HasSubstr("kaboom"));
   EXPECT_EQ(thrown.response, nullptr);
 
   CallResult odd = RunCall(MakeCall(service, "ThrowInt", request));
-  EXPECT_EQ(odd.header.code(), static_cast<int>(absl::StatusCode::kInternal));
+  EXPECT_EQ(odd.status.code(), absl::StatusCode::kInternal);
 }
 
 TEST(RunCall, ReturnedErrorKeepsCodeMessageAndMetadata) {
@@ -83,10 +81,9 @@ TEST(RunCall, ReturnedErrorKeepsCodeMessageAndMetadata) {
   request.set_code(static_cast<int>(absl::StatusCode::kNotFound));
   request.set_message("no such row");
   CallResult result = RunCall(MakeCall(service, "Fail", request));
-  EXPECT_EQ(result.header.code(),
-            static_cast<int>(absl::StatusCode::kNotFound));
-  EXPECT_EQ(result.header.message(), "no such row");
-  EXPECT_EQ(result.header.metadata().at("x-failed"), "yes");
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(std::string(result.status.message()), "no such row");
+  EXPECT_EQ(result.metadata.at("x-failed"), "yes");
   EXPECT_EQ(result.response, nullptr);
 }
 

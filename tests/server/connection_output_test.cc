@@ -31,7 +31,7 @@ struct Fixture {
 
 CallResult ReplyTo(uint64_t call_id, const std::string& text) {
   CallResult result;
-  result.header.set_call_id(call_id);
+  result.call_id = call_id;
   auto reply = std::make_unique<test::TestReply>();
   reply->set_text(text);
   result.response = std::move(reply);

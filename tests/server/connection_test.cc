@@ -108,7 +108,7 @@ TEST(Connection, FailQueuesOneConnectionErrorThenLingers) {
   EXPECT_TRUE(f.conn->input().empty());
   // Results of calls still running are dropped from now on.
   CallResult late;
-  late.header.set_call_id(5);
+  late.call_id = 5;
   EXPECT_FALSE(f.conn->output().AppendResult(late));
 
   int error = 0;

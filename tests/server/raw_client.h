@@ -1,5 +1,5 @@
 // RawClient: a test client that speaks the wire protocol by hand (framing's
-// WriteFrame/ReadFrame plus the envelope codec), so the server tests need
+// WriteFrame/ReadFrame plus plain protobuf messages), so the server tests need
 // no Channel and can also send what a Channel never would: garbage bodies,
 // call id 0, oversize length prefixes, pipelined bursts.
 //

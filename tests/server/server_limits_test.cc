@@ -14,7 +14,6 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "framing/envelope_codec.h"
 #include "framing/frame_decoder.h"
 #include "base/unique_fd.h"
 #include "gmock/gmock.h"
@@ -409,14 +408,10 @@ TEST(ServerLimits, RequestHeldBackByOutputStartsWhenTheLoopDrainsIt) {
   const size_t first_size = 4 + DecodeFrameLength(first.data());
   ASSERT_TRUE(ReadExactly(client->fd(), first_size - first.size(), &first));
   wire::Response header;
-  absl::string_view payload;
-  ASSERT_TRUE(
-      DecodeEnvelope(absl::string_view(first).substr(4), &header, &payload)
-          .ok());
+  ASSERT_TRUE(header.ParseFromString(first.substr(4)));
   EXPECT_EQ(header.call_id(), 1u);
   TestReply reply;
-  ASSERT_TRUE(reply.ParseFromArray(payload.data(),
-                                   static_cast<int>(payload.size())));
+  ASSERT_TRUE(reply.ParseFromString(header.payload()));
   EXPECT_EQ(reply.text().size(), reply_size);
 
   absl::StatusOr<absl::optional<RawResponse>> second =

@@ -1,0 +1,83 @@
+#include "client/response_reader.h"
+
+#include <errno.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "base/posix_error.h"
+
+namespace framerpc {
+namespace internal {
+namespace {
+
+// The input buffer keeps at most this much memory while idle, so one huge
+// response does not pin its memory for the life of the connection. Above
+// the frame of a 1 MiB message, so that back-to-back calls of a few MiB
+// reuse the buffer instead of returning and faulting it in on every call.
+constexpr size_t kMaxIdleInput = size_t{4} << 20;
+
+// A read that would need more than this for the rest of a frame reserves
+// it at once instead of growing the buffer in steps.
+constexpr size_t kReadReserveThreshold = 64 * 1024;
+
+}  // namespace
+
+ResponseReader::ResponseReader(size_t max_frame_size)
+    : decoder_(max_frame_size) {}
+
+absl::Status ResponseReader::Read(int fd) {
+  const size_t missing = decoder_.BytesMissing(input_);
+  if (missing > kReadReserveThreshold) input_.EnsureWritable(missing);
+  int error_number = 0;
+  const ssize_t n = input_.ReadFromFd(fd, &error_number);
+  if (n > 0) return absl::OkStatus();
+  if (n < 0) {
+    if (error_number == EAGAIN || error_number == EWOULDBLOCK) {
+      return absl::OkStatus();
+    }
+    return absl::UnavailableError(
+        PosixError("read responses", error_number).message());
+  }
+  if (input_.empty()) {
+    return absl::UnavailableError("connection closed by the server");
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "connection closed by the server mid-frame (",
+      decoder_.BytesMissing(input_), " bytes of a response frame missing)"));
+}
+
+absl::Status ResponseReader::DispatchFrames(
+    absl::FunctionRef<void(const DecodedResponse&)> deliver) {
+  while (true) {
+    absl::StatusOr<absl::optional<Frame>> next = decoder_.Next(input_);
+    if (!next.ok()) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("read response: ", next.status().message(),
+                       " (ChannelOptions::max_frame_size)"));
+    }
+    if (!next->has_value()) break;
+    const Frame frame = **next;
+    absl::Status decoded = DecodeResponse(frame.body, &response_);
+    if (!decoded.ok()) {
+      return absl::InternalError(
+          absl::StrCat("read response: ", decoded.message()));
+    }
+    if (response_.call_id == 0) {
+      absl::Status reported = response_.status;
+      if (reported.ok()) {
+        reported = absl::InternalError(
+            "server sent a connection error (call_id 0) with code OK");
+      }
+      return absl::Status(
+          reported.code(),
+          absl::StrCat("server closed the connection: ", reported.message()));
+    }
+    deliver(response_);
+    input_.Retrieve(frame.frame_size);
+  }
+  if (input_.empty()) input_.ShrinkIfIdle(kMaxIdleInput);
+  return absl::OkStatus();
+}
+
+}  // namespace internal
+}  // namespace framerpc

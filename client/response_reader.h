@@ -1,0 +1,58 @@
+// ResponseReader, the reading half of a ClientConnection: the input buffer,
+// the frame decoder and the response being delivered. It reads the socket
+// and turns each whole response frame into a DecodedResponse for the
+// connection to hand to its caller; which thread reads, and when, is the
+// connection's business (its reader role).
+//
+// Borrows the socket. Not thread-safe: used only by the thread holding the
+// connection's reader role; the role passes between threads under the
+// connection's mutex, which orders their accesses.
+#ifndef FRAMERPC_CLIENT_RESPONSE_READER_H_
+#define FRAMERPC_CLIENT_RESPONSE_READER_H_
+
+#include <cstddef>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "framing/buffer.h"
+#include "framing/frame_decoder.h"
+#include "rpc/call_codec.h"
+
+namespace framerpc {
+namespace internal {
+
+class ResponseReader {
+ public:
+  // `max_frame_size` bounds the responses accepted.
+  explicit ResponseReader(size_t max_frame_size);
+  ResponseReader(const ResponseReader&) = delete;
+  ResponseReader& operator=(const ResponseReader&) = delete;
+
+  // Reads once from the non-blocking socket `fd` into the input buffer.
+  // OK when bytes arrived or none were ready. Otherwise the status that
+  // breaks the connection, UNAVAILABLE: the server closed it (between
+  // frames or mid-frame, saying how much is missing) or the read failed.
+  absl::Status Read(int fd);
+
+  // Calls `deliver` for every whole response frame buffered, in order, and
+  // consumes it. The response, and its payload view into the input buffer,
+  // are valid only during that call. Returns OK once no whole frame is
+  // left, else the status that breaks the connection: RESOURCE_EXHAUSTED
+  // for a frame over the limit, INTERNAL for a body that is not a
+  // Response, or the code and message of a call_id 0 response (the
+  // server's connection error; INTERNAL if it says OK). The offending frame
+  // is left unconsumed.
+  absl::Status DispatchFrames(
+      absl::FunctionRef<void(const DecodedResponse&)> deliver);
+
+ private:
+  Buffer input_;
+  FrameDecoder decoder_;
+  // Reused from frame to frame, so its metadata map keeps its storage.
+  DecodedResponse response_;
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_CLIENT_RESPONSE_READER_H_
