@@ -19,12 +19,6 @@ namespace {
 
 using State = PendingCall::State;
 
-// The writer's buffers keep at most this much memory while idle, so one
-// huge frame does not pin its memory for the life of a thread or
-// connection. Above the frame of a 1 MiB message, so that back-to-back
-// calls of a few MiB reuse their buffers instead of returning and faulting
-// them in on every call.
-constexpr size_t kMaxIdleBuffer = size_t{4} << 20;
 
 // How long a writer waiting for room, without the reader role, polls
 // before it checks whether the role has become free.
@@ -118,11 +112,11 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
     absl::Status sent =
         SendOwnFrame(frame.readable(), call, deadline, budget, &leading);
     frame.RetrieveAll();
-    frame.ShrinkIfIdle(kMaxIdleBuffer);
+    frame.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
     if (!sent.ok()) return sent;
   } else {
     frame.RetrieveAll();
-    frame.ShrinkIfIdle(kMaxIdleBuffer);
+    frame.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
   }
   if (writer) FlushQueued(call, deadline, &leading);
   return Await(call, deadline, budget, leading);
@@ -182,7 +176,7 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
   bool batch_touched = false;
   while (true) {
     if (batch_.empty()) {
-      batch_.ShrinkIfIdle(kMaxIdleBuffer);
+      batch_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
       std::lock_guard<std::mutex> lock(mu_);
       if (broken_ || queued_.empty()) {
         queued_.RetrieveAll();

@@ -10,12 +10,6 @@ namespace framerpc {
 namespace internal {
 namespace {
 
-// The input buffer keeps at most this much memory while idle, so one huge
-// response does not pin its memory for the life of the connection. Above
-// the frame of a 1 MiB message, so that back-to-back calls of a few MiB
-// reuse the buffer instead of returning and faulting it in on every call.
-constexpr size_t kMaxIdleInput = size_t{4} << 20;
-
 // A read that would need more than this for the rest of a frame reserves
 // it at once instead of growing the buffer in steps.
 constexpr size_t kReadReserveThreshold = 64 * 1024;
@@ -75,7 +69,7 @@ absl::Status ResponseReader::DispatchFrames(
     deliver(response_);
     input_.Retrieve(frame.frame_size);
   }
-  if (input_.empty()) input_.ShrinkIfIdle(kMaxIdleInput);
+  if (input_.empty()) input_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
   return absl::OkStatus();
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/human_duration.h"
 #include "framerpc/server_context.h"
 
 namespace framerpc {
@@ -73,7 +74,7 @@ CallResult RunCall(Call call, absl::string_view payload) {
         call, absl::DeadlineExceededError(
                   absl::StrCat("call ", call.call_id, " of ", call.method,
                                ": the deadline passed ",
-                               absl::FormatDuration(start - call.deadline),
+                               HumanDuration(start - call.deadline),
                                " before a worker could start it")));
   }
   CallResult result;

@@ -55,7 +55,7 @@ ssize_t Connection::SendOutput(int* saved_errno, absl::Time now) {
 void Connection::Fail(const absl::Status& status) {
   output_->Fail(status);
   input_.RetrieveAll();
-  input_.ShrinkIfIdle(kMaxIdleBufferCapacity);
+  input_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
   state_ = State::kFailing;
 }
 
@@ -69,7 +69,7 @@ ssize_t Connection::DiscardInput(int* saved_errno) {
   input_.RetrieveAll();
   const ssize_t n = input_.ReadFromFd(fd_.get(), saved_errno);
   input_.RetrieveAll();
-  input_.ShrinkIfIdle(kMaxIdleBufferCapacity);
+  input_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
   return n;
 }
 

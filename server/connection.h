@@ -41,14 +41,6 @@ class Connection {
  public:
   enum class State { kOpen, kReadClosed, kFailing, kLingering };
 
-  // Buffers larger than this are given back once empty. Large enough that
-  // back-to-back calls of up to a few MiB reuse their buffers: giving 1 MiB
-  // back after every call cost an madvise/munmap and ~256 page faults per
-  // buffer per call. The price: a connection that moved a big frame may
-  // keep up to this much per buffer while idle.
-  static constexpr size_t kMaxIdleBufferCapacity =
-      ConnectionOutput::kMaxIdleCapacity;
-
   // `id` is never reused within a server; `now` starts the idle clock.
   Connection(uint64_t id, UniqueFd fd, std::string peer, size_t max_frame_size,
              absl::Time now);

@@ -70,7 +70,7 @@ ConnectionOutput::SendOutcome ConnectionOutput::Send(size_t* bytes_sent,
         break;
       }
     }
-    if (buffer_.empty()) buffer_.ShrinkIfIdle(kMaxIdleCapacity);
+    if (buffer_.empty()) buffer_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
     pending_bytes_.store(buffer_.readable_bytes(), std::memory_order_release);
     sending_.store(false, std::memory_order_release);
   }

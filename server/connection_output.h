@@ -42,9 +42,6 @@ namespace internal {
 
 class ConnectionOutput {
  public:
-  // Buffers larger than this are given back once empty (see Connection).
-  static constexpr size_t kMaxIdleCapacity = 4 << 20;
-
   explicit ConnectionOutput(int fd) : fd_(fd) {}
   ConnectionOutput(const ConnectionOutput&) = delete;
   ConnectionOutput& operator=(const ConnectionOutput&) = delete;

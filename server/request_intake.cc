@@ -83,7 +83,7 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     conn->input().Retrieve(whole.frame_size);
   }
   if (conn->input().empty()) {
-    conn->input().ShrinkIfIdle(Connection::kMaxIdleBufferCapacity);
+    conn->input().ShrinkIfIdle(Buffer::kMaxIdleCapacity);
   }
   return progressed;
 }
