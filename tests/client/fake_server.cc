@@ -14,10 +14,10 @@
 #include "absl/time/clock.h"
 #include "framing/envelope_codec.h"
 #include "framing/frame_format.h"
-#include "framing/frame_io.h"
 #include "base/posix_error.h"
 #include "gtest/gtest.h"
 #include "rpc/address.h"
+#include "tests/support/frame_io.h"
 
 namespace framerpc {
 namespace testing_support {
