@@ -1,6 +1,6 @@
 // FramerpcGenerator: the protoc CodeGenerator behind protoc-gen-framerpc. For
 // every .proto it writes `<name>.framerpc.h` and `<name>.framerpc.cc` beside
-// protoc's `<name>.pb.h` (API.md §3), or fails without writing anything when
+// protoc's `<name>.pb.h` (docs/api.md §3), or fails without writing anything when
 // the file uses something framerpc does not support (see BuildFileModel()).
 //
 // Stateless, so one instance may serve any number of runs; the descriptors

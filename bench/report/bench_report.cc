@@ -12,12 +12,13 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "bench/report/cell_medians.h"
-#include "bench/report/report_output.h"
-#include "bench/report/targets.h"
+#include "bench/report/results.h"
 #include "bench_result.pb.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -38,21 +39,188 @@ namespace {
   std::exit(2);
 }
 
-std::vector<Cell> ReadCells(const std::string& path) {
+// Appends every cell in `path` to `report`; blank lines are skipped.
+void ReadCells(const std::string& path, Report* report) {
   std::ifstream in(path);
   if (!in) Fail(absl::StrCat("cannot open ", path));
-  std::vector<Cell> cells;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    Cell cell;
-    auto status = google::protobuf::util::JsonStringToMessage(line, &cell);
+    auto status =
+        google::protobuf::util::JsonStringToMessage(line, report->add_cells());
     if (!status.ok()) {
       Fail(absl::StrCat(path, ":", number, ": ", status.ToString()));
     }
-    cells.push_back(std::move(cell));
   }
-  return cells;
+}
+
+struct Column {
+  const char* group;     // title over a run of columns with the same group
+  const char* header;
+  const char* workload;
+  const char* metric;
+  int width;
+};
+
+const Column kColumns[] = {
+    {"conc-1, same CPU (us)", "p50", "c1_pinned", "p50_us", 8},
+    {"conc-1, same CPU (us)", "p99", "c1_pinned", "p99_us", 8},
+    {"conc-1, same CPU (us)", "p99.9", "c1_pinned", "p999_us", 8},
+    {"conc-1 (us)", "p50", "c1", "p50_us", 8},
+    {"conc-1 (us)", "p99", "c1", "p99_us", 8},
+    {"conc-1 (us)", "p99.9", "c1", "p999_us", 8},
+    {"8 threads", "calls/s", "t8", "calls_per_sec", 10},
+    {"8 threads", "p99 us", "t8", "p99_us", 8},
+    {"64 threads", "calls/s", "t64", "calls_per_sec", 10},
+    {"64 threads", "p99 us", "t64", "p99_us", 8},
+    {"1 MiB echo", "MB/s", "1mib", "mb_per_sec", 8},
+    {"1 MiB echo", "p50 us", "1mib", "p50_us", 8},
+    {"CPU us/call, conc-1", "client", "c1_pinned", "client_cpu_us_per_call", 7},
+    {"CPU us/call, conc-1", "server", "c1_pinned", "server_cpu_us_per_call", 7},
+    {"CPU us/call, conc-1", "total", "c1_pinned", "cpu_us_per_call", 7},
+    {"CPU us/call, conc-1", "unpinned", "c1", "cpu_us_per_call", 8},
+};
+constexpr int kSystemWidth = 15;
+
+std::string FormatValue(double v) {
+  if (v >= 1000) return absl::StrFormat("%.0f", v);
+  if (v >= 100) return absl::StrFormat("%.1f", v);
+  return absl::StrFormat("%.2f", v);
+}
+
+std::string CellText(const ResultSet& results, const std::string& system,
+                     const Column& column) {
+  const CellMedian* m = results.Median(system, column.workload);
+  if (m == nullptr) return "-";
+  if (m->runs() == 0) return "FAIL";
+  absl::optional<double> v = Metric(*m, column.metric);
+  return v ? FormatValue(*v) : "-";
+}
+
+std::string PlotValue(const ResultSet& results, const std::string& system,
+                      absl::string_view workload, absl::string_view metric) {
+  const CellMedian* m = results.Median(system, workload);
+  if (m == nullptr) return "-";
+  absl::optional<double> v = Metric(*m, metric);
+  return v ? absl::StrFormat("%.3f", *v) : "-";
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("write ", path));
+  return absl::OkStatus();
+}
+
+// One row per system, grouped columns per workload: medians over the clean
+// repetitions; "-" for a cell not run, "FAIL" for one with no clean run.
+std::string FormatTable(const ResultSet& results) {
+  std::string groups = absl::StrFormat("%-*s", kSystemWidth, "");
+  std::string headers = absl::StrFormat("%-*s", kSystemWidth, "system");
+  for (size_t i = 0; i < std::size(kColumns); ++i) {
+    const Column& c = kColumns[i];
+    const bool starts_group =
+        i == 0 || std::string(kColumns[i - 1].group) != c.group;
+    if (starts_group) {
+      int span = 0;
+      for (size_t j = i; j < std::size(kColumns) &&
+                         std::string(kColumns[j].group) == c.group;
+           ++j) {
+        span += kColumns[j].width + 1;
+      }
+      absl::StrAppendFormat(&groups, " | %-*.*s", span - 1, span - 1, c.group);
+      absl::StrAppend(&headers, " |");
+    }
+    absl::StrAppendFormat(&headers, " %*s", c.width, c.header);
+  }
+  std::string table = absl::StrCat(groups, "\n", headers, "\n");
+  for (const std::string& system : results.systems()) {
+    absl::StrAppendFormat(&table, "%-*s", kSystemWidth, system);
+    for (size_t i = 0; i < std::size(kColumns); ++i) {
+      const Column& c = kColumns[i];
+      if (i == 0 || std::string(kColumns[i - 1].group) != c.group) {
+        absl::StrAppend(&table, " |");
+      }
+      absl::StrAppendFormat(&table, " %*s", c.width, CellText(results, system, c));
+    }
+    absl::StrAppend(&table, "\n");
+  }
+  return table;
+}
+
+// The cells that failed or had errors, one line each; empty when none.
+std::string FormatFailures(
+    const google::protobuf::RepeatedPtrField<Cell>& cells) {
+  std::string out;
+  for (const Cell& cell : cells) {
+    std::string why = cell.error();
+    if (why.empty() && cell.has_result()) {
+      const ClientResult& r = cell.result();
+      if (r.errors() > 0 || r.mismatches() > 0) {
+        why = absl::StrFormat("%.0f failed calls, %.0f mismatched replies%s%s",
+                              r.errors(), r.mismatches(),
+                              r.first_error().empty() ? "" : ": ", r.first_error());
+      } else if (r.calls() == 0) {
+        why = "no call completed in the measured window";
+      }
+    }
+    if (why.empty() && !cell.has_result()) why = "no result";
+    if (!why.empty()) {
+      absl::StrAppendFormat(&out, "  %s / %s, run %d: %s\n", cell.system(),
+                            cell.workload(), cell.run(), why);
+    }
+  }
+  return out;
+}
+
+// One line per target: median ratio, limit, verdict, per-run ratios.
+std::string FormatTargets(
+    const google::protobuf::RepeatedPtrField<TargetCheck>& checks) {
+  auto row = [](absl::string_view name, absl::string_view ratio,
+                absl::string_view median, absl::string_view limit,
+                absl::string_view verdict, absl::string_view runs) {
+    return absl::StrFormat("%-50s %-24s %7s  %-8s %-7s %s\n", name, ratio,
+                           median, limit, verdict, runs);
+  };
+  std::string out =
+      row("target", "ratio", "median", "limit", "verdict", "per run");
+  for (const TargetCheck& c : checks) {
+    std::vector<std::string> runs;
+    for (double r : c.run_ratios()) runs.push_back(absl::StrFormat("%.2f", r));
+    absl::StrAppend(
+        &out,
+        row(c.name(), absl::StrCat(c.system(), "/", c.baseline()),
+            c.run_ratios().empty() ? "-" : absl::StrFormat("%.2f", c.median_ratio()),
+            absl::StrCat(c.comparison(), " ", FormatValue(c.limit())),
+            c.verdict(), absl::StrJoin(runs, " ")));
+  }
+  return out;
+}
+
+// Writes latency.dat (conc-1 p50/p99, pinned and not, in us) and
+// throughput.dat (calls/s at 8 and 64 threads, 1 MiB MB/s) into `dir`, one
+// quoted system name and its figures per line, "-" where missing: the data
+// bench/plot.gp draws the charts from.
+absl::Status WritePlotData(const ResultSet& results, absl::string_view dir) {
+  std::string latency =
+      "# system  c1_pinned_p50_us c1_pinned_p99_us c1_p50_us c1_p99_us\n";
+  std::string throughput =
+      "# system  t8_calls_per_sec t64_calls_per_sec 1mib_mb_per_sec\n";
+  for (const std::string& system : results.systems()) {
+    absl::StrAppend(&latency, "\"", system, "\"",
+                    " ", PlotValue(results, system, "c1_pinned", "p50_us"),
+                    " ", PlotValue(results, system, "c1_pinned", "p99_us"),
+                    " ", PlotValue(results, system, "c1", "p50_us"),
+                    " ", PlotValue(results, system, "c1", "p99_us"), "\n");
+    absl::StrAppend(&throughput, "\"", system, "\"",
+                    " ", PlotValue(results, system, "t8", "calls_per_sec"),
+                    " ", PlotValue(results, system, "t64", "calls_per_sec"),
+                    " ", PlotValue(results, system, "1mib", "mb_per_sec"), "\n");
+  }
+  absl::Status status = WriteFile(absl::StrCat(dir, "/latency.dat"), latency);
+  if (!status.ok()) return status;
+  return WriteFile(absl::StrCat(dir, "/throughput.dat"), throughput);
 }
 
 int Main(int argc, char** argv) {
@@ -63,9 +231,8 @@ int Main(int argc, char** argv) {
   if (cells_path.empty()) Fail("--cells is required");
 
   Report report;
-  for (Cell& cell : ReadCells(cells_path)) *report.add_cells() = std::move(cell);
-  const std::vector<Cell> cells(report.cells().begin(), report.cells().end());
-  const ResultSet results(cells);
+  ReadCells(cells_path, &report);
+  const ResultSet results(report.cells());
   for (CellMedian& m : results.Medians()) *report.add_medians() = std::move(m);
   for (TargetCheck& c : CheckTargets(results)) *report.add_targets() = std::move(c);
   report.set_created(absl::FormatTime(absl::RFC3339_sec, absl::Now(),
@@ -77,7 +244,7 @@ int Main(int argc, char** argv) {
 
   std::printf("\nMedians over %zu run(s), measured window only:\n%s",
               results.runs().size(), FormatTable(results).c_str());
-  const std::string failures = FormatFailures(cells);
+  const std::string failures = FormatFailures(report.cells());
   if (!failures.empty()) std::printf("\nFailed cells:\n%s", failures.c_str());
   std::printf("\nTargets (framerpc: handlers on workers; framerpc-inline: "
               "on the loop; framerpc-pool: on the loop, the Channel with "
@@ -85,8 +252,7 @@ int Main(int argc, char** argv) {
               "run, median of runs%s):\n%s",
               results.runs().size() < 3 ? "; fewer than 3 runs: indicative only"
                                         : "",
-              FormatTargets({report.targets().begin(), report.targets().end()})
-                  .c_str());
+              FormatTargets(report.targets()).c_str());
 
   const std::string json_out = absl::GetFlag(FLAGS_json_out);
   if (!json_out.empty()) {
@@ -97,10 +263,7 @@ int Main(int argc, char** argv) {
     std::string json;
     auto status = google::protobuf::util::MessageToJsonString(report, &json, options);
     if (!status.ok()) Fail(absl::StrCat("encode report: ", status.ToString()));
-    std::ofstream out(json_out, std::ios::trunc);
-    out << json;
-    out.close();
-    if (!out) Fail(absl::StrCat("write ", json_out));
+    if (!WriteFile(json_out, json).ok()) Fail(absl::StrCat("write ", json_out));
   }
   const std::string plot_dir = absl::GetFlag(FLAGS_plot_dir);
   if (!plot_dir.empty()) {

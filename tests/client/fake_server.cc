@@ -13,10 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "framing/frame_format.h"
-#include "framing/frame_io.h"
 #include "base/posix_error.h"
 #include "gtest/gtest.h"
 #include "rpc/address.h"
+#include "tests/support/frame_io.h"
 
 namespace framerpc {
 namespace testing_support {

@@ -89,7 +89,7 @@ class RegisterImpl final : public pkg::register_::Service {
   }
 };
 
-// The example of API.md: answers with the request's text.
+// The example of docs/api.md §4 (Server): answers with the request's text.
 class EchoImpl final : public demo::Echo::Service {
  public:
   absl::Status Say(ServerContext& /*context*/, const demo::SayRequest& request,

@@ -12,9 +12,9 @@
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
 #include "framing/frame_format.h"
-#include "framing/frame_io.h"
 #include "base/posix_error.h"
 #include "rpc/address.h"
+#include "tests/support/frame_io.h"
 
 namespace framerpc {
 namespace test {

@@ -1,12 +1,17 @@
-// Blocking frame I/O on one socket: write a whole frame, read a whole frame.
+// Test support: blocking frame I/O on one socket, for the scripted peers of
+// the server and client tests (RawClient, FakeServer). The library moves
+// bytes through Buffer on its own connections; only a scripted peer wants a
+// whole frame per call, so this lives with the tests, not in framing/.
+//
+// Write a whole frame, read a whole frame.
 // Each loops until every byte has moved: partial send/recv, EINTR (retried),
 // and EAGAIN on a non-blocking socket (waits in poll(2) until `deadline`).
 // Writes use MSG_NOSIGNAL, so a closed peer is an error, never SIGPIPE.
 //
 // Borrow the fd; never close it. Not thread-safe per fd: one writer and one
 // reader at a time (they may be different threads).
-#ifndef FRAMERPC_FRAMING_FRAME_IO_H_
-#define FRAMERPC_FRAMING_FRAME_IO_H_
+#ifndef FRAMERPC_TESTS_SUPPORT_FRAME_IO_H_
+#define FRAMERPC_TESTS_SUPPORT_FRAME_IO_H_
 
 #include <cstddef>
 #include <string>
@@ -49,4 +54,4 @@ absl::StatusOr<ReadOutcome> ReadFrame(
 
 }  // namespace framerpc
 
-#endif  // FRAMERPC_FRAMING_FRAME_IO_H_
+#endif  // FRAMERPC_TESTS_SUPPORT_FRAME_IO_H_

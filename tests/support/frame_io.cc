@@ -1,4 +1,4 @@
-#include "framing/frame_io.h"
+#include "tests/support/frame_io.h"
 
 #include <errno.h>
 #include <poll.h>
