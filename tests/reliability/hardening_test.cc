@@ -1,0 +1,213 @@
+// No single request may stall the loop, a worker or another client: each
+// case is a request that once did, sent to a real Server over loopback, with
+// the time it now takes printed next to its (generous) bound.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "proto/health.pb.h"
+#include "proto/reflection.pb.h"
+#include "framerpc/server_options.h"
+#include "tests/reliability/process_stats.h"
+#include "tests/server/raw_client.h"
+#include "tests/server/server_harness.h"
+#include "tests/server/test_service.h"
+
+namespace framerpc {
+namespace reliability {
+namespace {
+
+using test::CallOnce;
+using test::kWait;
+using test::MakeRequest;
+using test::RawClient;
+using test::RawResponse;
+using test::ServerHarness;
+using test::TestReply;
+using test::TestRequest;
+using test::TestService;
+
+constexpr char kFileContainingSymbol[] =
+    "framerpc.reflection.Reflection/FileContainingSymbol";
+constexpr char kHealthCheck[] = "framerpc.health.Health/Check";
+constexpr int kWorkers = 4;
+
+ServerOptions FourWorkers() {
+  ServerOptions options;
+  options.num_workers = kWorkers;
+  return options;
+}
+
+// "a.a.a...a", `size` bytes: every character allowed in a full name, and
+// the dots are what protobuf's symbol lookup pays for, quadratically.
+std::string DottedName(size_t size) {
+  std::string name;
+  name.reserve(size);
+  while (name.size() + 2 < size) name += "a.";
+  name.resize(size, 'a');
+  return name;
+}
+
+std::string SymbolRequest(absl::string_view symbol) {
+  reflection::FileContainingSymbolRequest request;
+  request.set_symbol(std::string(symbol));
+  return request.SerializeAsString();
+}
+
+std::string HealthRequest(absl::string_view service) {
+  health::HealthCheckRequest request;
+  request.set_service(std::string(service));
+  return request.SerializeAsString();
+}
+
+double Millis(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+// Sends `payload` to `method` and reads the response, which must be this
+// call's; *elapsed is the round trip.
+absl::StatusOr<RawResponse> TimedCall(RawClient& client, uint64_t call_id,
+                                      absl::string_view method,
+                                      absl::string_view payload,
+                                      absl::Duration* elapsed) {
+  const absl::Time start = absl::Now();
+  absl::Status sent = client.SendPayload(call_id, method, payload);
+  if (!sent.ok()) return sent;
+  absl::StatusOr<absl::optional<RawResponse>> response = client.Read(kWait);
+  *elapsed = absl::Now() - start;
+  if (!response.ok()) return response.status();
+  if (!response->has_value()) {
+    return absl::UnavailableError("connection closed before the response");
+  }
+  return **response;
+}
+
+// Item: FileContainingSymbol with a 120 KB dotted name held a worker for
+// 2 s, and four 300 KB ones pinned every worker, so that a fifth client's
+// Echo waited for them.
+TEST(Hardening, ReflectionOfAHugeDottedNameIsRejectedFast) {
+  ServerHarness harness(FourWorkers());
+  ASSERT_TRUE(harness.server().EnableReflection().ok());
+  ASSERT_TRUE(harness.Start().ok());
+  const std::string huge = DottedName(300 << 10);
+
+  std::vector<RawClient> hostile;
+  for (int i = 0; i < kWorkers; ++i) {
+    absl::StatusOr<RawClient> client = harness.Connect();
+    ASSERT_TRUE(client.ok()) << client.status();
+    ASSERT_TRUE(
+        client->SendPayload(1, kFileContainingSymbol, SymbolRequest(huge)).ok());
+    hostile.push_back(*std::move(client));
+  }
+  // A well-behaved client, sent right behind them.
+  absl::StatusOr<RawClient> fresh = harness.Connect();
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  absl::Duration echo_time;
+  absl::StatusOr<RawResponse> echo =
+      TimedCall(*fresh, 9, TestService::Method("Echo"),
+                MakeRequest("fresh").SerializeAsString(), &echo_time);
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  EXPECT_EQ(echo->code(), absl::StatusCode::kOk);
+  std::printf("[ measured ] Echo behind four 300 KB symbols: %.1f ms\n",
+              Millis(echo_time));
+  EXPECT_LT(echo_time, absl::Milliseconds(200));
+
+  for (RawClient& client : hostile) {
+    absl::StatusOr<absl::optional<RawResponse>> response = client.Read(kWait);
+    ASSERT_TRUE(response.ok()) << response.status();
+    ASSERT_TRUE(response->has_value());
+    EXPECT_EQ((*response)->code(), absl::StatusCode::kInvalidArgument)
+        << (*response)->header.message().substr(0, 300);
+    EXPECT_LT((*response)->header.message().size(), 1024u);
+  }
+
+  // And alone: the answer costs time linear in the name.
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::Duration elapsed;
+  absl::StatusOr<RawResponse> response =
+      TimedCall(*client, 1, kFileContainingSymbol, SymbolRequest(huge), &elapsed);
+  ASSERT_TRUE(response.ok()) << response.status();
+  std::printf("[ measured ] FileContainingSymbol of a 300 KB name: %.1f ms\n",
+              Millis(elapsed));
+  EXPECT_EQ(response->code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(response->header.message(),
+                                absl::StrCat("(", huge.size(), " bytes)")))
+      << response->header.message();
+  EXPECT_LT(elapsed, absl::Milliseconds(200));
+}
+
+TEST(Hardening, ReflectionRejectsWhatCannotBeAFullName) {
+  ServerHarness harness(FourWorkers());
+  ASSERT_TRUE(harness.server().EnableReflection().ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  uint64_t call_id = 0;
+  for (const std::string& symbol :
+       {std::string(".."), std::string("a..b"), std::string("a/b/c"),
+        std::string("a/b.c"), std::string("1a.B"), std::string("a-b.C"),
+        std::string("a.b."), DottedName(1025)}) {
+    ASSERT_TRUE(client->SendPayload(++call_id, kFileContainingSymbol,
+                                    SymbolRequest(symbol))
+                    .ok());
+    absl::StatusOr<absl::optional<RawResponse>> bad = client->Read(kWait);
+    ASSERT_TRUE(bad.ok() && bad->has_value()) << symbol;
+    EXPECT_EQ((*bad)->code(), absl::StatusCode::kInvalidArgument)
+        << symbol.substr(0, 40) << ": " << (*bad)->header.message();
+  }
+  // At the cap, and spelled as a method: looked up (and not found).
+  for (const std::string& symbol :
+       {DottedName(1024), std::string("framerpc.test.TestService/Echo_2")}) {
+    ASSERT_TRUE(client->SendPayload(++call_id, kFileContainingSymbol,
+                                    SymbolRequest(symbol))
+                    .ok());
+    absl::StatusOr<absl::optional<RawResponse>> response = client->Read(kWait);
+    ASSERT_TRUE(response.ok() && response->has_value()) << symbol;
+    EXPECT_EQ((*response)->code(), absl::StatusCode::kNotFound)
+        << symbol.substr(0, 40) << ": " << (*response)->header.message();
+  }
+}
+
+// A name no service can have is INVALID_ARGUMENT, however long, while an
+// unknown but possible name stays an OK answer of UNKNOWN_SERVICE.
+TEST(Hardening, HealthCheckRejectsWhatCannotBeAServiceName) {
+  ServerHarness harness(FourWorkers());
+  ASSERT_TRUE(harness.server().EnableHealthCheck().ok());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  absl::Duration elapsed;
+  absl::StatusOr<RawResponse> huge = TimedCall(
+      *client, 1, kHealthCheck, HealthRequest(DottedName(300 << 10)), &elapsed);
+  ASSERT_TRUE(huge.ok()) << huge.status();
+  std::printf("[ measured ] Health Check of a 300 KB name: %.1f ms\n",
+              Millis(elapsed));
+  EXPECT_EQ(huge->code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(huge->header.message().size(), 1024u);
+  EXPECT_LT(elapsed, absl::Milliseconds(200));
+
+  absl::StatusOr<RawResponse> slash =
+      TimedCall(*client, 2, kHealthCheck, HealthRequest("a.B/C"), &elapsed);
+  ASSERT_TRUE(slash.ok()) << slash.status();
+  EXPECT_EQ(slash->code(), absl::StatusCode::kInvalidArgument);
+
+  absl::StatusOr<RawResponse> unknown =
+      TimedCall(*client, 3, kHealthCheck, HealthRequest("no.Such"), &elapsed);
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_EQ(unknown->code(), absl::StatusCode::kOk);
+  health::HealthCheckResponse status;
+  ASSERT_TRUE(status.ParseFromString(unknown->payload));
+  EXPECT_EQ(status.status(), health::HealthCheckResponse::UNKNOWN_SERVICE);
+}
+
+}  // namespace
+}  // namespace reliability
+}  // namespace framerpc
