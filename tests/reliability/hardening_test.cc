@@ -208,6 +208,41 @@ TEST(Hardening, HealthCheckRejectsWhatCannotBeAServiceName) {
   EXPECT_EQ(status.status(), health::HealthCheckResponse::UNKNOWN_SERVICE);
 }
 
+// Item: a 16 MiB method name drew a 32 MiB UNIMPLEMENTED reply (the name
+// quoted twice), over the client's own 16 MiB frame limit.
+TEST(Hardening, HugeMethodNameGetsAShortUnimplemented) {
+  ServerHarness harness(FourWorkers());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  const std::string long_part((15 << 20) / 2, 'a');
+  const std::string names[] = {
+      long_part + long_part,                            // no '/' at all
+      absl::StrCat("no.", long_part, "/Method"),        // unknown service
+      absl::StrCat(TestService::kName, "/", long_part)  // unknown method
+  };
+  uint64_t call_id = 0;
+  for (const std::string& name : names) {
+    ASSERT_TRUE(client->SendPayload(++call_id, name, "").ok());
+    absl::StatusOr<absl::optional<RawResponse>> response = client->Read(kWait);
+    ASSERT_TRUE(response.ok()) << response.status();
+    ASSERT_TRUE(response->has_value());
+    const std::string& message = (*response)->header.message();
+    std::printf("[ measured ] %zu-byte method name: %zu-byte message\n",
+                name.size(), message.size());
+    EXPECT_EQ((*response)->header.call_id(), call_id);
+    EXPECT_EQ((*response)->code(), absl::StatusCode::kUnimplemented);
+    EXPECT_LT(message.size(), 1024u) << message.substr(0, 300);
+    EXPECT_TRUE(
+        absl::StrContains(message, absl::StrCat("(", name.size(), " bytes)")))
+        << message.substr(0, 300);
+  }
+  // The connection is still good.
+  absl::StatusOr<RawResponse> echo = CallOnce(
+      *client, ++call_id, TestService::Method("Echo"), MakeRequest("after"));
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  EXPECT_EQ(echo->code(), absl::StatusCode::kOk);
+}
+
 }  // namespace
 }  // namespace reliability
 }  // namespace framerpc
