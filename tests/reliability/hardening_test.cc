@@ -385,6 +385,79 @@ TEST(Hardening, PipelinedBacklogDoesNotDelayAnotherConnection) {
   EXPECT_LT(b_time, a_time / 4);
 }
 
+// Item: Shutdown(grace) must end within its grace even while every worker is
+// busy with the worst input a peer can send, and more keeps arriving.
+TEST(Hardening, ShutdownEndsWithinGraceWhileWorkersChewHostileInput) {
+  ServerOptions options = FourWorkers();
+  // Bounds what the server holds for the peers below (4 rounds each).
+  options.max_calls_per_connection = 16;
+  ServerHarness harness(options);
+  ASSERT_TRUE(harness.server().EnableReflection().ok());
+  ASSERT_TRUE(harness.server().EnableHealthCheck().ok());
+  ASSERT_TRUE(harness.Start().ok());
+
+  // One round of the costliest requests left: names over the cap (once
+  // quadratic), the longest accepted name, a large echo.
+  const std::string huge = DottedName(300 << 10);
+  std::string round;
+  round += test::EncodeRequest(1, kFileContainingSymbol, SymbolRequest(huge));
+  round += test::EncodeRequest(2, kFileContainingSymbol,
+                               SymbolRequest(DottedName(1024)));
+  round += test::EncodeRequest(3, kHealthCheck, HealthRequest(huge));
+  round += test::EncodeRequest(
+      4, TestService::Method("Echo"),
+      MakeRequest(std::string(1 << 20, 'x')).SerializeAsString());
+
+  struct Peer {
+    explicit Peer(RawClient c) : client(std::move(c)) {}
+    RawClient client;
+    std::atomic<int> rounds_sent{0};
+    std::thread sender;
+    std::thread reader;
+  };
+  std::vector<std::unique_ptr<Peer>> peers;
+  for (int i = 0; i < kWorkers; ++i) {
+    absl::StatusOr<RawClient> client = harness.Connect();
+    ASSERT_TRUE(client.ok()) << client.status();
+    peers.push_back(std::make_unique<Peer>(*std::move(client)));
+  }
+  // Each peer sends rounds until the server closes it, and reads whatever
+  // comes back (the socket is shared by one sending and one reading thread;
+  // RawClient keeps no state but the descriptor).
+  for (auto& peer : peers) {
+    Peer* const p = peer.get();
+    p->sender = std::thread([p, &round] {
+      while (p->client.SendRaw(round).ok()) ++p->rounds_sent;
+    });
+    p->reader = std::thread([p] {
+      while (true) {
+        absl::StatusOr<absl::optional<RawResponse>> response =
+            p->client.Read(kWait);
+        if (!response.ok() || !response->has_value()) return;
+      }
+    });
+  }
+  // A few rounds in, every peer's first huge symbol has been read and handed
+  // to a worker: four rounds (6 MB) outgrow the socket buffers in between.
+  for (auto& peer : peers) {
+    EXPECT_TRUE(Eventually([&] { return peer->rounds_sent.load() >= 4; }, kWait))
+        << peer->rounds_sent.load() << " rounds sent";
+  }
+
+  const absl::Duration grace = absl::Milliseconds(500);
+  const absl::Time start = absl::Now();
+  harness.server().Shutdown(grace);
+  const absl::Duration elapsed = absl::Now() - start;
+  std::printf("[ measured ] Shutdown(%.0f ms) under hostile load: %.1f ms\n",
+              Millis(grace), Millis(elapsed));
+  EXPECT_LT(elapsed, grace + absl::Seconds(3));
+
+  for (auto& peer : peers) {
+    peer->sender.join();
+    peer->reader.join();
+  }
+}
+
 }  // namespace
 }  // namespace reliability
 }  // namespace framerpc
