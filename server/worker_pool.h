@@ -5,8 +5,10 @@
 // Each task is queued in a lane (the server uses one per connection):
 // FIFO within a lane, and free workers serve the lanes with queued tasks
 // in turn, one task each. A connection that pipelines a hundred slow calls
-// so holds no more than its turn while another connection's call waits:
-// that call starts as soon as one worker is free, not after the backlog.
+// so takes one turn per free worker like any other: another connection's
+// call starts once a worker is free and the lanes queued before it have
+// had their turn, not after the whole backlog. (Turns do not pre-empt: the
+// tasks already running keep their workers.)
 //
 // An idle worker sleeps on a futex word of its own, and a waker picks the
 // worker it wakes. A condition variable would cost every wakeup a second

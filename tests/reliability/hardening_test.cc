@@ -43,6 +43,17 @@ constexpr char kFileContainingSymbol[] =
 constexpr char kHealthCheck[] = "framerpc.health.Health/Check";
 constexpr int kWorkers = 4;
 
+// Sanitizers slow every step several times over (and CI machines are
+// shared); the time bounds stretch with them and stay far below what the
+// defects cost (tens of seconds).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr int kSlowdown = 5;
+#else
+constexpr int kSlowdown = 1;
+#endif
+// What "answered fast" means for one request, however hostile.
+constexpr absl::Duration kFast = absl::Milliseconds(200 * kSlowdown);
+
 ServerOptions FourWorkers() {
   ServerOptions options;
   options.num_workers = kWorkers;
@@ -162,7 +173,7 @@ TEST(Hardening, ReflectionOfAHugeDottedNameIsRejectedFast) {
   EXPECT_EQ(echo->code(), absl::StatusCode::kOk);
   std::printf("[ measured ] Echo behind four 300 KB symbols: %.1f ms\n",
               Millis(echo_time));
-  EXPECT_LT(echo_time, absl::Milliseconds(200));
+  EXPECT_LT(echo_time, kFast);
 
   for (RawClient& client : hostile) {
     absl::StatusOr<absl::optional<RawResponse>> response = client.Read(kWait);
@@ -186,7 +197,7 @@ TEST(Hardening, ReflectionOfAHugeDottedNameIsRejectedFast) {
   EXPECT_TRUE(absl::StrContains(response->header.message(),
                                 absl::StrCat("(", huge.size(), " bytes)")))
       << response->header.message();
-  EXPECT_LT(elapsed, absl::Milliseconds(200));
+  EXPECT_LT(elapsed, kFast);
 }
 
 TEST(Hardening, ReflectionRejectsWhatCannotBeAFullName) {
@@ -236,7 +247,7 @@ TEST(Hardening, HealthCheckRejectsWhatCannotBeAServiceName) {
               Millis(elapsed));
   EXPECT_EQ(huge->code(), absl::StatusCode::kInvalidArgument);
   EXPECT_LT(huge->header.message().size(), 1024u);
-  EXPECT_LT(elapsed, absl::Milliseconds(200));
+  EXPECT_LT(elapsed, kFast);
 
   absl::StatusOr<RawResponse> slash =
       TimedCall(*client, 2, kHealthCheck, HealthRequest("a.B/C"), &elapsed);
@@ -450,7 +461,7 @@ TEST(Hardening, ShutdownEndsWithinGraceWhileWorkersChewHostileInput) {
   const absl::Duration elapsed = absl::Now() - start;
   std::printf("[ measured ] Shutdown(%.0f ms) under hostile load: %.1f ms\n",
               Millis(grace), Millis(elapsed));
-  EXPECT_LT(elapsed, grace + absl::Seconds(3));
+  EXPECT_LT(elapsed, grace + absl::Seconds(3 * kSlowdown));
 
   for (auto& peer : peers) {
     peer->sender.join();
