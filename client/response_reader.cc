@@ -5,6 +5,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "base/posix_error.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace internal {
@@ -64,7 +65,8 @@ absl::Status ResponseReader::DispatchFrames(
       }
       return absl::Status(
           reported.code(),
-          absl::StrCat("server closed the connection: ", reported.message()));
+          absl::StrCat("server closed the connection: ",
+                       QuoteForStatus(reported.message())));
     }
     deliver(response_);
     input_.Retrieve(frame.frame_size);

@@ -14,6 +14,7 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "proto/wire.pb.h"
 #include "rpc/utf8.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace {
@@ -307,7 +308,8 @@ absl::Status StatusFromWire(int32_t code, absl::string_view message) {
   if (code == 0) return absl::OkStatus();
   if (code < 0 || code > kLastCode) {
     return absl::UnknownError(
-        absl::StrCat("peer sent unknown status code ", code, ": ", message));
+        absl::StrCat("peer sent unknown status code ", code, ": ",
+                     QuoteForStatus(message)));
   }
   return absl::Status(static_cast<absl::StatusCode>(code), message);
 }

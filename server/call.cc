@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "framing/frame_format.h"
 #include "rpc/call_codec.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace internal {
@@ -23,8 +24,8 @@ absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
   }
   if (request.call_id == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "request from ", peer, " (", body.size(), "-byte frame body, method '",
-        request.method, "') has call_id 0; call ids start at 1"));
+        "request from ", peer, " (", body.size(), "-byte frame body, method ",
+        QuoteForStatus(request.method), ") has call_id 0; call ids start at 1"));
   }
   call->connection_id = connection_id;
   call->call_id = request.call_id;

@@ -241,7 +241,7 @@ bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
                            ++calls_in_flight_;
                            workers_->Submit(MakeCallTask(
                                std::move(call), conn->shared_output(),
-                               completions_));
+                               completions_), conn->id());
                          });
 }
 

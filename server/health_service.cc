@@ -1,5 +1,7 @@
 #include "server/health_service.h"
 
+#include "rpc/proto_name.h"
+
 namespace framerpc {
 
 absl::string_view ServingStatusName(ServingStatus status) {
@@ -52,6 +54,12 @@ void HealthService::Shutdown() {
 absl::Status HealthService::Check(ServerContext& /*context*/,
                                   const health::HealthCheckRequest& request,
                                   health::HealthCheckResponse* response) {
+  // No registered name can fail this, so the answer would be
+  // UNKNOWN_SERVICE anyway; an error tells a misconfigured prober why,
+  // and the name is never copied into the map's comparisons.
+  absl::Status valid = CheckProtoFullName(
+      request.service(), ProtoNameForm::kDotted, "health check of service");
+  if (!valid.ok()) return valid;
   switch (GetServingStatus(request.service())) {
     case ServingStatus::kServing:
       response->set_status(health::HealthCheckResponse::SERVING);

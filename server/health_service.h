@@ -4,7 +4,9 @@
 // A Server owns one (Server::EnableHealthCheck registers it,
 // Server::SetServingStatus forwards to it), but it is an ordinary Service
 // and may be used on its own. Check answers UNKNOWN_SERVICE for a name
-// never set. After Shutdown() every name reads NOT_SERVING and later sets
+// never set, and fails INVALID_ARGUMENT for one that cannot be a service's
+// full name (rpc/proto_name.h: identifiers joined by dots, at most
+// kMaxProtoNameSize bytes; "" is the whole server). After Shutdown() every name reads NOT_SERVING and later sets
 // are ignored, so a server going away never reports SERVING again.
 //
 // Thread-safe: the application may set statuses while calls are served.

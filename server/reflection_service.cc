@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
+#include "rpc/proto_name.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace internal {
@@ -37,6 +39,10 @@ ReflectionService::ReflectionService(const ServiceRegistry* registry)
 
 absl::Status ReflectionService::CollectFiles(
     absl::string_view symbol, RepeatedPtrField<FileDescriptorProto>* files) {
+  // Before the pool sees it: its lookup costs the square of the name's dots.
+  absl::Status valid =
+      CheckProtoFullName(symbol, ProtoNameForm::kDottedOrMethod, "symbol");
+  if (!valid.ok()) return valid;
   std::string name(symbol);
   // "pkg.Service/Method" is the wire spelling of "pkg.Service.Method".
   if (const size_t slash = name.find('/'); slash != std::string::npos) {
@@ -46,8 +52,8 @@ absl::Status ReflectionService::CollectFiles(
       DescriptorPool::generated_pool()->FindFileContainingSymbol(name);
   if (file == nullptr) {
     return absl::NotFoundError(absl::StrCat(
-        "symbol '", symbol,
-        "' not found: the server has no compiled .proto definition of it"));
+        "symbol ", QuoteForStatus(symbol),
+        " not found: the server has no compiled .proto definition of it"));
   }
   std::set<std::string> seen;
   AddFileAndImports(file, &seen, files);

@@ -31,8 +31,10 @@ class ReflectionService final : public Service {
 
   // The file defining `symbol` ("pkg.Service", "pkg.Service.Method",
   // "pkg.Service/Method", "pkg.Message") and its transitive imports,
-  // imports first, appended to `files`. NOT_FOUND naming the symbol when the
-  // generated pool has no such symbol.
+  // imports first, appended to `files`. INVALID_ARGUMENT, before any
+  // lookup, when `symbol` is not a proto full name or is longer than
+  // kMaxProtoNameSize (rpc/proto_name.h); NOT_FOUND naming the symbol when
+  // the generated pool has no such symbol (or it is empty).
   static absl::Status CollectFiles(
       absl::string_view symbol,
       google::protobuf::RepeatedPtrField<google::protobuf::FileDescriptorProto>*

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "framing/frame_decoder.h"
 #include "server/call_runner.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace internal {
@@ -27,7 +28,7 @@ void HandleRequest(Connection* conn, absl::string_view body,
     conn->output().AppendStatus(
         call.call_id, absl::UnavailableError(absl::StrCat(
                           "server shutting down: call ", call.call_id, " of ",
-                          call.method, " was not started")));
+                          QuoteForStatus(call.method), " was not started")));
     return;
   }
   if (cache->last_route.handler == nullptr ||

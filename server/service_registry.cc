@@ -1,6 +1,7 @@
 #include "server/service_registry.h"
 
 #include "absl/strings/str_cat.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace internal {
@@ -31,22 +32,24 @@ absl::StatusOr<ServiceRegistry::Route> ServiceRegistry::Lookup(
       slash + 1 == method.size() ||
       method.find('/', slash + 1) != absl::string_view::npos) {
     return absl::UnimplementedError(
-        absl::StrCat("malformed method name '", method,
-                     "': expected 'package.Service/Method'"));
+        absl::StrCat("malformed method name ", QuoteForStatus(method),
+                     ": expected 'package.Service/Method'"));
   }
   const absl::string_view service_name = method.substr(0, slash);
   const absl::string_view method_name = method.substr(slash + 1);
   auto it = services_.find(service_name);
   if (it == services_.end()) {
     return absl::UnimplementedError(
-        absl::StrCat("unknown method '", method, "': no service '",
-                     service_name, "' is registered"));
+        absl::StrCat("unknown method ", QuoteForStatus(method),
+                     ": no service ", QuoteForStatus(service_name),
+                     " is registered"));
   }
   const MethodHandler* handler = it->second.service->FindMethod(method_name);
   if (handler == nullptr) {
     return absl::UnimplementedError(
-        absl::StrCat("unknown method '", method, "': service '", service_name,
-                     "' has no method '", method_name, "'"));
+        absl::StrCat("unknown method ", QuoteForStatus(method), ": service ",
+                     QuoteForStatus(service_name), " has no method ",
+                     QuoteForStatus(method_name)));
   }
   return Route{handler, it->second.run_inline};
 }

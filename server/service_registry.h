@@ -41,7 +41,8 @@ class ServiceRegistry {
   // As Find, with how the method's handler is to be run.
   absl::StatusOr<Route> Lookup(absl::string_view method) const;
 
-  // The handler of `method`. UNIMPLEMENTED, naming the method, when the
+  // The handler of `method`. UNIMPLEMENTED, quoting the method (at most a
+  // bounded prefix of it: rpc/quote_for_status.h), when the
   // name is not "package.Service/Method" or no such service or method is
   // registered. The pointer lives as long as its service.
   absl::StatusOr<const MethodHandler*> Find(absl::string_view method) const;

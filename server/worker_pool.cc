@@ -64,14 +64,27 @@ void WorkerPool::WakeUp(size_t index) {
   FutexWake(wake_words_[index], 1);
 }
 
-void WorkerPool::Submit(std::unique_ptr<WorkerTask> task) {
+void WorkerPool::Submit(std::unique_ptr<WorkerTask> task, uint64_t lane) {
   bool wake = false;
   size_t woken = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       const Clock::time_point now = Clock::now();
-      queue_.push_back(Queued{now, std::move(task)});
+      Lanes::iterator it = lanes_.find(lane);
+      if (it == lanes_.end()) {
+        if (spare_lanes_.empty()) {
+          it = lanes_.try_emplace(lane).first;
+        } else {
+          Lanes::node_type node = std::move(spare_lanes_.back());
+          spare_lanes_.pop_back();
+          node.key() = lane;
+          it = lanes_.insert(std::move(node)).position;
+        }
+        turns_.push_back(lane);
+      }
+      it->second.push_back(Queued{now, std::move(task)});
+      ++queued_;
       // One awake worker drains a burst of tasks; more are woken only for
       // tasks that wait (WakeIfStalled).
       wake = !idle_.empty() && FreshRunnersLocked(now) + WakingLocked() == 0;
@@ -98,22 +111,49 @@ int WorkerPool::sleeping_workers() {
   return static_cast<int>(sleeping_);
 }
 
+std::unique_ptr<WorkerTask> WorkerPool::TakeNextLocked() {
+  const uint64_t lane = turns_.front();
+  turns_.pop_front();
+  const Lanes::iterator it = lanes_.find(lane);
+  assert(it != lanes_.end() && !it->second.empty());
+  std::unique_ptr<WorkerTask> task = std::move(it->second.front().task);
+  it->second.pop_front();
+  --queued_;
+  if (!it->second.empty()) {
+    turns_.push_back(lane);
+  } else {
+    Lanes::node_type node = lanes_.extract(it);
+    if (spare_lanes_.size() < kMaxSpareLanes) {
+      spare_lanes_.push_back(std::move(node));
+    }
+  }
+  return task;
+}
+
+size_t WorkerPool::StalledLocked(Clock::time_point now, size_t enough) const {
+  size_t stalled = 0;
+  for (const auto& [lane, tasks] : lanes_) {
+    for (const Queued& queued : tasks) {
+      if (now - queued.since < kFreshRun) break;  // FIFO: the rest are newer
+      if (++stalled >= enough) return stalled;
+    }
+  }
+  return stalled;
+}
+
 void WorkerPool::WakeIfStalled() {
   std::vector<size_t> woken;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const Clock::time_point now = Clock::now();
-    size_t stalled = 0;
-    for (const Queued& queued : queue_) {
-      if (now - queued.since < kFreshRun) break;  // FIFO: the rest are newer
-      ++stalled;
-    }
     const size_t coming = WakingLocked() + FreshRunnersLocked(now);
+    // Counting past what the idle workers could take changes nothing.
+    const size_t stalled = StalledLocked(now, coming + idle_.size() + 1);
     if (stalled > coming) {
       const size_t wakes = std::min(stalled - coming, idle_.size());
       for (size_t i = 0; i < wakes; ++i) woken.push_back(PickIdleLocked());
     }
-    if (queue_.empty() || sleeping_ == 0) {
+    if (queued_ == 0 || sleeping_ == 0) {
       deferred_.store(false, std::memory_order_release);
     }
   }
@@ -121,13 +161,25 @@ void WorkerPool::WakeIfStalled() {
 }
 
 size_t WorkerPool::CancelPending() {
-  std::deque<Queued> pending;
+  Lanes lanes;
+  std::deque<uint64_t> turns;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    pending.swap(queue_);
+    lanes.swap(lanes_);
+    turns.swap(turns_);
+    queued_ = 0;
   }
-  for (Queued& queued : pending) queued.task->Cancel();
-  return pending.size();
+  // Outside the lock: Cancel appends and may send a response.
+  size_t cancelled = 0;
+  for (const uint64_t lane : turns) {
+    const Lanes::iterator it = lanes.find(lane);
+    assert(it != lanes.end());
+    for (Queued& queued : it->second) {
+      queued.task->Cancel();
+      ++cancelled;
+    }
+  }
+  return cancelled;
 }
 
 void WorkerPool::Shutdown() {
@@ -151,7 +203,7 @@ void WorkerPool::WorkerMain(size_t index) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     started_[index] = Clock::time_point::max();
-    if (!stopping_ && queue_.empty()) {
+    if (!stopping_ && queued_ == 0) {
       // Back to the top once woken, task or not: a worker woken for a task
       // another worker took first sleeps again, idle anew.
       ++sleeping_;
@@ -168,8 +220,7 @@ void WorkerPool::WorkerMain(size_t index) {
       continue;
     }
     if (stopping_) return;  // queued tasks are Shutdown's to cancel
-    std::unique_ptr<WorkerTask> task = std::move(queue_.front().task);
-    queue_.pop_front();
+    std::unique_ptr<WorkerTask> task = TakeNextLocked();
     started_[index] = Clock::now();
     lock.unlock();
     task->Run();

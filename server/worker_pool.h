@@ -1,6 +1,14 @@
-// WorkerPool, a fixed set of threads that run tasks from one FIFO
-// queue (under a std::mutex). Handlers run here, never on the loop thread,
-// so a handler may block.
+// WorkerPool, a fixed set of threads that run tasks queued under a
+// std::mutex. Handlers run here, never on the loop thread, so a handler
+// may block.
+//
+// Each task is queued in a lane (the server uses one per connection):
+// FIFO within a lane, and free workers serve the lanes with queued tasks
+// in turn, one task each. A connection that pipelines a hundred slow calls
+// so takes one turn per free worker like any other: another connection's
+// call starts once a worker is free and the lanes queued before it have
+// had their turn, not after the whole backlog. (Turns do not pre-empt: the
+// tasks already running keep their workers.)
 //
 // An idle worker sleeps on a futex word of its own, and a waker picks the
 // worker it wakes. A condition variable would cost every wakeup a second
@@ -35,6 +43,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -69,17 +78,19 @@ class WorkerPool {
   // worker to take the next task without being woken.
   static constexpr std::chrono::microseconds kFreshRun{200};
 
-  // Queues `task` for the next free worker. After Shutdown the task is
+  // Queues `task` at the back of lane `lane` (any number; tasks that share
+  // none may use 0), whose turn comes to a free worker after every other
+  // lane with queued tasks has had one. After Shutdown the task is
   // cancelled at once, on the calling thread.
-  void Submit(std::unique_ptr<WorkerTask> task);
+  void Submit(std::unique_ptr<WorkerTask> task, uint64_t lane = 0);
 
   // True while a submitted task may be waiting for a worker nobody woke.
   bool HasDeferred() const { return deferred_.load(std::memory_order_acquire); }
   // Wakes workers for queued tasks that no fresh runner will take soon.
   void WakeIfStalled();
 
-  // Cancels every task not yet started; returns how many. Running tasks
-  // are unaffected.
+  // Cancels every task not yet started (lane by lane, each lane in order);
+  // returns how many. Running tasks are unaffected.
   size_t CancelPending();
 
   // From now on no task starts: cancels the ones not yet started, waits for
@@ -102,6 +113,14 @@ class WorkerPool {
     Clock::time_point since;
     std::unique_ptr<WorkerTask> task;
   };
+  using Lanes = std::unordered_map<uint64_t, std::deque<Queued>>;
+
+  // The next task by turn. REQUIRES: queued_ > 0.
+  std::unique_ptr<WorkerTask> TakeNextLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tasks queued for at least kFreshRun, counted up to `enough`.
+  size_t StalledLocked(Clock::time_point now, size_t enough) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Workers running a task that started within kFreshRun.
   size_t FreshRunnersLocked(Clock::time_point now) const
@@ -118,7 +137,17 @@ class WorkerPool {
   void WakeUp(size_t index);
 
   std::mutex mu_;
-  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  // Only lanes with queued tasks; a lane is dropped as soon as it empties.
+  Lanes lanes_ ABSL_GUARDED_BY(mu_);
+  // Each lane in lanes_ once, the next to be served first.
+  std::deque<uint64_t> turns_ ABSL_GUARDED_BY(mu_);
+  // Emptied lanes kept for reuse (a node and its deque's block), so that
+  // connections with one call at a time allocate nothing here per call; a
+  // lane empties whenever its connection has no call queued.
+  static constexpr size_t kMaxSpareLanes = 64;
+  std::vector<Lanes::node_type> spare_lanes_ ABSL_GUARDED_BY(mu_);
+  // Tasks in all lanes.
+  size_t queued_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Workers asleep, woken or not yet.
   size_t sleeping_ ABSL_GUARDED_BY(mu_) = 0;

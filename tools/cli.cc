@@ -127,6 +127,11 @@ class Cli {
       return BadInput(absl::StrCat("unknown service or symbol '", symbol,
                                    "': ", status.message()));
     }
+    // The server refuses, unlooked-up, what cannot be a proto full name.
+    if (status.code() == absl::StatusCode::kInvalidArgument) {
+      return BadInput(absl::StrCat("invalid service or symbol '", symbol,
+                                   "': ", status.message()));
+    }
     if (!status.ok()) return ReflectionFailed(status);
     std::vector<FileDescriptorProto> files(response.files().begin(),
                                            response.files().end());

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace cli {
@@ -53,7 +54,8 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::FromFileProtos(
     const FileDescriptor* built = schema->own_pool_->BuildFile(file);
     if (built == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "the server's definition of ", file.name(), " does not build"));
+          "the server's definition of ", QuoteForStatus(file.name()),
+          " does not build"));
     }
     schema->files_.push_back(built);
   }

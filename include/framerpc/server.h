@@ -53,14 +53,18 @@ class Server {
   // FileDescriptorProtos defining them, for tools such as framerpc_cli.
   // Descriptors are found in the generated descriptor pool by service name,
   // so a service not built from protoc-generated code is listed without
-  // one. Calling it twice is harmless; FAILED_PRECONDITION after Start,
+  // one. A symbol that is not a proto full name, or is longer than 1024
+  // bytes, is answered INVALID_ARGUMENT without a lookup (docs/reliability.md).
+  // Calling it twice is harmless; FAILED_PRECONDITION after Start,
   // ALREADY_EXISTS when a service of that name is registered.
   absl::Status EnableReflection();
 
   // Registers framerpc.health.Health (proto/health.proto). Start makes ""
   // (the whole server) and every registered service SERVING unless set
   // otherwise before; Shutdown makes all NOT_SERVING before draining.
-  // Errors as EnableReflection.
+  // Check answers INVALID_ARGUMENT for a name that cannot be a service's
+  // full name (as for reflection's symbols), so give SetServingStatus full
+  // names. Errors as EnableReflection.
   absl::Status EnableHealthCheck();
 
   // The status the health service reports for `service` (a full name, ""

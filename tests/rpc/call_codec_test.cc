@@ -243,7 +243,7 @@ TEST(CallCodec, UnknownCodeNumbersBecomeUnknownNeverOk) {
     ASSERT_TRUE(DecodeResponse(body, &decoded).ok()) << code;
     EXPECT_EQ(decoded.status.code(), absl::StatusCode::kUnknown) << code;
     EXPECT_EQ(decoded.status.message(),
-              absl::StrCat("peer sent unknown status code ", code, ": odd"));
+              absl::StrCat("peer sent unknown status code ", code, ": 'odd'"));
   }
 }
 
