@@ -11,8 +11,7 @@ void FutexWaitRaw(const void* address, uint32_t expected,
                   const timespec* monotonic_deadline) {
   auto* word = const_cast<void*>(address);
   if (monotonic_deadline == nullptr) {
-    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr,
-            0);
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
     return;
   }
   // FUTEX_WAIT_BITSET takes an absolute time (plain FUTEX_WAIT a relative

@@ -8,10 +8,10 @@
 
 // Evaluates `expr` (an absl::Status) once and returns it from the enclosing
 // function when it is not OK.
-#define FRAMERPC_RETURN_IF_ERROR(expr)                      \
-  do {                                                      \
-    ::absl::Status framerpc_status_ = (expr);               \
-    if (!framerpc_status_.ok()) return framerpc_status_;    \
+#define FRAMERPC_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    ::absl::Status framerpc_status_ = (expr);            \
+    if (!framerpc_status_.ok()) return framerpc_status_; \
   } while (false)
 
 #endif  // FRAMERPC_BASE_STATUS_MACROS_H_

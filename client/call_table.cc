@@ -18,12 +18,14 @@ void PendingCall::SleepWhile(State seen, const Deadline& deadline) const {
   }
   // An absolute CLOCK_MONOTONIC time, which is what steady_clock reads.
   const auto since_epoch = deadline.steady().time_since_epoch();
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
   timespec until{};
   until.tv_sec = static_cast<time_t>(seconds.count());
-  until.tv_nsec = static_cast<long>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds)
-          .count());
+  until.tv_nsec =
+      static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            since_epoch - seconds)
+                            .count());
   FutexWait(state, seen, &until);
 }
 

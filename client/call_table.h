@@ -29,14 +29,20 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "client/deadline.h"
-#include "google/protobuf/message.h"
 #include "framerpc/client_context.h"
+#include "google/protobuf/message.h"
 
 namespace framerpc {
 namespace internal {
 
 struct PendingCall {
-  enum class State : uint32_t { kSending, kWaiting, kPromoted, kClaimed, kDone };
+  enum class State : uint32_t {
+    kSending,
+    kWaiting,
+    kPromoted,
+    kClaimed,
+    kDone
+  };
 
   PendingCall(absl::string_view method, google::protobuf::Message* response,
               ClientContext* context)

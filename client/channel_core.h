@@ -22,12 +22,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "framerpc/channel_options.h"
 #include "client/client_connection.h"
 #include "client/deadline.h"
+#include "framerpc/channel_options.h"
+#include "framerpc/client_context.h"
 #include "google/protobuf/message.h"
 #include "rpc/address.h"
-#include "framerpc/client_context.h"
 
 namespace framerpc {
 namespace internal {

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/posix_error.h"
 #include "client/call_status.h"
 #include "client/response_reader.h"
-#include "base/posix_error.h"
 #include "rpc/call_codec.h"
 
 namespace framerpc {
@@ -18,7 +18,6 @@ namespace internal {
 namespace {
 
 using State = PendingCall::State;
-
 
 // How long a writer waiting for room, without the reader role, polls
 // before it checks whether the role has become free.
@@ -42,7 +41,8 @@ Buffer& ThreadFrameBuffer() {
 
 }  // namespace
 
-ClientConnection::ClientConnection(UniqueFd fd, std::string target, size_t max_frame_size)
+ClientConnection::ClientConnection(UniqueFd fd, std::string target,
+                                   size_t max_frame_size)
     : fd_(std::move(fd)),
       target_(std::move(target)),
       max_frame_size_(max_frame_size),
@@ -161,12 +161,12 @@ absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
                         "connection closed: a request to ", call->method,
                         " was cut off mid-frame by its deadline (", sent,
                         " of ", frame.size(), " bytes sent)"));
-    return Abandon(call,
-                   CallDeadlineExceeded(
-                       call->method, target_, budget,
-                       absl::StrCat("while sending the request, ", sent,
-                                    " of ", frame.size(), " bytes sent")),
-                   *leading, true, cut_off);
+    return Abandon(
+        call,
+        CallDeadlineExceeded(call->method, target_, budget,
+                             absl::StrCat("while sending the request, ", sent,
+                                          " of ", frame.size(), " bytes sent")),
+        *leading, true, cut_off);
   }
   return absl::OkStatus();
 }
@@ -195,8 +195,8 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
       std::swap(queued_, batch_);
       batch_touched = false;
     }
-    const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
-                             MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(), MSG_NOSIGNAL);
     if (n >= 0) {
       batch_.Retrieve(static_cast<size_t>(n));
       batch_touched = true;

@@ -56,11 +56,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "base/unique_fd.h"
 #include "client/call_table.h"
 #include "client/deadline.h"
 #include "client/response_reader.h"
 #include "framing/buffer.h"
-#include "base/unique_fd.h"
 #include "google/protobuf/message.h"
 #include "rpc/call_codec.h"
 

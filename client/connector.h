@@ -9,8 +9,8 @@
 #define FRAMERPC_CLIENT_CONNECTOR_H_
 
 #include "absl/status/statusor.h"
-#include "client/deadline.h"
 #include "base/unique_fd.h"
+#include "client/deadline.h"
 #include "rpc/address.h"
 
 namespace framerpc {

@@ -63,10 +63,9 @@ absl::Status ResponseReader::DispatchFrames(
         reported = absl::InternalError(
             "server sent a connection error (call_id 0) with code OK");
       }
-      return absl::Status(
-          reported.code(),
-          absl::StrCat("server closed the connection: ",
-                       QuoteForStatus(reported.message())));
+      return absl::Status(reported.code(),
+                          absl::StrCat("server closed the connection: ",
+                                       QuoteForStatus(reported.message())));
     }
     deliver(response_);
     input_.Retrieve(frame.frame_size);

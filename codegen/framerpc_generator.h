@@ -1,7 +1,8 @@
 // FramerpcGenerator: the protoc CodeGenerator behind protoc-gen-framerpc. For
 // every .proto it writes `<name>.framerpc.h` and `<name>.framerpc.cc` beside
-// protoc's `<name>.pb.h` (docs/api.md §3), or fails without writing anything when
-// the file uses something framerpc does not support (see BuildFileModel()).
+// protoc's `<name>.pb.h` (docs/api.md §3), or fails without writing anything
+// when the file uses something framerpc does not support (see
+// BuildFileModel()).
 //
 // Stateless, so one instance may serve any number of runs; the descriptors
 // and the context are borrowed for the duration of Generate().

@@ -51,7 +51,8 @@ void Buffer::MakeSpace(size_t n) {
   } else {
     size_t new_capacity = std::max(capacity_ * 2, kPrependSize + readable + n);
     std::unique_ptr<char[]> bigger(new char[new_capacity]);
-    if (readable > 0) std::memcpy(bigger.get() + kPrependSize, peek(), readable);
+    if (readable > 0)
+      std::memcpy(bigger.get() + kPrependSize, peek(), readable);
     data_ = std::move(bigger);
     capacity_ = new_capacity;
   }

@@ -39,9 +39,9 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text) {
     address.path = std::string(text.substr(kUnixPrefix.size()));
     if (address.path.empty()) return BadAddress(text, "empty unix path");
     if (address.path.size() >= sizeof(sockaddr_un::sun_path)) {
-      return BadAddress(text, absl::StrCat("unix path longer than ",
-                                           sizeof(sockaddr_un::sun_path) - 1,
-                                           " bytes"));
+      return BadAddress(
+          text, absl::StrCat("unix path longer than ",
+                             sizeof(sockaddr_un::sun_path) - 1, " bytes"));
     }
     if (address.path.find('\0') != std::string::npos) {
       return BadAddress(text, "unix path contains a NUL byte");
@@ -51,7 +51,8 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text) {
   absl::string_view port_text;
   if (absl::StartsWith(text, "[")) {
     const size_t close = text.find(']');
-    if (close == absl::string_view::npos) return BadAddress(text, "missing ']'");
+    if (close == absl::string_view::npos)
+      return BadAddress(text, "missing ']'");
     address.host = std::string(text.substr(1, close - 1));
     absl::string_view rest = text.substr(close + 1);
     if (!absl::StartsWith(rest, ":")) {
@@ -60,7 +61,8 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text) {
     port_text = rest.substr(1);
   } else {
     const size_t colon = text.rfind(':');
-    if (colon == absl::string_view::npos) return BadAddress(text, "missing ':port'");
+    if (colon == absl::string_view::npos)
+      return BadAddress(text, "missing ':port'");
     address.host = std::string(text.substr(0, colon));
     if (address.host.find(':') != std::string::npos) {
       return BadAddress(text, "an IPv6 host must be written in brackets");
@@ -71,7 +73,8 @@ absl::StatusOr<Address> ParseAddress(absl::string_view text) {
   int port;
   if (port_text.empty() || !absl::SimpleAtoi(port_text, &port) ||
       port_text.find_first_not_of("0123456789") != absl::string_view::npos) {
-    return BadAddress(text, absl::StrCat("port '", port_text, "' is not a number"));
+    return BadAddress(text,
+                      absl::StrCat("port '", port_text, "' is not a number"));
   }
   if (port < 0 || port > 65535) {
     return BadAddress(text, absl::StrCat("port ", port, " is out of range"));
@@ -87,8 +90,8 @@ absl::StatusOr<std::vector<ResolvedAddress>> Resolve(const Address& address) {
     auto* un = reinterpret_cast<sockaddr_un*>(&resolved.storage);
     un->sun_family = AF_UNIX;
     std::memcpy(un->sun_path, address.path.data(), address.path.size());
-    resolved.length = static_cast<socklen_t>(
-        offsetof(sockaddr_un, sun_path) + address.path.size() + 1);
+    resolved.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
+                                             address.path.size() + 1);
     result.push_back(resolved);
     return result;
   }
@@ -98,10 +101,11 @@ absl::StatusOr<std::vector<ResolvedAddress>> Resolve(const Address& address) {
   hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
   addrinfo* list = nullptr;
   const std::string port = absl::StrCat(address.port);
-  const int rc = ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &list);
+  const int rc =
+      ::getaddrinfo(address.host.c_str(), port.c_str(), &hints, &list);
   if (rc != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "resolve host '", address.host, "': ", ::gai_strerror(rc)));
+    return absl::UnavailableError(absl::StrCat("resolve host '", address.host,
+                                               "': ", ::gai_strerror(rc)));
   }
   for (addrinfo* info = list; info != nullptr; info = info->ai_next) {
     if (info->ai_addrlen > sizeof(sockaddr_storage)) continue;
@@ -135,8 +139,10 @@ std::string SockaddrToString(const sockaddr* address, socklen_t length) {
       const auto* un = reinterpret_cast<const sockaddr_un*>(address);
       const size_t offset = offsetof(sockaddr_un, sun_path);
       if (length <= offset || un->sun_path[0] == '\0') return "unix:";
-      return absl::StrCat(kUnixPrefix,
-                          absl::string_view(un->sun_path, strnlen(un->sun_path, length - offset)));
+      return absl::StrCat(
+          kUnixPrefix,
+          absl::string_view(un->sun_path,
+                            strnlen(un->sun_path, length - offset)));
     }
     default:
       return absl::StrCat("(address family ", address->sa_family, ")");

@@ -13,16 +13,16 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "proto/wire.pb.h"
-#include "rpc/utf8.h"
 #include "rpc/quote_for_status.h"
+#include "rpc/utf8.h"
 
 namespace framerpc {
 namespace {
 
 using google::protobuf::MessageLite;
+using google::protobuf::internal::WireFormatLite;
 using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
-using google::protobuf::internal::WireFormatLite;
 
 // Field numbers shared by Request and Response (proto/wire.proto). The
 // payload is the highest so that protobuf, and we, write it last.
@@ -164,10 +164,9 @@ template <typename WritePayload>
 absl::Status AppendRequest(const RequestHeader& header, size_t payload_size,
                            WritePayload write_payload, size_t max_body_size,
                            Buffer* out) {
-  const size_t header_size = VarintFieldSize(header.call_id) +
-                             StringFieldSize(header.method) +
-                             VarintFieldSize(header.timeout_us) +
-                             MetadataSize(header.metadata);
+  const size_t header_size =
+      VarintFieldSize(header.call_id) + StringFieldSize(header.method) +
+      VarintFieldSize(header.timeout_us) + MetadataSize(header.metadata);
   return AppendFrame(
       kRequestType, header_size,
       [&header](uint8_t* p) {
@@ -186,12 +185,12 @@ absl::Status AppendResponse(const ResponseHeader& header, size_t payload_size,
   const int32_t code = static_cast<int32_t>(header.status.code());
   // A handler may put any bytes in its message; the field is a proto3
   // string, which the client could not parse unless it is UTF-8.
-  const std::string message =
-      header.status.ok() ? std::string()
-                         : ValidUtf8OrEscaped(header.status.message());
-  const size_t header_size =
-      VarintFieldSize(header.call_id) + Int32FieldSize(code) +
-      StringFieldSize(message) + MetadataSize(header.metadata);
+  const std::string message = header.status.ok()
+                                  ? std::string()
+                                  : ValidUtf8OrEscaped(header.status.message());
+  const size_t header_size = VarintFieldSize(header.call_id) +
+                             Int32FieldSize(code) + StringFieldSize(message) +
+                             MetadataSize(header.metadata);
   return AppendFrame(
       kResponseType, header_size,
       [&header, code, &message](uint8_t* p) {
@@ -242,9 +241,9 @@ absl::Status DecodeEnvelope(absl::string_view body, MessageLite* header,
     const uint32_t tag = input.ReadTag();
     if (tag == 0) {
       if (input.CurrentPosition() == size) break;
-      return Malformed(*header, body.size(),
-                       absl::StrCat("invalid field tag at offset ",
-                                    field_start));
+      return Malformed(
+          *header, body.size(),
+          absl::StrCat("invalid field tag at offset ", field_start));
     }
     if (tag != kPayloadTag) {
       if (!WireFormatLite::SkipField(&input, tag)) {
@@ -307,9 +306,8 @@ absl::Status StatusFromWire(int32_t code, absl::string_view message) {
       static_cast<int32_t>(absl::StatusCode::kUnauthenticated);
   if (code == 0) return absl::OkStatus();
   if (code < 0 || code > kLastCode) {
-    return absl::UnknownError(
-        absl::StrCat("peer sent unknown status code ", code, ": ",
-                     QuoteForStatus(message)));
+    return absl::UnknownError(absl::StrCat(
+        "peer sent unknown status code ", code, ": ", QuoteForStatus(message)));
   }
   return absl::Status(static_cast<absl::StatusCode>(code), message);
 }
@@ -359,8 +357,7 @@ absl::Status DecodeRequest(absl::string_view body, DecodedRequest* request) {
   return absl::OkStatus();
 }
 
-absl::Status DecodeResponse(absl::string_view body,
-                            DecodedResponse* response) {
+absl::Status DecodeResponse(absl::string_view body, DecodedResponse* response) {
   wire::Response& header = ThreadHeader<wire::Response>();
   absl::Status status = DecodeEnvelope(body, &header, &response->payload);
   if (!status.ok()) return status;

@@ -37,8 +37,8 @@ namespace framerpc {
 // Borrowed for the duration of the Encode call.
 struct RequestHeader {
   uint64_t call_id = 0;
-  absl::string_view method;  // "package.Service/Method"
-  uint64_t timeout_us = 0;   // 0: no deadline
+  absl::string_view method;            // "package.Service/Method"
+  uint64_t timeout_us = 0;             // 0: no deadline
   const Metadata* metadata = nullptr;  // null: none
 };
 

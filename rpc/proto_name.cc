@@ -9,9 +9,8 @@ namespace {
 
 absl::Status NotAName(absl::string_view name, absl::string_view what,
                       absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(what, " ", QuoteForStatus(name),
-                   " is not a proto full name: ", why));
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " ", QuoteForStatus(name), " is not a proto full name: ", why));
 }
 
 bool IsSeparator(char c) { return c == '.' || c == '/'; }
@@ -40,7 +39,8 @@ absl::Status CheckProtoFullName(absl::string_view name, ProtoNameForm form,
           return NotAName(name, what, absl::StrCat("'/' at offset ", i));
         }
         if (slash_seen) {
-          return NotAName(name, what, absl::StrCat("a second '/' at offset ", i));
+          return NotAName(name, what,
+                          absl::StrCat("a second '/' at offset ", i));
         }
         slash_seen = true;
       } else if (slash_seen) {
@@ -56,11 +56,11 @@ absl::Status CheckProtoFullName(absl::string_view name, ProtoNameForm form,
     if (!identifier_char) {
       return NotAName(
           name, what,
-          absl::StrCat(at_start ? "an identifier cannot start with byte 0x"
-                                : "byte 0x",
-                       absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2),
-                       " at offset ", i,
-                       at_start ? "" : " is not allowed in an identifier"));
+          absl::StrCat(
+              at_start ? "an identifier cannot start with byte 0x" : "byte 0x",
+              absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2),
+              " at offset ", i,
+              at_start ? "" : " is not allowed in an identifier"));
     }
     at_start = false;
   }

@@ -24,8 +24,8 @@ std::string QuoteForStatus(absl::string_view peer_text) {
   if (peer_text.size() <= kMaxQuotedPeerBytes) {
     return absl::StrCat("'", ValidUtf8OrEscaped(peer_text), "'");
   }
-  const absl::string_view prefix = peer_text.substr(
-      0, Utf8PrefixSize(peer_text, kMaxQuotedPeerBytes));
+  const absl::string_view prefix =
+      peer_text.substr(0, Utf8PrefixSize(peer_text, kMaxQuotedPeerBytes));
   return absl::StrCat("'", ValidUtf8OrEscaped(prefix), "...' (",
                       peer_text.size(), " bytes)");
 }

@@ -25,7 +25,8 @@ absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
   if (request.call_id == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "request from ", peer, " (", body.size(), "-byte frame body, method ",
-        QuoteForStatus(request.method), ") has call_id 0; call ids start at 1"));
+        QuoteForStatus(request.method),
+        ") has call_id 0; call ids start at 1"));
   }
   call->connection_id = connection_id;
   call->call_id = request.call_id;
@@ -48,8 +49,8 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
                                                  absl::Time received) {
   auto call = std::make_unique<Call>();
   absl::string_view payload;
-  absl::Status status = DecodeCallInto(body, connection_id, peer, received,
-                                       call.get(), &payload);
+  absl::Status status =
+      DecodeCallInto(body, connection_id, peer, received, call.get(), &payload);
   if (!status.ok()) return status;
   call->payload.assign(payload.data(), payload.size());
   return call;
@@ -63,9 +64,9 @@ void AppendCallResult(const CallResult& result, size_t max_body_size,
   if (status.ok()) return;
   AppendStatusResponse(
       result.call_id,
-      absl::InternalError(
-          absl::StrCat("response to call ", result.call_id, " of ",
-                       result.method, " cannot be sent: ", status.message())),
+      absl::InternalError(absl::StrCat("response to call ", result.call_id,
+                                       " of ", result.method,
+                                       " cannot be sent: ", status.message())),
       out);
 }
 

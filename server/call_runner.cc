@@ -70,12 +70,11 @@ CallResult RunCall(Call call) {
 CallResult RunCall(Call call, absl::string_view payload) {
   const absl::Time start = absl::Now();
   if (start >= call.deadline) {
-    return CancelledCallResult(
-        call, absl::DeadlineExceededError(
-                  absl::StrCat("call ", call.call_id, " of ", call.method,
-                               ": the deadline passed ",
-                               HumanDuration(start - call.deadline),
-                               " before a worker could start it")));
+    return CancelledCallResult(call, absl::DeadlineExceededError(absl::StrCat(
+                                         "call ", call.call_id, " of ",
+                                         call.method, ": the deadline passed ",
+                                         HumanDuration(start - call.deadline),
+                                         " before a worker could start it")));
   }
   CallResult result;
   result.connection_id = call.connection_id;

@@ -28,11 +28,11 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "base/unique_fd.h"
+#include "framerpc/server_options.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
-#include "base/unique_fd.h"
 #include "server/connection_output.h"
-#include "framerpc/server_options.h"
 
 namespace framerpc {
 namespace internal {

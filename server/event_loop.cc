@@ -46,8 +46,7 @@ EventLoop::EventLoop(const ServerOptions& options,
       wakeup_(wakeup),
       poller_(std::make_unique<PollPoller>()),
       acceptor_(std::move(listeners),
-                static_cast<size_t>(options.max_connections),
-                poller_.get()) {}
+                static_cast<size_t>(options.max_connections), poller_.get()) {}
 
 EventLoop::~EventLoop() = default;
 
@@ -90,9 +89,8 @@ void EventLoop::Run() {
 void EventLoop::Poll(absl::Time now) {
   // Workers write the wakeup fd only while the loop sleeps; results that
   // came while it was busy are taken without waiting.
-  const absl::Duration timeout = completions_->PrepareToSleep()
-                                     ? PollTimeout(now)
-                                     : absl::ZeroDuration();
+  const absl::Duration timeout =
+      completions_->PrepareToSleep() ? PollTimeout(now) : absl::ZeroDuration();
   // poll(2) fails only for lack of kernel memory (ENOMEM); the next
   // iteration simply tries again.
   poller_->Poll(timeout, &ready_).IgnoreError();
@@ -161,10 +159,9 @@ void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
     return;
   }
   if (acceptor_.IsListener(fd)) {
-    acceptor_.AcceptAll(fd, now, connections_.size(),
-                        [this, now](AcceptedSocket socket) {
-                          Adopt(std::move(socket), now);
-                        });
+    acceptor_.AcceptAll(
+        fd, now, connections_.size(),
+        [this, now](AcceptedSocket socket) { Adopt(std::move(socket), now); });
     return;
   }
   auto it = connections_.find(fd);
@@ -235,14 +232,15 @@ bool EventLoop::Flush(Connection* conn, absl::Time now) {
 
 bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
   AssertInLoopThread();
-  return ProcessRequests(conn, registry_, options_, stopping_, now, &intake_cache_,
-                         [this, conn](std::unique_ptr<Call> call) {
-                           conn->AddCall();
-                           ++calls_in_flight_;
-                           workers_->Submit(MakeCallTask(
-                               std::move(call), conn->shared_output(),
-                               completions_), conn->id());
-                         });
+  return ProcessRequests(
+      conn, registry_, options_, stopping_, now, &intake_cache_,
+      [this, conn](std::unique_ptr<Call> call) {
+        conn->AddCall();
+        ++calls_in_flight_;
+        workers_->Submit(
+            MakeCallTask(std::move(call), conn->shared_output(), completions_),
+            conn->id());
+      });
 }
 
 void EventLoop::Settle(Connection* conn, absl::Time now) {

@@ -38,8 +38,7 @@ void HealthService::SetServingIfUnset(absl::string_view service) {
   statuses_.emplace(std::string(service), ServingStatus::kServing);
 }
 
-ServingStatus HealthService::GetServingStatus(
-    absl::string_view service) const {
+ServingStatus HealthService::GetServingStatus(absl::string_view service) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = statuses_.find(service);
   return it == statuses_.end() ? ServingStatus::kUnknownService : it->second;

@@ -6,8 +6,9 @@
 // and may be used on its own. Check answers UNKNOWN_SERVICE for a name
 // never set, and fails INVALID_ARGUMENT for one that cannot be a service's
 // full name (rpc/proto_name.h: identifiers joined by dots, at most
-// kMaxProtoNameSize bytes; "" is the whole server). After Shutdown() every name reads NOT_SERVING and later sets
-// are ignored, so a server going away never reports SERVING again.
+// kMaxProtoNameSize bytes; "" is the whole server). After Shutdown() every name
+// reads NOT_SERVING and later sets are ignored, so a server going away never
+// reports SERVING again.
 //
 // Thread-safe: the application may set statuses while calls are served.
 #ifndef FRAMERPC_SERVER_HEALTH_SERVICE_H_
@@ -21,10 +22,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "proto/health.pb.h"
 #include "framerpc/server_context.h"
 #include "framerpc/service.h"
 #include "framerpc/serving_status.h"
+#include "proto/health.pb.h"
 
 namespace framerpc {
 

@@ -15,9 +15,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "proto/reflection.pb.h"
 #include "framerpc/server_context.h"
 #include "framerpc/service.h"
+#include "proto/reflection.pb.h"
 #include "server/service_registry.h"
 
 namespace framerpc {

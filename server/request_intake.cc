@@ -6,8 +6,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "framing/frame_decoder.h"
-#include "server/call_runner.h"
 #include "rpc/quote_for_status.h"
+#include "server/call_runner.h"
 
 namespace framerpc {
 namespace internal {

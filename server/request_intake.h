@@ -19,9 +19,9 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
+#include "framerpc/server_options.h"
 #include "server/call.h"
 #include "server/connection.h"
-#include "framerpc/server_options.h"
 #include "server/service_registry.h"
 
 namespace framerpc {

@@ -23,8 +23,7 @@ absl::Status Server::EnableReflection() { return core_->EnableReflection(); }
 
 absl::Status Server::EnableHealthCheck() { return core_->EnableHealthCheck(); }
 
-void Server::SetServingStatus(absl::string_view service,
-                              ServingStatus status) {
+void Server::SetServingStatus(absl::string_view service, ServingStatus status) {
   core_->health().SetServingStatus(service, status);
 }
 

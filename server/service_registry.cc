@@ -10,7 +10,8 @@ absl::Status ServiceRegistry::Add(Service* service, bool run_inline) {
   if (service == nullptr) {
     return absl::InvalidArgumentError("add service: the service is null");
   }
-  if (!services_.emplace(service->full_name(), Entry{service, run_inline}).second) {
+  if (!services_.emplace(service->full_name(), Entry{service, run_inline})
+           .second) {
     return absl::AlreadyExistsError(
         absl::StrCat("add service ", service->full_name(),
                      ": a service of that name is already registered"));
@@ -40,9 +41,8 @@ absl::StatusOr<ServiceRegistry::Route> ServiceRegistry::Lookup(
   auto it = services_.find(service_name);
   if (it == services_.end()) {
     return absl::UnimplementedError(
-        absl::StrCat("unknown method ", QuoteForStatus(method),
-                     ": no service ", QuoteForStatus(service_name),
-                     " is registered"));
+        absl::StrCat("unknown method ", QuoteForStatus(method), ": no service ",
+                     QuoteForStatus(service_name), " is registered"));
   }
   const MethodHandler* handler = it->second.service->FindMethod(method_name);
   if (handler == nullptr) {

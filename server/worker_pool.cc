@@ -60,9 +60,7 @@ size_t WorkerPool::PickIdleLocked() {
   return index;
 }
 
-void WorkerPool::WakeUp(size_t index) {
-  FutexWake(wake_words_[index], 1);
-}
+void WorkerPool::WakeUp(size_t index) { FutexWake(wake_words_[index], 1); }
 
 void WorkerPool::Submit(std::unique_ptr<WorkerTask> task, uint64_t lane) {
   bool wake = false;

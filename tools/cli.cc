@@ -11,11 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "framerpc/channel.h"
+#include "framerpc/client_context.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "proto/reflection.pb.h"
-#include "framerpc/client_context.h"
 #include "tools/cli_options.h"
 #include "tools/schema.h"
 
@@ -30,8 +30,7 @@ using google::protobuf::Message;
 using google::protobuf::MethodDescriptor;
 using google::protobuf::ServiceDescriptor;
 
-constexpr char kListServices[] =
-    "framerpc.reflection.Reflection/ListServices";
+constexpr char kListServices[] = "framerpc.reflection.Reflection/ListServices";
 constexpr char kFileContainingSymbol[] =
     "framerpc.reflection.Reflection/FileContainingSymbol";
 
@@ -101,8 +100,8 @@ class Cli {
   int ReflectionFailed(const absl::Status& status) {
     if (status.code() == absl::StatusCode::kUnimplemented) {
       return BadInput(absl::StrCat(
-          "the server at ", options_.address,
-          " has no reflection service (", status.message(),
+          "the server at ", options_.address, " has no reflection service (",
+          status.message(),
           "); give the schema with --proto FILE [--import_path DIR]"));
     }
     return RpcFailed(status);
@@ -143,8 +142,7 @@ class Cli {
   }
 
   int List() {
-    const std::string only =
-        options_.args.empty() ? "" : options_.args[0];
+    const std::string only = options_.args.empty() ? "" : options_.args[0];
     std::vector<std::pair<std::string, std::vector<std::string>>> services;
     if (!options_.protos.empty()) {
       if (int code = LoadSchema(""); code != kExitOk) return code;
@@ -161,9 +159,9 @@ class Cli {
       absl::Status status = Invoke(kListServices, request, &response, false);
       if (!status.ok()) return ReflectionFailed(status);
       for (const reflection::ServiceInfo& info : response.services()) {
-        services.emplace_back(
-            info.name(), std::vector<std::string>(info.methods().begin(),
-                                                  info.methods().end()));
+        services.emplace_back(info.name(),
+                              std::vector<std::string>(info.methods().begin(),
+                                                       info.methods().end()));
       }
     }
     if (only.empty()) {
@@ -209,8 +207,7 @@ class Cli {
       out_ << type->full_name() << " is an enum:\n" << type->DebugString();
       return kExitOk;
     }
-    return BadInput(
-        absl::StrCat("unknown symbol '", options_.args[0], "'"));
+    return BadInput(absl::StrCat("unknown symbol '", options_.args[0], "'"));
   }
 
   // The request text: the argument, -d, or the empty message.
@@ -242,8 +239,8 @@ class Cli {
           google::protobuf::util::JsonStringToMessage(text, request,
                                                       parse_options);
       if (!status.ok()) {
-        return BadInput(absl::StrCat("the request is not valid JSON for ",
-                                     type, ": ", status.message().ToString()));
+        return BadInput(absl::StrCat("the request is not valid JSON for ", type,
+                                     ": ", status.message().ToString()));
       }
       return kExitOk;
     }
@@ -297,8 +294,8 @@ class Cli {
         names.push_back(service->method(i)->name());
       }
       return BadInput(absl::StrCat("unknown method '", options_.args[0],
-                                   "': service ", service_name,
-                                   " has methods ", absl::StrJoin(names, ", ")));
+                                   "': service ", service_name, " has methods ",
+                                   absl::StrJoin(names, ", ")));
     }
     if (method->client_streaming() || method->server_streaming()) {
       return BadInput(absl::StrCat("method '", options_.args[0],
@@ -306,7 +303,8 @@ class Cli {
     }
     std::string text;
     if (int code = ReadRequest(&text); code != kExitOk) return code;
-    std::unique_ptr<Message> request = schema_->NewMessage(method->input_type());
+    std::unique_ptr<Message> request =
+        schema_->NewMessage(method->input_type());
     if (int code = ParseRequest(text, request.get()); code != kExitOk) {
       return code;
     }

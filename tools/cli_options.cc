@@ -56,8 +56,8 @@ absl::Status Apply(absl::string_view name, const std::string& value,
     } else if (value == "text") {
       options->format = Format::kText;
     } else {
-      return Usage(absl::StrCat("--format: '", value,
-                                "' is neither 'json' nor 'text'"));
+      return Usage(
+          absl::StrCat("--format: '", value, "' is neither 'json' nor 'text'"));
     }
   }
   return absl::OkStatus();
@@ -87,8 +87,8 @@ absl::StatusOr<CliOptions> ParseCliOptions(
     std::string name = arg;
     std::string value;
     bool has_value = false;
-    if (const size_t eq = arg.find('='); eq != std::string::npos &&
-                                         absl::StartsWith(arg, "--")) {
+    if (const size_t eq = arg.find('=');
+        eq != std::string::npos && absl::StartsWith(arg, "--")) {
       name = arg.substr(0, eq);
       value = arg.substr(eq + 1);
       has_value = true;

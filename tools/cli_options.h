@@ -34,15 +34,16 @@ struct CliOptions {
   std::vector<std::string> import_paths;  // --import_path, -I
   absl::Duration timeout = absl::Seconds(10);
   std::vector<std::pair<std::string, std::string>> metadata;  // -H k:v
-  bool has_data = false;  // -d given
-  std::string data;       // -d's value, "@" or "@FILE" not yet read
+  bool has_data = false;                                      // -d given
+  std::string data;  // -d's value, "@" or "@FILE" not yet read
   Format format = Format::kJson;
 };
 
 // Parses argv[1..]. Options may come anywhere, as "--name value" or
 // "--name=value"; "--" ends them. INVALID_ARGUMENT with a message for the
 // user on a bad command line (help needs no command).
-absl::StatusOr<CliOptions> ParseCliOptions(const std::vector<std::string>& args);
+absl::StatusOr<CliOptions> ParseCliOptions(
+    const std::vector<std::string>& args);
 
 // The text of --help.
 const char* UsageText();

@@ -27,8 +27,8 @@ class Schema::ImportErrors : public compiler::MultiFileErrorCollector {
       absl::StrAppend(&text_, filename, ": ", message, "\n");
     }
   }
-  void AddWarning(const std::string& /*filename*/, int /*line*/,
-                  int /*column*/, const std::string& /*message*/) override {}
+  void AddWarning(const std::string& /*filename*/, int /*line*/, int /*column*/,
+                  const std::string& /*message*/) override {}
 
   std::string Take() {
     std::string text = std::move(text_);
@@ -53,9 +53,9 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::FromFileProtos(
     if (schema->own_pool_->FindFileByName(file.name()) != nullptr) continue;
     const FileDescriptor* built = schema->own_pool_->BuildFile(file);
     if (built == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the server's definition of ", QuoteForStatus(file.name()),
-          " does not build"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the server's definition of ",
+                       QuoteForStatus(file.name()), " does not build"));
     }
     schema->files_.push_back(built);
   }
@@ -88,8 +88,8 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::FromProtoFiles(
     }
   }
   schema->import_errors_ = std::make_unique<ImportErrors>();
-  schema->importer_ = std::make_unique<compiler::Importer>(
-      &tree, schema->import_errors_.get());
+  schema->importer_ =
+      std::make_unique<compiler::Importer>(&tree, schema->import_errors_.get());
   schema->pool_ = schema->importer_->pool();
   for (const std::string& proto : protos) {
     std::string virtual_file;

@@ -49,7 +49,8 @@ int Main(int argc, char** argv) {
       BuiltSystems()));
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   std::signal(SIGPIPE, SIG_IGN);  // a closed peer is an error, not a signal
-  if (rest.size() > 1) Usage(absl::StrCat("unexpected argument '", rest[1], "'"));
+  if (rest.size() > 1)
+    Usage(absl::StrCat("unexpected argument '", rest[1], "'"));
 
   RunDescription run;
   run.system = absl::GetFlag(FLAGS_system);
@@ -59,10 +60,13 @@ int Main(int argc, char** argv) {
   const int64_t payload = absl::GetFlag(FLAGS_payload);
   const double duration = absl::GetFlag(FLAGS_duration);
   const double warmup = absl::GetFlag(FLAGS_warmup);
-  if (run.system.empty() || target.empty()) Usage("--system and --target are required");
+  if (run.system.empty() || target.empty())
+    Usage("--system and --target are required");
   if (run.threads < 1 || run.threads > 4096) Usage("--threads must be 1..4096");
-  if (payload < 0 || payload > (int64_t{8} << 20)) Usage("--payload must be 0..8 MiB");
-  if (!(duration > 0 && duration <= 3600)) Usage("--duration must be in (0, 3600]");
+  if (payload < 0 || payload > (int64_t{8} << 20))
+    Usage("--payload must be 0..8 MiB");
+  if (!(duration > 0 && duration <= 3600))
+    Usage("--duration must be in (0, 3600]");
   if (!(warmup >= 0 && warmup <= 3600)) Usage("--warmup must be in [0, 3600]");
   run.payload = static_cast<size_t>(payload);
 
@@ -79,17 +83,20 @@ int Main(int argc, char** argv) {
   options.server_pid = absl::GetFlag(FLAGS_server_pid);
   absl::StatusOr<LoadResult> result = RunClosedLoop(options, **factory);
   if (!result.ok()) {
-    std::fprintf(stderr, "bench_client: %s\n", result.status().ToString().c_str());
+    std::fprintf(stderr, "bench_client: %s\n",
+                 result.status().ToString().c_str());
     return 2;
   }
   std::printf("%s\n", ResultJson(run, &*result).c_str());
   std::fflush(stdout);
   if (result->errors > 0 || result->mismatches > 0) {
-    std::fprintf(stderr, "bench_client: %lld failed calls, %lld mismatched replies%s%s\n",
-                 static_cast<long long>(result->errors),
-                 static_cast<long long>(result->mismatches),
-                 result->first_error.empty() ? "" : "; first error: ",
-                 result->first_error.c_str());
+    std::fprintf(
+        stderr,
+        "bench_client: %lld failed calls, %lld mismatched replies%s%s\n",
+        static_cast<long long>(result->errors),
+        static_cast<long long>(result->mismatches),
+        result->first_error.empty() ? "" : "; first error: ",
+        result->first_error.c_str());
     return 1;
   }
   return 0;

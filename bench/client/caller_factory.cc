@@ -39,7 +39,8 @@ absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
     return NewGrpcCallerFactory(target, channel_per_thread);
 #else
     return absl::UnimplementedError(
-        "this bench_client was built without gRPC (not found at configure time)");
+        "this bench_client was built without gRPC (not found at configure "
+        "time)");
 #endif
   }
   if (system == "framerpc") {

@@ -1,15 +1,15 @@
 #include "bench/client/framerpc_caller.h"
 
-#include "framerpc/channel.h"
 #include "bench/common/blocking_frames.h"
 #include "echo.framerpc.h"
+#include "framerpc/channel.h"
 
 namespace framerpc {
 namespace bench {
 namespace {
 
 absl::StatusOr<std::shared_ptr<Channel>> NewChannel(const std::string& target,
-                                                   int max_connections) {
+                                                    int max_connections) {
   ChannelOptions options;
   options.max_frame_size = kBenchMaxBodySize;
   options.max_connections = max_connections;

@@ -57,8 +57,8 @@ class GrpcCallerFactory final : public CallerFactory {
       int thread_index, size_t payload_size) override {
     std::shared_ptr<grpc::Channel> channel =
         channel_per_thread_ ? NewChannel(target_, true) : shared_;
-    return std::make_unique<GrpcCaller>(std::move(channel),
-                                        MakePayload(payload_size, thread_index));
+    return std::make_unique<GrpcCaller>(
+        std::move(channel), MakePayload(payload_size, thread_index));
   }
 
  private:

@@ -90,7 +90,8 @@ absl::StatusOr<LoadResult> RunClosedLoop(const LoadOptions& options,
   }
 
   absl::SleepFor(options.warmup);
-  const absl::optional<absl::Duration> server_start = ServerCpu(options.server_pid);
+  const absl::optional<absl::Duration> server_start =
+      ServerCpu(options.server_pid);
   const absl::Duration client_start = SelfCpuTime();
   const auto window_start = std::chrono::steady_clock::now();
   phase.store(kMeasuring, std::memory_order_release);
@@ -99,7 +100,8 @@ absl::StatusOr<LoadResult> RunClosedLoop(const LoadOptions& options,
   const auto window_end = std::chrono::steady_clock::now();
   phase.store(kStopped, std::memory_order_release);
   const absl::Duration client_end = SelfCpuTime();
-  const absl::optional<absl::Duration> server_end = ServerCpu(options.server_pid);
+  const absl::optional<absl::Duration> server_end =
+      ServerCpu(options.server_pid);
 
   {
     std::unique_lock<std::mutex> lock(mu);
@@ -121,10 +123,11 @@ absl::StatusOr<LoadResult> RunClosedLoop(const LoadOptions& options,
   LoadResult result;
   result.window = absl::FromChrono(window_end - window_start);
   result.client_cpu = client_end - client_start;
-  if (server_start && server_end) result.server_cpu = *server_end - *server_start;
+  if (server_start && server_end)
+    result.server_cpu = *server_end - *server_start;
   for (ThreadStats& s : stats) {
-    result.latencies_ns.insert(result.latencies_ns.end(), s.latencies_ns.begin(),
-                               s.latencies_ns.end());
+    result.latencies_ns.insert(result.latencies_ns.end(),
+                               s.latencies_ns.begin(), s.latencies_ns.end());
     result.errors += s.errors;
     result.mismatches += s.mismatches;
     if (result.first_error.empty()) result.first_error = s.first_error;

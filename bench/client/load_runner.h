@@ -35,12 +35,12 @@ struct LoadOptions {
 };
 
 struct LoadResult {
-  absl::Duration window;               // measured, from the steady clock
-  std::vector<int64_t> latencies_ns;   // one per call completed in the window
-  int64_t errors = 0;                  // failed calls (each ends its thread)
-  int64_t mismatches = 0;              // replies not equal to their request
+  absl::Duration window;              // measured, from the steady clock
+  std::vector<int64_t> latencies_ns;  // one per call completed in the window
+  int64_t errors = 0;                 // failed calls (each ends its thread)
+  int64_t mismatches = 0;             // replies not equal to their request
   std::string first_error;
-  absl::Duration client_cpu;           // this process, over the window
+  absl::Duration client_cpu;                  // this process, over the window
   absl::optional<absl::Duration> server_cpu;  // the server, over the window
 };
 

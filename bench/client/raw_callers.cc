@@ -11,7 +11,8 @@ namespace bench {
 namespace {
 
 // Reads the reply frame; UNAVAILABLE when the server closed instead.
-absl::StatusOr<absl::string_view> ReadReply(int fd, BlockingFrameReader* reader) {
+absl::StatusOr<absl::string_view> ReadReply(int fd,
+                                            BlockingFrameReader* reader) {
   absl::StatusOr<absl::optional<absl::string_view>> body = reader->Next(fd);
   if (!body.ok()) return body.status();
   if (!body->has_value()) {
@@ -81,7 +82,8 @@ class RawCallerFactory final : public CallerFactory {
     if (!fd.ok()) return fd.status();
     std::string payload = MakePayload(payload_size, thread_index);
     if (protobuf_) {
-      return std::make_unique<ProtobufCaller>(*std::move(fd), std::move(payload));
+      return std::make_unique<ProtobufCaller>(*std::move(fd),
+                                              std::move(payload));
     }
     return std::make_unique<RawCaller>(*std::move(fd), std::move(payload));
   }

@@ -11,10 +11,18 @@ std::string JsonString(absl::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 ||
             static_cast<unsigned char>(c) >= 0x7f) {
@@ -42,16 +50,19 @@ std::string ResultJson(const RunDescription& run, LoadResult* result) {
       run.channel_per_thread ? "true" : "false", seconds, calls,
       seconds > 0 ? calls / seconds : 0.0, latency.p50_us, latency.p99_us,
       latency.p999_us,
-      seconds > 0 ? calls * static_cast<double>(run.payload) / seconds / 1e6 : 0.0,
+      seconds > 0 ? calls * static_cast<double>(run.payload) / seconds / 1e6
+                  : 0.0,
       absl::ToDoubleMicroseconds(result->client_cpu) * per_call);
   if (result->server_cpu) {
-    absl::StrAppendFormat(&json, ",\"server_cpu_us_per_call\":%.4f",
-                          absl::ToDoubleMicroseconds(*result->server_cpu) * per_call);
+    absl::StrAppendFormat(
+        &json, ",\"server_cpu_us_per_call\":%.4f",
+        absl::ToDoubleMicroseconds(*result->server_cpu) * per_call);
   }
   absl::StrAppendFormat(&json, ",\"errors\":%d,\"mismatches\":%d",
                         result->errors, result->mismatches);
   if (!result->first_error.empty()) {
-    absl::StrAppend(&json, ",\"first_error\":", JsonString(result->first_error));
+    absl::StrAppend(&json,
+                    ",\"first_error\":", JsonString(result->first_error));
   }
   return json + "}";
 }

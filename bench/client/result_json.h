@@ -1,5 +1,6 @@
 // The one JSON line bench_client prints: what was run and the figures of its
-// measured window (the fields of ClientResult in bench/proto/bench_result.proto).
+// measured window (the fields of ClientResult in
+// bench/proto/bench_result.proto).
 #ifndef FRAMERPC_BENCH_CLIENT_RESULT_JSON_H_
 #define FRAMERPC_BENCH_CLIENT_RESULT_JSON_H_
 

@@ -7,8 +7,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "framing/frame_format.h"
 #include "base/posix_error.h"
+#include "framing/frame_format.h"
 
 namespace framerpc {
 namespace bench {
@@ -66,7 +66,8 @@ absl::StatusOr<absl::optional<absl::string_view>> BlockingFrameReader::Next(
     }
     // Room for the whole rest of the frame, so a large body arrives in as
     // few reads as the socket allows and is never moved.
-    buffer_.EnsureWritable(std::max<size_t>(decoder_.BytesMissing(buffer_), 4096));
+    buffer_.EnsureWritable(
+        std::max<size_t>(decoder_.BytesMissing(buffer_), 4096));
     int saved_errno = 0;
     const ssize_t n = buffer_.ReadFromFd(fd, &saved_errno);
     if (n < 0) return PosixError("read frame", saved_errno);

@@ -42,14 +42,14 @@ absl::StatusOr<absl::Duration> ProcessCpuTime(pid_t pid) {
   if (paren == std::string::npos) {
     return absl::InternalError(absl::StrCat("parse ", path, ": no ')'"));
   }
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(stat).substr(paren + 1), ' ',
-                     absl::SkipEmpty());
+  std::vector<absl::string_view> fields = absl::StrSplit(
+      absl::string_view(stat).substr(paren + 1), ' ', absl::SkipEmpty());
   constexpr size_t kUtime = 14 - 3, kStime = 15 - 3;
   uint64_t utime, stime;
   if (fields.size() <= kStime || !absl::SimpleAtoi(fields[kUtime], &utime) ||
       !absl::SimpleAtoi(fields[kStime], &stime)) {
-    return absl::InternalError(absl::StrCat("parse ", path, ": no utime/stime"));
+    return absl::InternalError(
+        absl::StrCat("parse ", path, ": no utime/stime"));
   }
   static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
   return absl::Seconds(static_cast<double>(utime + stime) / ticks_per_second);

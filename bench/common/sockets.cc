@@ -38,14 +38,15 @@ absl::StatusOr<Listener> ListenOn(absl::string_view text) {
     struct stat st;
     if (::lstat(address->path.c_str(), &st) == 0) {
       if (!S_ISSOCK(st.st_mode)) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(what, ": ", address->path, " exists and is not a socket"));
+        return absl::FailedPreconditionError(absl::StrCat(
+            what, ": ", address->path, " exists and is not a socket"));
       }
       ::unlink(address->path.c_str());
     }
   } else {
     const int one = 1;
-    if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) !=
+        0) {
       return PosixError(absl::StrCat(what, ": SO_REUSEADDR"), errno);
     }
   }
@@ -62,7 +63,8 @@ absl::StatusOr<Listener> ListenOn(absl::string_view text) {
   } else {
     sockaddr_storage bound{};
     socklen_t length = sizeof(bound);
-    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
+    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length) !=
+        0) {
       return PosixError(absl::StrCat(what, ": getsockname"), errno);
     }
     listener.address =

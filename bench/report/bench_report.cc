@@ -24,7 +24,8 @@
 
 ABSL_FLAG(std::string, cells, "", "Input: one Cell JSON object per line");
 ABSL_FLAG(std::string, json_out, "", "Where to write the Report as JSON");
-ABSL_FLAG(std::string, plot_dir, "", "Where to write latency.dat, throughput.dat");
+ABSL_FLAG(std::string, plot_dir, "",
+          "Where to write latency.dat, throughput.dat");
 ABSL_FLAG(std::string, mode, "full", "Recorded in the report: full or quick");
 ABSL_FLAG(int, repeat, 0, "Recorded in the report: repetitions asked for");
 ABSL_FLAG(std::string, git_commit, "", "Recorded in the report");
@@ -55,7 +56,7 @@ void ReadCells(const std::string& path, Report* report) {
 }
 
 struct Column {
-  const char* group;     // title over a run of columns with the same group
+  const char* group;  // title over a run of columns with the same group
   const char* header;
   const char* workload;
   const char* metric;
@@ -124,8 +125,8 @@ std::string FormatTable(const ResultSet& results) {
         i == 0 || std::string(kColumns[i - 1].group) != c.group;
     if (starts_group) {
       int span = 0;
-      for (size_t j = i; j < std::size(kColumns) &&
-                         std::string(kColumns[j].group) == c.group;
+      for (size_t j = i;
+           j < std::size(kColumns) && std::string(kColumns[j].group) == c.group;
            ++j) {
         span += kColumns[j].width + 1;
       }
@@ -142,7 +143,8 @@ std::string FormatTable(const ResultSet& results) {
       if (i == 0 || std::string(kColumns[i - 1].group) != c.group) {
         absl::StrAppend(&table, " |");
       }
-      absl::StrAppendFormat(&table, " %*s", c.width, CellText(results, system, c));
+      absl::StrAppendFormat(&table, " %*s", c.width,
+                            CellText(results, system, c));
     }
     absl::StrAppend(&table, "\n");
   }
@@ -160,7 +162,8 @@ std::string FormatFailures(
       if (r.errors() > 0 || r.mismatches() > 0) {
         why = absl::StrFormat("%.0f failed calls, %.0f mismatched replies%s%s",
                               r.errors(), r.mismatches(),
-                              r.first_error().empty() ? "" : ": ", r.first_error());
+                              r.first_error().empty() ? "" : ": ",
+                              r.first_error());
       } else if (r.calls() == 0) {
         why = "no call completed in the measured window";
       }
@@ -191,7 +194,8 @@ std::string FormatTargets(
     absl::StrAppend(
         &out,
         row(c.name(), absl::StrCat(c.system(), "/", c.baseline()),
-            c.run_ratios().empty() ? "-" : absl::StrFormat("%.2f", c.median_ratio()),
+            c.run_ratios().empty() ? "-"
+                                   : absl::StrFormat("%.2f", c.median_ratio()),
             absl::StrCat(c.comparison(), " ", FormatValue(c.limit())),
             c.verdict(), absl::StrJoin(runs, " ")));
   }
@@ -208,15 +212,15 @@ absl::Status WritePlotData(const ResultSet& results, absl::string_view dir) {
   std::string throughput =
       "# system  t8_calls_per_sec t64_calls_per_sec 1mib_mb_per_sec\n";
   for (const std::string& system : results.systems()) {
-    absl::StrAppend(&latency, "\"", system, "\"",
-                    " ", PlotValue(results, system, "c1_pinned", "p50_us"),
-                    " ", PlotValue(results, system, "c1_pinned", "p99_us"),
-                    " ", PlotValue(results, system, "c1", "p50_us"),
-                    " ", PlotValue(results, system, "c1", "p99_us"), "\n");
-    absl::StrAppend(&throughput, "\"", system, "\"",
-                    " ", PlotValue(results, system, "t8", "calls_per_sec"),
-                    " ", PlotValue(results, system, "t64", "calls_per_sec"),
-                    " ", PlotValue(results, system, "1mib", "mb_per_sec"), "\n");
+    absl::StrAppend(&latency, "\"", system, "\"", " ",
+                    PlotValue(results, system, "c1_pinned", "p50_us"), " ",
+                    PlotValue(results, system, "c1_pinned", "p99_us"), " ",
+                    PlotValue(results, system, "c1", "p50_us"), " ",
+                    PlotValue(results, system, "c1", "p99_us"), "\n");
+    absl::StrAppend(&throughput, "\"", system, "\"", " ",
+                    PlotValue(results, system, "t8", "calls_per_sec"), " ",
+                    PlotValue(results, system, "t64", "calls_per_sec"), " ",
+                    PlotValue(results, system, "1mib", "mb_per_sec"), "\n");
   }
   absl::Status status = WriteFile(absl::StrCat(dir, "/latency.dat"), latency);
   if (!status.ok()) return status;
@@ -234,9 +238,10 @@ int Main(int argc, char** argv) {
   ReadCells(cells_path, &report);
   const ResultSet results(report.cells());
   for (CellMedian& m : results.Medians()) *report.add_medians() = std::move(m);
-  for (TargetCheck& c : CheckTargets(results)) *report.add_targets() = std::move(c);
-  report.set_created(absl::FormatTime(absl::RFC3339_sec, absl::Now(),
-                                      absl::UTCTimeZone()));
+  for (TargetCheck& c : CheckTargets(results))
+    *report.add_targets() = std::move(c);
+  report.set_created(
+      absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone()));
   report.set_git_commit(absl::GetFlag(FLAGS_git_commit));
   report.set_host(absl::GetFlag(FLAGS_host));
   report.set_mode(absl::GetFlag(FLAGS_mode));
@@ -246,13 +251,13 @@ int Main(int argc, char** argv) {
               results.runs().size(), FormatTable(results).c_str());
   const std::string failures = FormatFailures(report.cells());
   if (!failures.empty()) std::printf("\nFailed cells:\n%s", failures.c_str());
-  std::printf("\nTargets (framerpc: handlers on workers; framerpc-inline: "
-              "on the loop; framerpc-pool: on the loop, the Channel with "
-              "max_connections 8; all TCP, one shared Channel; ratio per "
-              "run, median of runs%s):\n%s",
-              results.runs().size() < 3 ? "; fewer than 3 runs: indicative only"
-                                        : "",
-              FormatTargets(report.targets()).c_str());
+  std::printf(
+      "\nTargets (framerpc: handlers on workers; framerpc-inline: "
+      "on the loop; framerpc-pool: on the loop, the Channel with "
+      "max_connections 8; all TCP, one shared Channel; ratio per "
+      "run, median of runs%s):\n%s",
+      results.runs().size() < 3 ? "; fewer than 3 runs: indicative only" : "",
+      FormatTargets(report.targets()).c_str());
 
   const std::string json_out = absl::GetFlag(FLAGS_json_out);
   if (!json_out.empty()) {
@@ -261,7 +266,8 @@ int Main(int argc, char** argv) {
     options.always_print_primitive_fields = true;
     options.preserve_proto_field_names = true;
     std::string json;
-    auto status = google::protobuf::util::MessageToJsonString(report, &json, options);
+    auto status =
+        google::protobuf::util::MessageToJsonString(report, &json, options);
     if (!status.ok()) Fail(absl::StrCat("encode report: ", status.ToString()));
     if (!WriteFile(json_out, json).ok()) Fail(absl::StrCat("write ", json_out));
   }

@@ -31,8 +31,10 @@ namespace bench {
 // server_cpu_us_per_call, and cpu_us_per_call (client + server). Empty for
 // an unknown name, a server figure that was not measured, or a median of no
 // clean repetition.
-absl::optional<double> Metric(const ClientResult& result, absl::string_view metric);
-absl::optional<double> Metric(const CellMedian& median, absl::string_view metric);
+absl::optional<double> Metric(const ClientResult& result,
+                              absl::string_view metric);
+absl::optional<double> Metric(const CellMedian& median,
+                              absl::string_view metric);
 
 class ResultSet {
  public:

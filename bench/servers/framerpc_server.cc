@@ -9,8 +9,8 @@
 #include "bench/common/blocking_frames.h"
 #include "bench/common/server_shell.h"
 #include "echo.framerpc.h"
-#include "rpc/address.h"
 #include "framerpc/server.h"
+#include "rpc/address.h"
 
 ABSL_FLAG(int, workers, 0, "Handler threads (0: one per core, at least 4)");
 ABSL_FLAG(bool, inline, false,
@@ -36,7 +36,8 @@ int Main(int argc, char** argv) {
       "framerpc echo "
       "server");
   absl::StatusOr<Address> address = ParseAddress(listen);
-  if (!address.ok()) DieWith("bench_framerpc_server", address.status().ToString());
+  if (!address.ok())
+    DieWith("bench_framerpc_server", address.status().ToString());
 
   ServerOptions options;
   options.num_workers = absl::GetFlag(FLAGS_workers);

@@ -26,8 +26,7 @@ class EchoServiceImpl final : public grpc_gen::EchoService::Service {
 
 int Main(int argc, char** argv) {
   const std::string listen = InitServer(
-      argc, argv,
-      "bench_grpc_server --listen ADDR: gRPC sync echo server");
+      argc, argv, "bench_grpc_server --listen ADDR: gRPC sync echo server");
   absl::StatusOr<Address> address = ParseAddress(listen);
   if (!address.ok()) DieWith("bench_grpc_server", address.status().ToString());
 

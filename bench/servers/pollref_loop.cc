@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "base/posix_error.h"
 #include "bench/common/blocking_frames.h"
 #include "bench/common/sockets.h"
-#include "base/posix_error.h"
 
 namespace framerpc {
 namespace bench {

@@ -20,10 +20,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/unique_fd.h"
 #include "bench/common/protobuf_echo.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
-#include "base/unique_fd.h"
 
 namespace framerpc {
 namespace bench {

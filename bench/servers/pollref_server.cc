@@ -17,7 +17,8 @@ int Main(int argc, char** argv) {
       "bench_pollref_server --listen ADDR: single-threaded poll(2) echo "
       "server doing the raw+pb work");
   absl::StatusOr<Listener> listener = ListenOn(listen);
-  if (!listener.ok()) DieWith("bench_pollref_server", listener.status().ToString());
+  if (!listener.ok())
+    DieWith("bench_pollref_server", listener.status().ToString());
   const std::string address = listener->address;
   absl::StatusOr<std::unique_ptr<PollrefLoop>> loop =
       PollrefLoop::Create(std::move(listener->fd));

@@ -100,7 +100,8 @@ class Connections {
     }
     absl::Status status = protobuf_ ? ServeProtobuf(fd) : ServeRaw(fd);
     if (!status.ok()) {
-      std::fprintf(stderr, "connection closed: %s\n", status.ToString().c_str());
+      std::fprintf(stderr, "connection closed: %s\n",
+                   status.ToString().c_str());
     }
     std::lock_guard<std::mutex> lock(mu_);
     c->fd.Reset();

@@ -60,21 +60,24 @@ int main(int argc, char** argv) {
     request.set_key(args[2]);
     request.set_value(args[3]);
     auto reply = stub.Put(request, &context);
-    if (!reply.ok()) return CallFailed(absl::StrCat("put '", args[2], "'"), reply.status());
+    if (!reply.ok())
+      return CallFailed(absl::StrCat("put '", args[2], "'"), reply.status());
     std::printf("%s %s\n", reply->created() ? "created" : "updated", args[2]);
   } else if (command == "get") {
     if (operands != 1) return UsageError("get takes KEY");
     kv::GetRequest request;
     request.set_key(args[2]);
     auto reply = stub.Get(request, &context);
-    if (!reply.ok()) return CallFailed(absl::StrCat("get '", args[2], "'"), reply.status());
+    if (!reply.ok())
+      return CallFailed(absl::StrCat("get '", args[2], "'"), reply.status());
     std::printf("%s\n", reply->value().c_str());
   } else if (command == "delete") {
     if (operands != 1) return UsageError("delete takes KEY");
     kv::DeleteRequest request;
     request.set_key(args[2]);
     auto reply = stub.Delete(request, &context);
-    if (!reply.ok()) return CallFailed(absl::StrCat("delete '", args[2], "'"), reply.status());
+    if (!reply.ok())
+      return CallFailed(absl::StrCat("delete '", args[2], "'"), reply.status());
     std::printf("deleted %s\n", args[2]);
   } else if (command == "list") {
     if (operands > 1) return UsageError("list takes at most a PREFIX");

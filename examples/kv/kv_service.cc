@@ -2,16 +2,16 @@
 
 namespace kv {
 
-absl::Status KvService::Put(framerpc::ServerContext&,
-                            const PutRequest& request, PutReply* reply) {
+absl::Status KvService::Put(framerpc::ServerContext&, const PutRequest& request,
+                            PutReply* reply) {
   absl::StatusOr<bool> created = store_->Put(request.key(), request.value());
   if (!created.ok()) return created.status();
   reply->set_created(*created);
   return absl::OkStatus();
 }
 
-absl::Status KvService::Get(framerpc::ServerContext&,
-                            const GetRequest& request, GetReply* reply) {
+absl::Status KvService::Get(framerpc::ServerContext&, const GetRequest& request,
+                            GetReply* reply) {
   absl::StatusOr<std::string> value = store_->Get(request.key());
   if (!value.ok()) return value.status();
   *reply->mutable_value() = std::move(*value);

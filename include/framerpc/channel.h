@@ -20,8 +20,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "framerpc/channel_options.h"
-#include "google/protobuf/message.h"
 #include "framerpc/client_context.h"
+#include "google/protobuf/message.h"
 
 namespace framerpc {
 

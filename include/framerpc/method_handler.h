@@ -16,8 +16,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/message.h"
 #include "framerpc/server_context.h"
+#include "google/protobuf/message.h"
 
 namespace framerpc {
 

@@ -20,12 +20,13 @@ TEST(CallStatus, DeadlineExceededNamesTheBudgetAsAPersonReadsIt) {
 }
 
 TEST(CallStatus, CallErrorKeepsTheCauseCodeAndPrefixesTheCall) {
-  const absl::Status status = CallError(
-      absl::UnavailableError("connect: Connection refused"), "demo.Echo/Say",
-      "127.0.0.1:7000");
+  const absl::Status status =
+      CallError(absl::UnavailableError("connect: Connection refused"),
+                "demo.Echo/Say", "127.0.0.1:7000");
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(status.message(),
-            "call demo.Echo/Say to 127.0.0.1:7000: connect: Connection refused");
+  EXPECT_EQ(
+      status.message(),
+      "call demo.Echo/Say to 127.0.0.1:7000: connect: Connection refused");
 }
 
 }  // namespace

@@ -14,9 +14,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/unique_fd.h"
 #include "framerpc/channel.h"
 #include "framing/frame_decoder.h"
-#include "base/unique_fd.h"
 #include "gtest/gtest.h"
 #include "rpc/address.h"
 #include "tests/client/echo_scripts.h"

@@ -293,8 +293,7 @@ TEST(ChannelLarge, DeadlineMidFrameClosesTheConnection) {
   // Generous slack: serializing 12 MB under TSan on a busy 2-core machine
   // takes seconds; what matters is that the caller is not held until the
   // server reads (which it never does here).
-  EXPECT_LT(absl::Now() - start,
-            absl::Milliseconds(300) + absl::Seconds(8));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(300) + absl::Seconds(8));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded)
       << reply.status();
   EXPECT_NE(reply.status().message().find("bytes sent"), std::string::npos)

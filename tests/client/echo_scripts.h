@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "framerpc/channel.h"
-#include "gtest/gtest.h"
 #include "framerpc/client_context.h"
+#include "gtest/gtest.h"
 #include "tests/client/echo_test.pb.h"
 #include "tests/client/fake_server.h"
 

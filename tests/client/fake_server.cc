@@ -12,8 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "framing/frame_format.h"
 #include "base/posix_error.h"
+#include "framing/frame_format.h"
 #include "gtest/gtest.h"
 #include "rpc/address.h"
 #include "tests/support/frame_io.h"
@@ -182,8 +182,7 @@ bool FakeConnection::WaitForClientClose(absl::Duration timeout) {
   }
 }
 
-bool FakeConnection::WaitForUnreadBytes(size_t bytes,
-                                        absl::Duration timeout) {
+bool FakeConnection::WaitForUnreadBytes(size_t bytes, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     int unread = 0;

@@ -27,12 +27,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "base/unique_fd.h"
+#include "framerpc/metadata.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
-#include "base/unique_fd.h"
 #include "google/protobuf/message_lite.h"
 #include "proto/wire.pb.h"
-#include "framerpc/metadata.h"
 
 namespace framerpc {
 namespace testing_support {

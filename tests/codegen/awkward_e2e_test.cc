@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "framerpc/channel.h"
-#include "gtest/gtest.h"
 #include "framerpc/client_context.h"
 #include "framerpc/server.h"
+#include "gtest/gtest.h"
 #include "tests/codegen/awkward_impls.h"
 
 namespace framerpc {

@@ -6,11 +6,11 @@
 #ifndef FRAMERPC_TESTS_CODEGEN_AWKWARD_IMPLS_H_
 #define FRAMERPC_TESTS_CODEGEN_AWKWARD_IMPLS_H_
 
+#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include <mutex>
 #include "deep/awkward.framerpc.h"
 #include "echo.framerpc.h"
 

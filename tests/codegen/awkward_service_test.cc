@@ -11,8 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "gtest/gtest.h"
 #include "framerpc/server_context.h"
+#include "gtest/gtest.h"
 #include "tests/codegen/awkward_impls.h"
 
 namespace framerpc {

@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "framerpc/channel.h"
-#include "gtest/gtest.h"
 #include "framerpc/client_context.h"
+#include "gtest/gtest.h"
 #include "tests/codegen/awkward_impls.h"
 #include "tests/codegen/test_files.h"
 

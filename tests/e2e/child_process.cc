@@ -22,10 +22,12 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid;
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) == 0) {
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) ==
+      0) {
     pid_ = pid;
   }
   posix_spawn_file_actions_destroy(&actions);
@@ -59,8 +61,9 @@ std::string ChildProcess::ReadLine(absl::Duration timeout) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return "";
     pollfd p{stdout_fd_, POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(
-        std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+    const int ready = poll(&p, 1,
+                           static_cast<int>(std::max<int64_t>(
+                               1, absl::ToInt64Milliseconds(left))));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) return "";
     char chunk[512];

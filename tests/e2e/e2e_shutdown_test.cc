@@ -66,7 +66,8 @@ TEST(Shutdown, BlockedHandlerPastGraceLosesItsConnection) {
     status = stub.Echo(request, context.get()).status();
   });
   ASSERT_TRUE(fixture.service().AwaitWaiters(1, absl::Seconds(20)));
-  std::thread shutdown([&] { fixture.server().Shutdown(absl::Milliseconds(100)); });
+  std::thread shutdown(
+      [&] { fixture.server().Shutdown(absl::Milliseconds(100)); });
   // The caller is released by the connection closing, not by its handler.
   caller.join();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;

@@ -1,5 +1,6 @@
 // docs/api.md §6 (status codes), row by row, produced for real: a real
-// server, a real channel, real sockets. (A server killed mid-call is in e2e_process_test.cc.)
+// server, a real channel, real sockets. (A server killed mid-call is in
+// e2e_process_test.cc.)
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,7 +24,9 @@ class StatusTable : public ::testing::Test {
     options.max_frame_size = 4096;
     return options;
   }
-  void SetUp() override { ASSERT_TRUE(fixture_.status().ok()) << fixture_.status(); }
+  void SetUp() override {
+    ASSERT_TRUE(fixture_.status().ok()) << fixture_.status();
+  }
 
   absl::Status CallEcho(const EchoRequest& request) {
     auto context = BoundedContext();
@@ -49,11 +52,13 @@ TEST_F(StatusTable, NobodyListeningIsUnavailable) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+            0);
   socklen_t length = sizeof(address);
   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   close(fd);
-  const std::string target = absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+  const std::string target =
+      absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
 
   TestService::Stub stub(*Channel::Create(target));
   auto context = BoundedContext();

@@ -37,7 +37,8 @@ TEST_P(Transport, EchoWithMetadataDeadlineAndPeer) {
   EXPECT_EQ(reply->method(), "framerpc.e2e.TestService/Echo");
   EXPECT_FALSE(reply->peer().empty());
   if (GetParam() != "unix") {
-    EXPECT_TRUE(absl::StartsWith(reply->peer(), listen.substr(0, listen.rfind(':'))))
+    EXPECT_TRUE(
+        absl::StartsWith(reply->peer(), listen.substr(0, listen.rfind(':'))))
         << reply->peer();
   }
   // The timeout travelled: the handler saw a deadline under 30 s away.

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "framerpc/channel.h"
-#include "gtest/gtest.h"
 #include "framerpc/server.h"
+#include "gtest/gtest.h"
 #include "test_service_impl.h"
 
 namespace framerpc::e2e {
@@ -45,7 +45,8 @@ class ServerFixture {
   Server& server() { return *server_; }
   TestServiceImpl& service() { return service_; }
 
-  std::shared_ptr<Channel> NewChannel(ChannelOptions options = ChannelOptions()) {
+  std::shared_ptr<Channel> NewChannel(
+      ChannelOptions options = ChannelOptions()) {
     auto channel = Channel::Create(target_, options);
     EXPECT_TRUE(channel.ok()) << channel.status();
     return channel.ok() ? *channel : nullptr;

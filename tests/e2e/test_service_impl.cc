@@ -35,7 +35,8 @@ absl::Status TestServiceImpl::Echo(ServerContext& context,
   }
   reply->set_text(request.text());
   if (request.reply_padding() > 0) {
-    reply->mutable_text()->append(static_cast<size_t>(request.reply_padding()), 'p');
+    reply->mutable_text()->append(static_cast<size_t>(request.reply_padding()),
+                                  'p');
   }
   reply->set_peer(context.peer());
   reply->set_method(context.method());

@@ -1,12 +1,13 @@
 // The example service through framerpc, as a user would call it.
+#include "kv_service.h"
+
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "framerpc/channel.h"
-#include "gtest/gtest.h"
-#include "kv_service.h"
 #include "framerpc/server.h"
+#include "gtest/gtest.h"
 
 namespace kv {
 namespace {

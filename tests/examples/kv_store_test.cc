@@ -28,7 +28,8 @@ TEST(KvStore, RejectsBadKeysAndValues) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store.Get("").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store.Put(std::string(KvStore::kMaxKeySize + 1, 'k'), "v")
-                .status().code(),
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(store.Put(std::string(KvStore::kMaxKeySize, 'k'), "v").ok());
   absl::Status big =

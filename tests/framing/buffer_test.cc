@@ -56,7 +56,9 @@ TEST(Buffer, PrependWritesInFrontOfReadable) {
   Buffer buffer;
   buffer.Append("body");
   buffer.Prepend("\x00\x00\x00\x04", 4);
-  EXPECT_EQ(buffer.readable(), absl::string_view("\x00\x00\x00\x04" "body", 8));
+  EXPECT_EQ(buffer.readable(), absl::string_view("\x00\x00\x00\x04"
+                                                 "body",
+                                                 8));
 }
 
 TEST(Buffer, ShrinkIfIdleReleasesLargeStorageOnlyWhenEmpty) {

@@ -40,7 +40,10 @@ TEST(FrameDecoder, NeedsWholeHeaderAndBody) {
   buffer.Append("\x00\x00", 2);
   EXPECT_FALSE(decoder.Next(buffer)->has_value());
   EXPECT_EQ(decoder.BytesMissing(buffer), 2u);
-  buffer.Append("\x00\x03" "ab", 4);
+  buffer.Append(
+      "\x00\x03"
+      "ab",
+      4);
   EXPECT_FALSE(decoder.Next(buffer)->has_value());
   EXPECT_EQ(decoder.BytesMissing(buffer), 1u);
   buffer.Append("c");

@@ -34,15 +34,15 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/unique_fd.h"
 #include "client/call_table.h"
 #include "client/client_connection.h"
 #include "client/deadline.h"
+#include "framerpc/client_context.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
 #include "google/protobuf/stubs/logging.h"
-#include "base/unique_fd.h"
 #include "proto/wire.pb.h"
-#include "framerpc/client_context.h"
 #include "rpc/call_codec.h"
 #include "tests/fuzz/codec_checks.h"
 
@@ -90,8 +90,8 @@ void RunPeer(int fd, absl::string_view stream) {
   }
   size_t sent = 0;
   while (sent < stream.size()) {
-    const ssize_t n = ::send(fd, stream.data() + sent, stream.size() - sent,
-                             MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(fd, stream.data() + sent, stream.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) break;  // the client closed: the rest will never be read
     sent += static_cast<size_t>(n);
   }
@@ -173,8 +173,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (outcome.call_id < 1 || outcome.call_id > kCalls) std::abort();
     if (!ids.insert(outcome.call_id).second) std::abort();
-    if (outcome.status.ok() && ok_ids.count(outcome.call_id) == 0)
-      std::abort();
+    if (outcome.status.ok() && ok_ids.count(outcome.call_id) == 0) std::abort();
   }
   return 0;
 }

@@ -29,18 +29,18 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "base/unique_fd.h"
+#include "framerpc/server_context.h"
+#include "framerpc/server_options.h"
+#include "framerpc/service.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
-#include "google/protobuf/stubs/logging.h"
 #include "framing/frame_format.h"
-#include "base/unique_fd.h"
+#include "google/protobuf/stubs/logging.h"
 #include "proto/wire.pb.h"
-#include "framerpc/server_context.h"
-#include "framerpc/service.h"
 #include "server/call_runner.h"
 #include "server/connection.h"
 #include "server/request_intake.h"
-#include "framerpc/server_options.h"
 #include "server/service_registry.h"
 #include "tests/fuzz/codec_checks.h"
 
@@ -167,12 +167,11 @@ class Driver {
       }
       if (conn_.calls_in_flight() != 0) std::abort();
       if (!slow_peer_) SendOutput();
-    } while (progressed && conn_.state() != internal::Connection::State::kFailing);
+    } while (progressed &&
+             conn_.state() != internal::Connection::State::kFailing);
   }
 
-  void SendOutput() {
-    wire_.append(conn_.output().TakeAll());
-  }
+  void SendOutput() { wire_.append(conn_.output().TakeAll()); }
 
   const bool stopping_;
   const bool slow_peer_;
@@ -225,8 +224,7 @@ void CheckResponses(const std::string& wire, const std::vector<uint64_t>& sent,
     if (!frame->has_value()) break;
     if (connection_error) std::abort();  // nothing after the call_id 0 answer
     framerpc::DecodedResponse response;
-    if (!framerpc::DecodeResponse((*frame)->body, &response).ok())
-      std::abort();
+    if (!framerpc::DecodeResponse((*frame)->body, &response).ok()) std::abort();
     framerpc::fuzz::CheckResponse(response, (*frame)->body);
     if (response.call_id == 0) {
       if (response.status.ok()) std::abort();

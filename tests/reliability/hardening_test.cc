@@ -14,10 +14,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "framerpc/server_options.h"
 #include "gtest/gtest.h"
 #include "proto/health.pb.h"
 #include "proto/reflection.pb.h"
-#include "framerpc/server_options.h"
 #include "server/worker_pool.h"
 #include "tests/reliability/process_stats.h"
 #include "tests/server/raw_client.h"
@@ -159,7 +159,8 @@ TEST(Hardening, ReflectionOfAHugeDottedNameIsRejectedFast) {
     absl::StatusOr<RawClient> client = harness.Connect();
     ASSERT_TRUE(client.ok()) << client.status();
     ASSERT_TRUE(
-        client->SendPayload(1, kFileContainingSymbol, SymbolRequest(huge)).ok());
+        client->SendPayload(1, kFileContainingSymbol, SymbolRequest(huge))
+            .ok());
     hostile.push_back(*std::move(client));
   }
   // A well-behaved client, sent right behind them.
@@ -188,8 +189,8 @@ TEST(Hardening, ReflectionOfAHugeDottedNameIsRejectedFast) {
   absl::StatusOr<RawClient> client = harness.Connect();
   ASSERT_TRUE(client.ok()) << client.status();
   absl::Duration elapsed;
-  absl::StatusOr<RawResponse> response =
-      TimedCall(*client, 1, kFileContainingSymbol, SymbolRequest(huge), &elapsed);
+  absl::StatusOr<RawResponse> response = TimedCall(
+      *client, 1, kFileContainingSymbol, SymbolRequest(huge), &elapsed);
   ASSERT_TRUE(response.ok()) << response.status();
   std::printf("[ measured ] FileContainingSymbol of a 300 KB name: %.1f ms\n",
               Millis(elapsed));
@@ -210,8 +211,9 @@ TEST(Hardening, ReflectionRejectsWhatCannotBeAFullName) {
        {std::string(".."), std::string("a..b"), std::string("a/b/c"),
         std::string("a/b.c"), std::string("1a.B"), std::string("a-b.C"),
         std::string("a.b."), DottedName(1025)}) {
-    ASSERT_TRUE(client->SendPayload(++call_id, kFileContainingSymbol,
-                                    SymbolRequest(symbol))
+    ASSERT_TRUE(client
+                    ->SendPayload(++call_id, kFileContainingSymbol,
+                                  SymbolRequest(symbol))
                     .ok());
     absl::StatusOr<absl::optional<RawResponse>> bad = client->Read(kWait);
     ASSERT_TRUE(bad.ok() && bad->has_value()) << symbol;
@@ -221,8 +223,9 @@ TEST(Hardening, ReflectionRejectsWhatCannotBeAFullName) {
   // At the cap, and spelled as a method: looked up (and not found).
   for (const std::string& symbol :
        {DottedName(1024), std::string("framerpc.test.TestService/Echo_2")}) {
-    ASSERT_TRUE(client->SendPayload(++call_id, kFileContainingSymbol,
-                                    SymbolRequest(symbol))
+    ASSERT_TRUE(client
+                    ->SendPayload(++call_id, kFileContainingSymbol,
+                                  SymbolRequest(symbol))
                     .ok());
     absl::StatusOr<absl::optional<RawResponse>> response = client->Read(kWait);
     ASSERT_TRUE(response.ok() && response->has_value()) << symbol;
@@ -302,8 +305,7 @@ TEST(Hardening, HugeMethodNameGetsAShortUnimplemented) {
 // task while lane 1 queues four more and lane 2 one.
 class OrderTask final : public internal::WorkerTask {
  public:
-  OrderTask(int id, std::vector<int>* order, std::mutex* mu,
-            test::Gate* gate)
+  OrderTask(int id, std::vector<int>* order, std::mutex* mu, test::Gate* gate)
       : id_(id), order_(order), mu_(mu), gate_(gate) {}
   void Run() override {
     if (gate_ != nullptr) gate_->Pass(kWait);
@@ -451,7 +453,8 @@ TEST(Hardening, ShutdownEndsWithinGraceWhileWorkersChewHostileInput) {
   // A few rounds in, every peer's first huge symbol has been read and handed
   // to a worker: four rounds (6 MB) outgrow the socket buffers in between.
   for (auto& peer : peers) {
-    EXPECT_TRUE(Eventually([&] { return peer->rounds_sent.load() >= 4; }, kWait))
+    EXPECT_TRUE(
+        Eventually([&] { return peer->rounds_sent.load() >= 4; }, kWait))
         << peer->rounds_sent.load() << " rounds sent";
   }
 

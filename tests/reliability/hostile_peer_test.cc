@@ -15,10 +15,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "framerpc/server_options.h"
 #include "framing/frame_decoder.h"
 #include "framing/frame_format.h"
 #include "gtest/gtest.h"
-#include "framerpc/server_options.h"
 #include "tests/reliability/process_stats.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/server_harness.h"
@@ -188,8 +188,7 @@ TEST_P(BadFrameTest, IsAnsweredAndOthersAreStillServed) {
       absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
       ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
       EXPECT_EQ((*response)->header.call_id(), 1u);
-      EXPECT_EQ((*response)->code(), bad.code)
-          << (*response)->header.message();
+      EXPECT_EQ((*response)->code(), bad.code) << (*response)->header.message();
       // The same connection still serves a good call.
       absl::StatusOr<RawResponse> good = CallOnce(
           *client, 2, TestService::Method("Echo"), MakeRequest("after"));
@@ -207,11 +206,10 @@ TEST_P(BadFrameTest, IsAnsweredAndOthersAreStillServed) {
   ExpectFreshClientServed(harness);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Frames, BadFrameTest, ::testing::ValuesIn(BadFrames()),
-    [](const ::testing::TestParamInfo<BadFrame>& info) {
-      return std::string(info.param.name);
-    });
+INSTANTIATE_TEST_SUITE_P(Frames, BadFrameTest, ::testing::ValuesIn(BadFrames()),
+                         [](const ::testing::TestParamInfo<BadFrame>& info) {
+                           return std::string(info.param.name);
+                         });
 
 // The slow-loris bug: the idle clock restarted on every byte read, so a peer
 // trickling a frame one byte at a time was never closed.
@@ -227,9 +225,9 @@ TEST(HostilePeer, SlowLorisOneByteAtATimeIsReapedByTheIdleTimeout) {
   ASSERT_TRUE(loris.ok());
   // A frame that would be valid, sent a byte every 250 ms: four bytes per
   // idle period, far more often than the timeout.
-  const std::string frame =
-      test::EncodeRequest(1, TestService::Method("Echo"),
-                          MakeRequest(std::string(200, 'z')).SerializeAsString());
+  const std::string frame = test::EncodeRequest(
+      1, TestService::Method("Echo"),
+      MakeRequest(std::string(200, 'z')).SerializeAsString());
   const absl::Time start = absl::Now();
   bool reaped = false;
   size_t sent = 0;
@@ -431,9 +429,10 @@ TEST(HostilePeer, PipelinerThatNeverReadsIsThrottledAndMemoryStaysBounded) {
   // buffers on loopback, plus the calls in flight.
   EXPECT_LT(last, 1000) << "calls run for a client that reads nothing";
   const int64_t grown_kib = ResidentKib() - rss_before;
-  std::printf("never-reading pipeliner: %zu KiB of %d requests sent, %d run, "
-              "RSS %+lld KiB\n",
-              sent >> 10, kRequests, last, static_cast<long long>(grown_kib));
+  std::printf(
+      "never-reading pipeliner: %zu KiB of %d requests sent, %d run, "
+      "RSS %+lld KiB\n",
+      sent >> 10, kRequests, last, static_cast<long long>(grown_kib));
   EXPECT_LT(grown_kib, (128 << 10) + kAllocatorSlackKib)
       << "RSS grew by " << grown_kib << " KiB";
 

@@ -77,7 +77,8 @@ void RunLoad(const std::string& target, int channel_count, Figures* figures) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      TestService::Stub stub(channels[static_cast<size_t>(t) % channels.size()]);
+      TestService::Stub stub(
+          channels[static_cast<size_t>(t) % channels.size()]);
       for (int i = 0; i < kCallsPerThread && absl::Now() < stop_at; ++i) {
         EchoRequest request;
         // Distinct text, sizes from a few bytes to a few KiB.
@@ -135,8 +136,8 @@ void LoadOver(int channel_count) {
   RunLoad(server.target(), channel_count, &figures);
   const absl::Duration took = absl::Now() - start;
   // Channels are gone; the server closes its ends.
-  EXPECT_TRUE(Eventually(
-      [&] { return OpenFds(server.pid()) <= fds_before; }, absl::Seconds(20)))
+  EXPECT_TRUE(Eventually([&] { return OpenFds(server.pid()) <= fds_before; },
+                         absl::Seconds(20)))
       << OpenFds(server.pid()) << " server descriptors, " << fds_before
       << " before";
   const int fds_after = OpenFds(server.pid());
@@ -149,7 +150,8 @@ void LoadOver(int channel_count) {
       static_cast<long long>(figures.answered.load()),
       static_cast<long long>(figures.verified.load()),
       static_cast<long long>(figures.crossed.load()),
-      static_cast<long long>(figures.failed.load()), absl::ToDoubleSeconds(took),
+      static_cast<long long>(figures.failed.load()),
+      absl::ToDoubleSeconds(took),
       static_cast<double>(figures.sent.load()) /
           std::max(absl::ToDoubleSeconds(took), 1e-3),
       static_cast<long long>(rss_before), static_cast<long long>(rss_after),

@@ -34,8 +34,7 @@ int OpenFds(pid_t pid = 0);
 // Polls `condition` every 10 ms until it holds or `timeout` passes; returns
 // its last value. For conditions another thread or process brings about
 // (a server closing its side of a socket), never as a fixed sleep.
-bool Eventually(const std::function<bool()>& condition,
-                absl::Duration timeout);
+bool Eventually(const std::function<bool()>& condition, absl::Duration timeout);
 
 }  // namespace reliability
 }  // namespace framerpc

@@ -51,7 +51,8 @@ TEST(Address, RejectsMalformedWithTheReason) {
       {"[]:80", "empty host"},
       {"::1:80", "brackets"},
       {"unix:", "empty unix path"},
-      {"unix:/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+      {"unix:/"
+       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
        "longer than"},
   };
@@ -73,15 +74,16 @@ TEST(Address, ResolvesLiteralsAndRoundTripsThroughSockaddr) {
     ASSERT_TRUE(resolved.ok()) << resolved.status();
     ASSERT_FALSE(resolved->empty());
     const ResolvedAddress& first = resolved->front();
-    EXPECT_EQ(SockaddrToString(reinterpret_cast<const sockaddr*>(&first.storage),
-                               first.length),
-              text);
+    EXPECT_EQ(
+        SockaddrToString(reinterpret_cast<const sockaddr*>(&first.storage),
+                         first.length),
+        text);
   }
   auto unix_socket = Resolve(*ParseAddress("unix:/tmp/x.sock"));
   ASSERT_TRUE(unix_socket.ok());
-  EXPECT_EQ(SockaddrToString(
-                reinterpret_cast<const sockaddr*>(&unix_socket->front().storage),
-                unix_socket->front().length),
+  EXPECT_EQ(SockaddrToString(reinterpret_cast<const sockaddr*>(
+                                 &unix_socket->front().storage),
+                             unix_socket->front().length),
             "unix:/tmp/x.sock");
 }
 

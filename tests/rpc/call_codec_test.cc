@@ -55,8 +55,8 @@ TEST(CallCodec, EncodeRequestWritesTheseBytes) {
   const std::string frame =
       EncodedRequest(RequestHeader{300, "a.B/C", 0, &metadata}, UserMessage());
   EXPECT_EQ(Hex(frame), Hex(Bytes({
-                            0x00, 0x00, 0x00, 0x16,              // length 22
-                            0x08, 0xac, 0x02,                    // call_id 300
+                            0x00, 0x00, 0x00, 0x16,               // length 22
+                            0x08, 0xac, 0x02,                     // call_id 300
                             0x12, 0x05, 'a', '.', 'B', '/', 'C',  // method
                             // (timeout_us 0 is not written)
                             0x22, 0x05, 0x0a, 0x01, 'k', 0x12, 0x00,  // k: ""
@@ -66,21 +66,22 @@ TEST(CallCodec, EncodeRequestWritesTheseBytes) {
 
 TEST(CallCodec, EncodeResponseWritesTheseBytes) {
   const Metadata metadata = {{"m", "v"}};
-  EXPECT_EQ(Hex(EncodedResponse(
-                ResponseHeader{2, absl::NotFoundError("no such key"),
-                               &metadata},
-                nullptr)),
-            Hex(Bytes({0x00, 0x00, 0x00, 0x19,  // length 25
-                       0x08, 0x02,              // call_id 2
-                       0x10, 0x05,              // code NOT_FOUND
-                       0x1a, 0x0b, 'n', 'o', ' ', 's', 'u', 'c', 'h', ' ',
-                       'k', 'e', 'y',  // message
-                       0x22, 0x06, 0x0a, 0x01, 'm', 0x12, 0x01, 'v'})));
+  EXPECT_EQ(
+      Hex(EncodedResponse(
+          ResponseHeader{2, absl::NotFoundError("no such key"), &metadata},
+          nullptr)),
+      Hex(Bytes({0x00, 0x00, 0x00, 0x19,  // length 25
+                 0x08, 0x02,              // call_id 2
+                 0x10, 0x05,              // code NOT_FOUND
+                 0x1a, 0x0b, 'n',  'o',  ' ', 's',  'u',  'c',
+                 'h',  ' ',  'k',  'e',  'y',  // message
+                 0x22, 0x06, 0x0a, 0x01, 'm', 0x12, 0x01, 'v'})));
   const wire::Request reply = UserMessage();
   EXPECT_EQ(Hex(EncodedResponse(ResponseHeader{1, absl::OkStatus(), nullptr},
                                 &reply)),
-            Hex(Bytes({0x00, 0x00, 0x00, 0x07, 0x08, 0x01,  // call_id 1
-                       // code 0 and no message: nothing written
+            Hex(Bytes({0x00, 0x00, 0x00, 0x07, 0x08,
+                       0x01,  // call_id 1
+                              // code 0 and no message: nothing written
                        0x7a, 0x03, 0x08, 0x96, 0x01})));
 }
 
@@ -97,11 +98,11 @@ TEST(CallCodec, EncodingMatchesPlainProtobufByteForByte) {
     for (const auto& [key, value] : metadata)
       (*request.mutable_metadata())[key] = value;
     request.set_payload(payload.SerializeAsString());
-    EXPECT_EQ(Hex(EncodedRequest(
-                      RequestHeader{7, "demo.Echo/Say", 250000, &metadata},
-                      payload)
-                      .substr(kFrameHeaderSize)),
-              Hex(request.SerializeAsString()));
+    EXPECT_EQ(
+        Hex(EncodedRequest(RequestHeader{7, "demo.Echo/Say", 250000, &metadata},
+                           payload)
+                .substr(kFrameHeaderSize)),
+        Hex(request.SerializeAsString()));
 
     wire::Response response;
     response.set_call_id(UINT64_MAX);
@@ -122,8 +123,8 @@ TEST(CallCodec, EncodingMatchesPlainProtobufByteForByte) {
 TEST(CallCodec, EmptyPayloadIsOmittedLikeProtobufDoes) {
   const wire::Request empty;
   EXPECT_EQ(Hex(EncodedRequest(RequestHeader{9, "a.B/C", 0, nullptr}, empty)),
-            Hex(Bytes({0x00, 0x00, 0x00, 0x09, 0x08, 0x09, 0x12, 0x05, 'a',
-                       '.', 'B', '/', 'C'})));
+            Hex(Bytes({0x00, 0x00, 0x00, 0x09, 0x08, 0x09, 0x12, 0x05, 'a', '.',
+                       'B', '/', 'C'})));
   EXPECT_EQ(Hex(EncodedResponse(ResponseHeader{9, absl::OkStatus(), nullptr},
                                 &empty)),
             Hex(Bytes({0x00, 0x00, 0x00, 0x02, 0x08, 0x09})));
@@ -133,12 +134,12 @@ TEST(CallCodec, DecodeRequestReadsTheseBytes) {
   // Fields out of order, the payload in the middle and repeated (the last
   // wins), a field from a later version (6), and two metadata entries.
   const std::string body = Bytes({
-      0x7a, 0x03, 'o', 'l', 'd',                    // payload "old"
+      0x7a, 0x03, 'o',  'l',  'd',                   // payload "old"
       0x22, 0x06, 0x0a, 0x01, 'b', 0x12, 0x01, '2',  // b: 2
       0x18, 0xe8, 0x07,                              // timeout_us 1000
-      0x7a, 0x03, 'n', 'e', 'w',                    // payload "new"
+      0x7a, 0x03, 'n',  'e',  'w',                   // payload "new"
       0x30, 0x01,                                    // unknown field 6
-      0x12, 0x05, 'x', '.', 'Y', '/', 'Z',          // method
+      0x12, 0x05, 'x',  '.',  'Y', '/',  'Z',        // method
       0x22, 0x06, 0x0a, 0x01, 'a', 0x12, 0x01, '1',  // a: 1
       0x08, 0x05,                                    // call_id 5
   });
@@ -252,10 +253,9 @@ TEST(CallCodec, NonUtf8StatusMessageIsEscapedSoThePeerCanParseIt) {
       ResponseHeader{1, absl::InternalError("bad \xff\xfe byte"), nullptr},
       nullptr);
   DecodedResponse decoded;
-  ASSERT_TRUE(
-      DecodeResponse(absl::string_view(frame).substr(kFrameHeaderSize),
-                     &decoded)
-          .ok());
+  ASSERT_TRUE(DecodeResponse(absl::string_view(frame).substr(kFrameHeaderSize),
+                             &decoded)
+                  .ok());
   EXPECT_EQ(decoded.status, absl::InternalError("bad \\xff\\xfe byte"));
 }
 
@@ -265,8 +265,8 @@ TEST(CallCodec, RejectsDamagedBodiesNamingTheType) {
                      UserMessage())
           .substr(kFrameHeaderSize);
   const std::vector<std::string> damaged = {
-      good.substr(0, good.size() - 1),  // payload truncated
-      good.substr(0, 1),                // tag without value
+      good.substr(0, good.size() - 1),              // payload truncated
+      good.substr(0, 1),                            // tag without value
       Bytes({0x7a, 0xff, 0xff, 0xff, 0xff, 0x0f}),  // payload length 4 GiB
       Bytes({0x00, 0x01}),                          // field number 0
       Bytes({0x0f}),                                // wire type 7
@@ -277,8 +277,7 @@ TEST(CallCodec, RejectsDamagedBodiesNamingTheType) {
     absl::Status status = DecodeRequest(body, &request);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument)
         << "accepted damaged body " << Hex(body);
-    EXPECT_NE(status.message().find("framerpc.wire.Request"),
-              std::string::npos)
+    EXPECT_NE(status.message().find("framerpc.wire.Request"), std::string::npos)
         << status;
     EXPECT_NE(status.message().find(absl::StrCat(body.size(), "-byte")),
               std::string::npos)
@@ -298,19 +297,19 @@ TEST(CallCodec, RejectsStringsThatAreNotUtf8) {
   DecodedRequest request;
   EXPECT_EQ(DecodeRequest(Bytes({0x12, 0x01, 0xff}), &request).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(DecodeRequest(Bytes({0x22, 0x05, 0x0a, 0x01, 0xff, 0x12, 0x00}),
-                          &request)
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      DecodeRequest(Bytes({0x22, 0x05, 0x0a, 0x01, 0xff, 0x12, 0x00}), &request)
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   DecodedResponse response;
-  EXPECT_EQ(DecodeResponse(Bytes({0x10, 0x02, 0x1a, 0x01, 0xff}), &response)
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      DecodeResponse(Bytes({0x10, 0x02, 0x1a, 0x01, 0xff}), &response).code(),
+      absl::StatusCode::kInvalidArgument);
   // Metadata values are bytes.
-  ASSERT_TRUE(DecodeRequest(Bytes({0x22, 0x06, 0x0a, 0x01, 'k', 0x12, 0x01,
-                                   0xff}),
-                            &request)
-                  .ok());
+  ASSERT_TRUE(
+      DecodeRequest(Bytes({0x22, 0x06, 0x0a, 0x01, 'k', 0x12, 0x01, 0xff}),
+                    &request)
+          .ok());
   EXPECT_EQ(request.metadata.at("k"), "\xff");
 }
 
@@ -394,11 +393,11 @@ TEST(CallCodec, RandomizedRoundTripsWithRandomSplits) {
       wire::Request user_message;  // stands in for any user message
       user_message.set_payload(RandomBytes(rng, 3000));
       request.payload = user_message.SerializeAsString();
-      ASSERT_TRUE(EncodeRequest(RequestHeader{request.call_id, request.method,
-                                              request.timeout_us,
-                                              &request.metadata},
-                                user_message, kLimit, &stream)
-                      .ok());
+      ASSERT_TRUE(
+          EncodeRequest(RequestHeader{request.call_id, request.method,
+                                      request.timeout_us, &request.metadata},
+                        user_message, kLimit, &stream)
+              .ok());
       sent.push_back(std::move(request));
     }
     // Deliver the stream in random pieces to a frame decoder.

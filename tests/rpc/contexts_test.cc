@@ -2,11 +2,11 @@
 #include <string>
 
 #include "absl/time/clock.h"
-#include "gtest/gtest.h"
-#include "proto/wire.pb.h"
 #include "framerpc/client_context.h"
 #include "framerpc/server_context.h"
 #include "framerpc/service.h"
+#include "gtest/gtest.h"
+#include "proto/wire.pb.h"
 
 namespace framerpc {
 namespace {
@@ -77,7 +77,8 @@ TEST(Service, DispatchesByWireNameThroughTheOverride) {
   ASSERT_NE(say, nullptr);
   ServerContext context("test.Echo/Say", "peer", absl::InfiniteFuture(), {});
   std::unique_ptr<google::protobuf::Message> reply;
-  ASSERT_TRUE(say->Run(context, wire::Request().SerializeAsString(), &reply).ok());
+  ASSERT_TRUE(
+      say->Run(context, wire::Request().SerializeAsString(), &reply).ok());
   ASSERT_NE(reply, nullptr);
   EXPECT_EQ(static_cast<wire::Response&>(*reply).message(), "override");
 }

@@ -43,9 +43,10 @@ std::string Hex(const Buffer& frame) {
 TEST(ProtocolDoc, RequestExample) {
   const Metadata metadata = {{"x-trace", "abc"}};
   Buffer frame;
-  ASSERT_TRUE(EncodeRequest(RequestHeader{1, "demo.Echo/Say", 200000, &metadata},
-                            kSayHi, 1 << 20, &frame)
-                  .ok());
+  ASSERT_TRUE(
+      EncodeRequest(RequestHeader{1, "demo.Echo/Say", 200000, &metadata},
+                    kSayHi, 1 << 20, &frame)
+          .ok());
   const std::string documented = ExampleBytes("request-frame");
   EXPECT_EQ(Hex(frame), absl::BytesToHexString(documented));
 
@@ -76,10 +77,11 @@ TEST(ProtocolDoc, ResponseExamples) {
   EXPECT_EQ(decoded.payload, kSayHi);
 
   Buffer not_found;
-  ASSERT_TRUE(EncodeResponse(
-                  ResponseHeader{2, absl::NotFoundError("no such key"), nullptr},
-                  absl::string_view(), 1 << 20, &not_found)
-                  .ok());
+  ASSERT_TRUE(
+      EncodeResponse(
+          ResponseHeader{2, absl::NotFoundError("no such key"), nullptr},
+          absl::string_view(), 1 << 20, &not_found)
+          .ok());
   const std::string documented_error = ExampleBytes("error-response-frame");
   EXPECT_EQ(Hex(not_found), absl::BytesToHexString(documented_error));
   ASSERT_TRUE(

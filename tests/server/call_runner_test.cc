@@ -167,7 +167,8 @@ TEST(CallTask, WakesTheLoopWhenTheSocketIsFull) {
   TestService service;
   // Fill the socket, so the response cannot go out now.
   const std::string chunk(64 << 10, 'x');
-  while (::send(f.sockets.server_end.get(), chunk.data(), chunk.size(), 0) > 0) {
+  while (::send(f.sockets.server_end.get(), chunk.data(), chunk.size(), 0) >
+         0) {
   }
   ASSERT_TRUE(f.completions->PrepareToSleep());
   f.Task(service, "Count")->Run();

@@ -82,8 +82,8 @@ TEST(Connection, SendOutputStopsWhenTheSocketIsFull) {
   Fixture f;
   int size = 1;  // clamped up to the kernel's minimum
   ::setsockopt(f.conn->fd(), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-  f.conn->output().AppendStatus(
-      1, absl::InternalError(std::string(1 << 20, 'z')));
+  f.conn->output().AppendStatus(1,
+                                absl::InternalError(std::string(1 << 20, 'z')));
   const size_t queued = f.conn->output().readable_bytes();
   int error = 0;
   const ssize_t sent = f.conn->SendOutput(&error, kStart + absl::Seconds(3));

@@ -9,10 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/posix_error.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
 #include "framing/frame_format.h"
-#include "base/posix_error.h"
 #include "rpc/address.h"
 #include "tests/support/frame_io.h"
 

@@ -17,9 +17,9 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "base/unique_fd.h"
+#include "framerpc/metadata.h"
 #include "google/protobuf/message.h"
 #include "proto/wire.pb.h"
-#include "framerpc/metadata.h"
 
 namespace framerpc {
 namespace test {

@@ -12,10 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "framerpc/server.h"
+#include "framerpc/service.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "framerpc/service.h"
-#include "framerpc/server.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/server_harness.h"
 #include "tests/server/test_service.h"
@@ -87,7 +87,8 @@ TEST(ServerInline, InlineServiceRunsOnOneThreadOthersOnWorkers) {
   options.num_workers = 2;
   Server server(options);
   ASSERT_TRUE(server.AddService(&inline_service, Inline()).ok());
-  ASSERT_TRUE(server.AddService(&pooled_service).ok());  // docs/api.md §4's form
+  ASSERT_TRUE(
+      server.AddService(&pooled_service).ok());  // docs/api.md §4's form
   ASSERT_TRUE(server.Listen("127.0.0.1:0").ok());
   ASSERT_TRUE(server.Start().ok());
   const std::string address = absl::StrCat("127.0.0.1:", server.port());
@@ -176,8 +177,7 @@ TEST(ServerInline, ExpiredDeadlineIsAnsweredWithoutRunningTheHandler) {
                       EncodeRequest(1, TestService::Method("Block"),
                                     MakeRequest("").SerializeAsString()),
                       EncodeRequest(2, TestService::Method("Count"),
-                                    MakeRequest("").SerializeAsString(),
-                                    1000)))
+                                    MakeRequest("").SerializeAsString(), 1000)))
                   .ok());
   ASSERT_TRUE(harness.service().gate().WaitForArrivals(1, kWait));
   absl::SleepFor(absl::Milliseconds(5));  // the deadline must really pass

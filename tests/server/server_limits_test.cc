@@ -14,11 +14,11 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "framing/frame_decoder.h"
 #include "base/unique_fd.h"
+#include "framerpc/server.h"
+#include "framing/frame_decoder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "framerpc/server.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/server_harness.h"
 #include "tests/server/test_service.h"
@@ -398,7 +398,8 @@ TEST(ServerLimits, RequestHeldBackByOutputStartsWhenTheLoopDrainsIt) {
   ASSERT_TRUE(holder.gate().WaitForArrivals(1, kWait));
   // The worker replies, fills the socket and leaves the rest to the loop.
   harness.service().gate().Open();
-  const int queued = SettledReadableBytes(client->fd(), absl::Milliseconds(100));
+  const int queued =
+      SettledReadableBytes(client->fd(), absl::Milliseconds(100));
   ASSERT_GT(queued, 4);
   ASSERT_LT(static_cast<size_t>(queued), reply_size);
   std::string first;

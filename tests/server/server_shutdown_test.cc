@@ -11,9 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "framerpc/server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "framerpc/server.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/server_harness.h"
 #include "tests/server/test_service.h"

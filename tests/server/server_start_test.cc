@@ -8,8 +8,8 @@
 #include <fstream>
 #include <string>
 
-#include "gtest/gtest.h"
 #include "framerpc/server.h"
+#include "gtest/gtest.h"
 #include "tests/server/test_service.h"
 
 namespace framerpc {
@@ -60,9 +60,9 @@ TEST(ServerStart, NoRoomForItsThreadsIsAStatusNotACrash) {
   if (child == 0) _exit(StartWithoutRoomForThreads());
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status)) << "the child crashed (signal "
-                                 << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
-                                 << ")";
+  ASSERT_TRUE(WIFEXITED(status))
+      << "the child crashed (signal "
+      << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ")";
   EXPECT_EQ(WEXITSTATUS(status), kFailedWithStatus)
       << "1: Start succeeded; 2: it failed some other way (see stderr)";
 }

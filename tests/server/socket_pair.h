@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "framing/buffer.h"
 #include "base/unique_fd.h"
+#include "framing/buffer.h"
 #include "proto/wire.pb.h"
 
 namespace framerpc {

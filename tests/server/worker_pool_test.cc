@@ -59,7 +59,8 @@ class StallChecker {
 };
 
 std::unique_ptr<WorkerPool> StartedPool(int threads) {
-  absl::StatusOr<std::unique_ptr<WorkerPool>> pool = WorkerPool::Create(threads);
+  absl::StatusOr<std::unique_ptr<WorkerPool>> pool =
+      WorkerPool::Create(threads);
   EXPECT_TRUE(pool.ok()) << pool.status();
   return pool.ok() ? *std::move(pool) : nullptr;
 }

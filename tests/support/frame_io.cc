@@ -10,10 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "framing/frame_decoder.h"
-#include "framing/frame_format.h"
 #include "base/poll_timeout.h"
 #include "base/posix_error.h"
+#include "framing/frame_decoder.h"
+#include "framing/frame_format.h"
 
 namespace framerpc {
 namespace {
@@ -32,7 +32,8 @@ absl::Status WaitReady(int fd, short events, absl::Time deadline,
     pollfd p{fd, events, 0};
     const int n = ::poll(&p, 1, timeout_ms);
     if (n > 0) return absl::OkStatus();  // errors surface in the next I/O call
-    if (n < 0 && errno != EINTR) return PosixError(absl::StrCat(what, ": poll"), errno);
+    if (n < 0 && errno != EINTR)
+      return PosixError(absl::StrCat(what, ": poll"), errno);
   }
 }
 
@@ -142,14 +143,15 @@ absl::StatusOr<ReadOutcome> ReadFrame(int fd, size_t max_body_size,
                      " bytes exceeds the limit of ", max_body_size, " bytes"));
   }
   body->resize(length);
-  status = ReceiveExactly(fd, body->data(), length, &received, deadline,
-                          absl::StrCat("read frame body of ", length, " bytes"));
+  status =
+      ReceiveExactly(fd, body->data(), length, &received, deadline,
+                     absl::StrCat("read frame body of ", length, " bytes"));
   if (!status.ok()) return status;
   if (received < length) {
     body->clear();
     return absl::UnavailableError(absl::StrCat(
-        "read frame body: peer closed the connection mid-body after ",
-        received, " of ", length, " bytes (", length - received, " missing)"));
+        "read frame body: peer closed the connection mid-body after ", received,
+        " of ", length, " bytes (", length - received, " missing)"));
   }
   return ReadOutcome::kFrame;
 }

@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "framing/frame_decoder.h"
 #include "base/unique_fd.h"
+#include "framing/frame_decoder.h"
 #include "gtest/gtest.h"
 
 namespace framerpc {
@@ -70,7 +70,8 @@ TEST_P(FrameIoSizes, RoundTripOnNonBlockingSockets) {
   const std::string body = Pattern(GetParam());
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   absl::Status written;
-  std::thread writer([&] { written = WriteFrame(pair.a.get(), body, deadline); });
+  std::thread writer(
+      [&] { written = WriteFrame(pair.a.get(), body, deadline); });
   std::string got;
   auto outcome = ReadFrame(pair.b.get(), kLimit, &got, deadline);
   writer.join();
@@ -91,8 +92,8 @@ TEST(FrameIo, LimitPlusOneIsRejectedBeforeReadingTheBody) {
   EncodeFrameLength(kLimit + 1, prefix);
   ASSERT_TRUE(WriteAll(pair.a.get(), absl::string_view(prefix, 4)).ok());
   std::string got;
-  auto outcome = ReadFrame(pair.b.get(), kLimit, &got,
-                           absl::Now() + absl::Seconds(10));
+  auto outcome =
+      ReadFrame(pair.b.get(), kLimit, &got, absl::Now() + absl::Seconds(10));
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(outcome.status().message().find(absl::StrCat(kLimit + 1)),
@@ -115,13 +116,15 @@ TEST(FrameIo, CleanCloseBetweenFramesIsEndOfStream) {
 
 TEST(FrameIo, CloseMidHeaderNamesMissingBytes) {
   SocketPair pair = TinyBufferPair();
-  ASSERT_TRUE(WriteAll(pair.a.get(), absl::string_view("\x00\x00\x00", 3)).ok());
+  ASSERT_TRUE(
+      WriteAll(pair.a.get(), absl::string_view("\x00\x00\x00", 3)).ok());
   pair.a.Reset();
   std::string got;
   auto outcome = ReadFrame(pair.b.get(), kLimit, &got);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(outcome.status().message().find("mid-header after 3 of 4 bytes (1 missing)"),
+  EXPECT_NE(outcome.status().message().find(
+                "mid-header after 3 of 4 bytes (1 missing)"),
             std::string::npos)
       << outcome.status();
 }

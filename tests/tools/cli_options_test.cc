@@ -19,11 +19,10 @@ absl::StatusOr<CliOptions> Parse(std::vector<std::string> args) {
 }
 
 TEST(CliOptions, CallWithEveryOption) {
-  auto options = Parse({"call", "--timeout=250ms", "127.0.0.1:7000",
-                        "-H", "x-trace:abc", "-Hk: v", "kv.KeyValue/Get",
-                        "--proto", "kv.proto", "-I", "dir1",
-                        "--import_path=dir2", "-Idir3", "--format", "text",
-                        "-d", "@"});
+  auto options =
+      Parse({"call", "--timeout=250ms", "127.0.0.1:7000", "-H", "x-trace:abc",
+             "-Hk: v", "kv.KeyValue/Get", "--proto", "kv.proto", "-I", "dir1",
+             "--import_path=dir2", "-Idir3", "--format", "text", "-d", "@"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->command, "call");
   EXPECT_EQ(options->address, "127.0.0.1:7000");

@@ -4,10 +4,10 @@
 #include <string>
 
 #include "framerpc/channel.h"
+#include "framerpc/server.h"
 #include "gtest/gtest.h"
 #include "proto/health.pb.h"
 #include "server/health_service.h"
-#include "framerpc/server.h"
 #include "test_service_impl.h"
 
 namespace framerpc {
@@ -57,8 +57,7 @@ class HealthServerTest : public ::testing::Test {
   }
   void Start() {
     ASSERT_TRUE(server_.Start().ok());
-    auto channel =
-        Channel::Create(absl::StrCat("127.0.0.1:", server_.port()));
+    auto channel = Channel::Create(absl::StrCat("127.0.0.1:", server_.port()));
     ASSERT_TRUE(channel.ok()) << channel.status();
     channel_ = *channel;
   }
@@ -94,8 +93,7 @@ TEST_F(HealthServerTest, ApplicationSetsStatusesBeforeAndAfterStart) {
   Start();
   EXPECT_EQ(Check("framerpc.e2e.TestService"),
             HealthCheckResponse::NOT_SERVING);
-  server_.SetServingStatus("framerpc.e2e.TestService",
-                           ServingStatus::kServing);
+  server_.SetServingStatus("framerpc.e2e.TestService", ServingStatus::kServing);
   server_.SetServingStatus("", ServingStatus::kNotServing);
   EXPECT_EQ(Check("framerpc.e2e.TestService"), HealthCheckResponse::SERVING);
   EXPECT_EQ(Check(""), HealthCheckResponse::NOT_SERVING);

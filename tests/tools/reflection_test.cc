@@ -4,13 +4,13 @@
 #include <string>
 #include <vector>
 
-#include "framerpc/channel.h"
 #include "e2e_test.pb.h"
+#include "framerpc/channel.h"
+#include "framerpc/server.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "proto/reflection.pb.h"
-#include "framerpc/server.h"
 #include "test_service_impl.h"
 #include "tools/schema.h"
 
@@ -40,8 +40,7 @@ class ReflectionTest : public ::testing::Test {
     ASSERT_TRUE(server_.EnableReflection().ok());
     ASSERT_TRUE(server_.Listen("127.0.0.1:0").ok());
     ASSERT_TRUE(server_.Start().ok());
-    auto channel =
-        Channel::Create(absl::StrCat("127.0.0.1:", server_.port()));
+    auto channel = Channel::Create(absl::StrCat("127.0.0.1:", server_.port()));
     ASSERT_TRUE(channel.ok()) << channel.status();
     channel_ = *channel;
   }
@@ -55,14 +54,14 @@ class ReflectionTest : public ::testing::Test {
     return channel_->Call(method, request, response, &context);
   }
 
-  absl::StatusOr<std::vector<std::string>> FileNames(absl::string_view symbol,
-                                                     std::unique_ptr<cli::Schema>* schema) {
+  absl::StatusOr<std::vector<std::string>> FileNames(
+      absl::string_view symbol, std::unique_ptr<cli::Schema>* schema) {
     reflection::FileContainingSymbolRequest request;
     request.set_symbol(std::string(symbol));
     reflection::FileContainingSymbolResponse response;
-    absl::Status status = Call(
-        "framerpc.reflection.Reflection/FileContainingSymbol", request,
-        &response);
+    absl::Status status =
+        Call("framerpc.reflection.Reflection/FileContainingSymbol", request,
+             &response);
     if (!status.ok()) return status;
     std::vector<std::string> names;
     std::vector<google::protobuf::FileDescriptorProto> files;

@@ -36,12 +36,12 @@ class SchemaTest : public ::testing::Test {
 TEST_F(SchemaTest, ReadsAProtoWithImportsAndWellKnownTypes) {
   Write("dep/common.proto",
         "syntax = \"proto3\"; package dep; message Id { string id = 1; }");
-  const std::string main = Write(
-      "main.proto",
-      "syntax = \"proto3\"; package p;\n"
-      "import \"dep/common.proto\";\n"
-      "import \"google/protobuf/empty.proto\";\n"
-      "service S { rpc Get(dep.Id) returns (google.protobuf.Empty); }\n");
+  const std::string main =
+      Write("main.proto",
+            "syntax = \"proto3\"; package p;\n"
+            "import \"dep/common.proto\";\n"
+            "import \"google/protobuf/empty.proto\";\n"
+            "service S { rpc Get(dep.Id) returns (google.protobuf.Empty); }\n");
   auto schema = Schema::FromProtoFiles({main}, {});
   ASSERT_TRUE(schema.ok()) << schema.status();
   const auto* service = (*schema)->FindService("p.S");
@@ -54,8 +54,8 @@ TEST_F(SchemaTest, ReadsAProtoWithImportsAndWellKnownTypes) {
 }
 
 TEST_F(SchemaTest, ImportPathGivesTheVirtualName) {
-  const std::string proto = Write(
-      "protos/a/b.proto", "syntax = \"proto3\"; package a; service B {}");
+  const std::string proto =
+      Write("protos/a/b.proto", "syntax = \"proto3\"; package a; service B {}");
   auto schema = Schema::FromProtoFiles({proto}, {dir_ + "/protos"});
   ASSERT_TRUE(schema.ok()) << schema.status();
   ASSERT_NE((*schema)->FindService("a.B"), nullptr);
@@ -78,8 +78,7 @@ TEST_F(SchemaTest, ParseErrorSaysWhere) {
 TEST_F(SchemaTest, MissingFileIsNamed) {
   auto schema = Schema::FromProtoFiles({dir_ + "/nope.proto"}, {});
   ASSERT_FALSE(schema.ok());
-  EXPECT_THAT(std::string(schema.status().message()),
-              HasSubstr("nope.proto"));
+  EXPECT_THAT(std::string(schema.status().message()), HasSubstr("nope.proto"));
 }
 
 TEST(SplitMethodName, BothSpellings) {

@@ -28,8 +28,8 @@ int main() {
     std::fprintf(stderr, "server: %s\n", status.ToString().c_str());
     return 1;
   }
-  auto channel =
-      framerpc::Channel::Create(absl::StrCat(kConsumerChannelTarget, server.port()));
+  auto channel = framerpc::Channel::Create(
+      absl::StrCat(kConsumerChannelTarget, server.port()));
   if (!channel.ok()) return 1;
   demo::Echo::Stub stub(*channel);
   demo::SayRequest request;
