@@ -13,8 +13,9 @@
 // responses never interleave.
 //
 // The loop must never wait on a worker's O(message) work (a stall of every
-// connection, docs/reliability.md), so the mutex covers O(1) steps and
-// sends only: a response is serialized outside it, into a buffer of the
+// connection, docs/reliability.md), so the mutex covers O(1) steps, copies
+// of at most 64 KiB, and sends, which take only what the socket has room
+// for: a response is serialized outside it, into a buffer of the
 // appending thread's own, and handed over as one chunk by swapping buffers;
 // a small one is copied onto the last chunk instead, so that pipelined
 // small responses still go out in one send. Queued bytes are a list of
