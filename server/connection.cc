@@ -19,8 +19,19 @@ Connection::Connection(uint64_t id, UniqueFd fd, std::string peer,
 Connection::~Connection() { output_->Close(); }
 
 bool Connection::CanStartCall(const ServerOptions& options) const {
-  return calls_in_flight_ < options.max_calls_per_connection &&
-         output_->readable_bytes() < options.max_pending_output_bytes;
+  if (calls_in_flight_ >= options.max_calls_per_connection) return false;
+  const size_t pending = output_->readable_bytes();
+  if (pending >= options.max_pending_output_bytes) return false;
+  // Each call already running will add a response, expected to be no
+  // bigger than the largest so far: admit one more only if all of them can
+  // be queued while the queue is still under the limit, so that a peer
+  // that reads nothing pins at most max_pending_output_bytes plus one
+  // response (docs/reliability.md). Before the first response there is
+  // nothing to expect, and holding calls back until one finishes would
+  // make a connection's first calls wait on each other.
+  const size_t largest = output_->largest_response();
+  return largest == 0 || static_cast<size_t>(calls_in_flight_) * largest <
+                             options.max_pending_output_bytes - pending;
 }
 
 bool Connection::WantsInput(const ServerOptions& options,

@@ -1,38 +1,120 @@
 #include "server/connection_output.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "framing/frame_format.h"
 
 namespace framerpc {
 namespace internal {
+namespace {
+
+// Frames up to this size are copied onto the last chunk (coalesced) rather
+// than handed over as a chunk of their own; a copy this small under the
+// mutex costs less than the allocation a new chunk would. Also the most a
+// chunk grows by copying.
+constexpr size_t kCoalesceBytes = size_t{64} << 10;
+// Chunks one send takes at most: enough that small chunks do not cost a
+// syscall each, few enough for the stack.
+constexpr int kMaxIov = std::min(64, IOV_MAX);
+
+// Where this thread serializes responses, outside any lock: kept across
+// calls (and connections) so that a thread sending big responses does not
+// allocate and fault in a new buffer for each one.
+Buffer& ThreadScratch() {
+  thread_local Buffer scratch;
+  return scratch;
+}
+
+}  // namespace
+
+ConnectionOutput::ConnectionOutput(int fd) : fd_(fd) { chunks_.emplace_back(); }
 
 bool ConnectionOutput::AppendResult(const CallResult& result) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!taking_results_) return false;
-  const bool was_empty = buffer_.empty();
-  AppendCallResult(result, kMaxEncodableBodySize, &buffer_);
-  pending_bytes_.store(buffer_.readable_bytes(), std::memory_order_release);
+  Buffer& scratch = ThreadScratch();
+  scratch.RetrieveAll();
+  AppendCallResult(result, kMaxEncodableBodySize, &scratch);
+  const bool was_empty =
+      AppendFrames(&scratch, /*only_while_taking_results=*/true);
+  // After a response bigger than this, a worker keeps no more than a
+  // connection would while idle.
+  scratch.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
   return was_empty;
 }
 
 void ConnectionOutput::AppendStatus(uint64_t call_id,
                                     const absl::Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return;
-  AppendStatusResponse(call_id, status, &buffer_);
-  pending_bytes_.store(buffer_.readable_bytes(), std::memory_order_release);
+  Buffer& scratch = ThreadScratch();
+  scratch.RetrieveAll();
+  AppendStatusResponse(call_id, status, &scratch);
+  AppendFrames(&scratch, /*only_while_taking_results=*/false);
 }
 
 void ConnectionOutput::Fail(const absl::Status& status) {
+  Buffer& scratch = ThreadScratch();
+  scratch.RetrieveAll();
+  AppendStatusResponse(0, status, &scratch);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    taking_results_ = false;
+  }
+  AppendFrames(&scratch, /*only_while_taking_results=*/false);
+}
+
+bool ConnectionOutput::AppendFrames(Buffer* frames,
+                                    bool only_while_taking_results) {
+  const size_t size = frames->readable_bytes();
+  size_t largest = largest_response_.load(std::memory_order_relaxed);
+  while (size > largest && !largest_response_.compare_exchange_weak(
+                               largest, size, std::memory_order_relaxed)) {
+  }
+  // A chunk handed over is held until sent: trim a scratch buffer that a
+  // bigger response left oversized, here, outside the lock, so that what a
+  // connection holds stays what it has queued.
+  if (size > kCoalesceBytes && frames->capacity() > 2 * size + kCoalesceBytes) {
+    Buffer exact(size);
+    exact.Append(frames->readable());
+    std::swap(*frames, exact);
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  taking_results_ = false;
-  if (closed_) return;
-  AppendStatusResponse(0, status, &buffer_);
-  pending_bytes_.store(buffer_.readable_bytes(), std::memory_order_release);
+  if (closed_ || (only_while_taking_results && !taking_results_)) {
+    frames->RetrieveAll();
+    return false;
+  }
+  const bool was_empty = pending_bytes_.load(std::memory_order_relaxed) == 0;
+  Buffer& last = chunks_.back();
+  if (last.empty() && (size > kCoalesceBytes || last.writable_bytes() < size)) {
+    // Everything sent: the caller's storage becomes the queue's, and the
+    // idle chunk's storage becomes the caller's to reuse.
+    std::swap(last, *frames);
+  } else if (size <= kCoalesceBytes &&
+             (last.writable_bytes() >= size ||
+              last.readable_bytes() + size <= kCoalesceBytes)) {
+    last.Append(frames->readable());
+  } else {
+    chunks_.emplace_back(0);
+    std::swap(chunks_.back(), *frames);
+  }
+  frames->RetrieveAll();
+  NoteQueued();
+  return was_empty;
+}
+
+size_t ConnectionOutput::QueuedBytes() const {
+  size_t total = 0;
+  for (const Buffer& chunk : chunks_) total += chunk.readable_bytes();
+  return total;
+}
+
+void ConnectionOutput::DropQueued() {
+  while (chunks_.size() > 1) chunks_.pop_back();
+  chunks_.front().RetrieveAll();
 }
 
 ConnectionOutput::SendOutcome ConnectionOutput::Send(size_t* bytes_sent,
@@ -46,9 +128,23 @@ ConnectionOutput::SendOutcome ConnectionOutput::Send(size_t* bytes_sent,
       if (saved_errno != nullptr) *saved_errno = send_error_;
     }
     sending_.store(true, std::memory_order_release);
-    while (outcome == SendOutcome::kSent && !closed_ && !buffer_.empty()) {
-      const size_t want = buffer_.readable_bytes();
-      const ssize_t n = ::send(fd_, buffer_.peek(), want, MSG_NOSIGNAL);
+    while (outcome == SendOutcome::kSent && !closed_) {
+      iovec iov[kMaxIov];
+      int count = 0;
+      size_t want = 0;
+      for (const Buffer& chunk : chunks_) {
+        if (count == kMaxIov) break;
+        if (chunk.empty()) continue;
+        iov[count].iov_base = const_cast<char*>(chunk.peek());
+        iov[count].iov_len = chunk.readable_bytes();
+        want += chunk.readable_bytes();
+        ++count;
+      }
+      if (count == 0) break;
+      msghdr message{};
+      message.msg_iov = iov;
+      message.msg_iovlen = static_cast<size_t>(count);
+      const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -57,21 +153,33 @@ ConnectionOutput::SendOutcome ConnectionOutput::Send(size_t* bytes_sent,
         }
         // The peer is gone (EPIPE, ECONNRESET): nothing queued can arrive.
         send_error_ = errno;
+        failed_.store(true, std::memory_order_release);
         if (saved_errno != nullptr) *saved_errno = errno;
         taking_results_ = false;
-        buffer_.RetrieveAll();
+        DropQueued();
         outcome = SendOutcome::kFailed;
         break;
       }
-      buffer_.Retrieve(static_cast<size_t>(n));
-      total += static_cast<size_t>(n);
+      size_t left = static_cast<size_t>(n);
+      total += left;
+      while (left > 0) {
+        Buffer& front = chunks_.front();
+        const size_t taken = std::min(left, front.readable_bytes());
+        front.Retrieve(taken);
+        left -= taken;
+        // A sent chunk goes at once; the last one stays for reuse.
+        if (front.empty() && chunks_.size() > 1) chunks_.pop_front();
+      }
+      while (chunks_.size() > 1 && chunks_.front().empty()) chunks_.pop_front();
       if (static_cast<size_t>(n) < want) {
         outcome = SendOutcome::kLeftForLoop;  // the socket is full
         break;
       }
     }
-    if (buffer_.empty()) buffer_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
-    pending_bytes_.store(buffer_.readable_bytes(), std::memory_order_release);
+    if (chunks_.size() == 1 && chunks_.front().empty()) {
+      chunks_.front().ShrinkIfIdle(Buffer::kMaxIdleCapacity);
+    }
+    NoteQueued();
     sending_.store(false, std::memory_order_release);
   }
   if (bytes_sent != nullptr) *bytes_sent = total;
@@ -82,23 +190,21 @@ void ConnectionOutput::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   closed_ = true;
   taking_results_ = false;
-  buffer_.RetrieveAll();
-  buffer_.ShrinkIfIdle(0);
+  DropQueued();
+  chunks_.front().ShrinkIfIdle(0);
   pending_bytes_.store(0, std::memory_order_release);
   // Only the server's overall count of calls in flight still matters, and
   // the loop waits on it only while stopping: tell it at once.
   loop_waits_.store(true, std::memory_order_relaxed);
 }
 
-bool ConnectionOutput::failed() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return send_error_ != 0;
-}
-
 std::string ConnectionOutput::TakeAll() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string bytes(buffer_.readable());
-  buffer_.RetrieveAll();
+  std::string bytes;
+  bytes.reserve(QueuedBytes());
+  for (const Buffer& chunk : chunks_)
+    bytes.append(chunk.readable().data(), chunk.readable_bytes());
+  DropQueued();
   pending_bytes_.store(0, std::memory_order_release);
   return bytes;
 }

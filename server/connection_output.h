@@ -12,6 +12,17 @@
 // failed (kFailed). Frames are appended whole under the mutex, so
 // responses never interleave.
 //
+// The loop must never wait on a worker's O(message) work (a stall of every
+// connection, docs/reliability.md), so the mutex covers O(1) steps, copies
+// of at most 64 KiB, and sends, which take only what the socket has room
+// for: a response is serialized outside it, into a buffer of the
+// appending thread's own, and handed over as one chunk by swapping buffers;
+// a small one is copied onto the last chunk instead, so that pipelined
+// small responses still go out in one send. Queued bytes are a list of
+// chunks, each its own size, never one buffer that doubles: what is held
+// is what is queued (plus one kept idle chunk, Buffer::kMaxIdleCapacity at
+// most), and no growth copies megabytes under the mutex.
+//
 // Life: accepting results while the connection serves; Fail() queues the
 // connection error and stops accepting results (they are dropped from then
 // on); Close(), called by the Connection before its descriptor is closed,
@@ -29,6 +40,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 
@@ -42,7 +54,7 @@ namespace internal {
 
 class ConnectionOutput {
  public:
-  explicit ConnectionOutput(int fd) : fd_(fd) {}
+  explicit ConnectionOutput(int fd);
   ConnectionOutput(const ConnectionOutput&) = delete;
   ConnectionOutput& operator=(const ConnectionOutput&) = delete;
 
@@ -82,7 +94,14 @@ class ConnectionOutput {
   bool NeedsLoopSend() const {
     return !empty() && !sending_.load(std::memory_order_acquire);
   }
-  bool failed() const;
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+
+  // The largest response frame appended so far (0 before the first): what
+  // the loop expects each call in flight to add when it decides whether
+  // another call fits under max_pending_output_bytes. Lock-free.
+  size_t largest_response() const {
+    return largest_response_.load(std::memory_order_relaxed);
+  }
 
   // Moves the queued bytes out, unsent (tests and the fuzz target, which
   // play the peer without a socket).
@@ -98,9 +117,23 @@ class ConnectionOutput {
   const std::atomic<bool>& loop_waits() const { return loop_waits_; }
 
  private:
+  // Hands over the frames in `*frames` (serialized by the caller outside
+  // the lock), leaving it empty, maybe with another chunk's storage to
+  // reuse. Returns as AppendResult; false if nothing was taken.
+  bool AppendFrames(Buffer* frames, bool only_while_taking_results);
+  size_t QueuedBytes() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops every queued byte, keeping one empty chunk.
+  void DropQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void NoteQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    pending_bytes_.store(QueuedBytes(), std::memory_order_release);
+  }
+
   const int fd_;
   mutable std::mutex mu_;
-  Buffer buffer_ ABSL_GUARDED_BY(mu_);
+  // Never empty: the first chunk stays, emptied, once everything is sent,
+  // so that its storage serves the next responses. Only the front chunks
+  // are ever partly sent; appends go to the back.
+  std::deque<Buffer> chunks_ ABSL_GUARDED_BY(mu_);
   bool taking_results_ ABSL_GUARDED_BY(mu_) = true;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   int send_error_ ABSL_GUARDED_BY(mu_) = 0;
@@ -108,6 +141,8 @@ class ConnectionOutput {
   // read without it.
   std::atomic<size_t> pending_bytes_{0};
   std::atomic<bool> sending_{false};
+  std::atomic<bool> failed_{false};
+  std::atomic<size_t> largest_response_{0};
   std::atomic<bool> loop_waits_{false};
 };
 

@@ -147,6 +147,66 @@ TEST(ConnectionOutput, ConcurrentSendersNeverInterleaveFrames) {
   EXPECT_GT(left_for_loop.load(), 0);
 }
 
+// Replies above the coalescing size are handed over as chunks of their own
+// and small ones copied behind them; whatever the mix, the peer reads every
+// frame whole and in the order appended, sent partly by the appender and
+// partly by the loop.
+TEST(ConnectionOutput, BigAndSmallRepliesArriveWholeAndInOrder) {
+  Fixture f;
+  int size = 16 << 10;  // small, so that sends stop half-way
+  ::setsockopt(f.sockets.server_end.get(), SOL_SOCKET, SO_SNDBUF, &size,
+               sizeof(size));
+  const std::vector<size_t> sizes = {10,        200 << 10, 10,      10,
+                                     300 << 10, 70 << 10,  5,       64 << 10,
+                                     1 << 20,   3,         1 << 10, 100 << 10};
+  Buffer received;
+  std::vector<wire::Response> all;
+  auto drain = [&] {
+    for (wire::Response& r :
+         test::TakeResponses(f.sockets.client_end.get(), &received)) {
+      all.push_back(std::move(r));
+    }
+  };
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const std::string text(sizes[i], static_cast<char>('a' + i));
+    if (f.output->AppendResult(ReplyTo(i + 1, text))) f.output->Send();
+    drain();
+  }
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (all.size() < sizes.size() && absl::Now() < give_up) {
+    f.output->Send();
+    pollfd p{f.sockets.client_end.get(), POLLIN, 0};
+    ::poll(&p, 1, 1);
+    drain();
+  }
+  ASSERT_EQ(all.size(), sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    EXPECT_EQ(all[i].call_id(), i + 1);
+    test::TestReply reply;
+    ASSERT_TRUE(reply.ParseFromString(all[i].payload()));
+    EXPECT_EQ(reply.text(), std::string(sizes[i], static_cast<char>('a' + i)));
+  }
+  EXPECT_TRUE(f.output->empty());
+}
+
+// What the loop's admission check relies on: the queued count is the bytes
+// of the frames, and the largest frame is remembered.
+TEST(ConnectionOutput, CountsQueuedBytesAndTheLargestReply) {
+  Fixture f;
+  EXPECT_EQ(f.output->largest_response(), 0u);
+  f.output->AppendResult(ReplyTo(1, std::string(1 << 20, 'x')));
+  const size_t big = f.output->readable_bytes();
+  EXPECT_GT(big, size_t{1} << 20);
+  EXPECT_EQ(f.output->largest_response(), big);
+  f.output->AppendResult(ReplyTo(2, "small"));
+  EXPECT_GT(f.output->readable_bytes(), big);
+  EXPECT_LT(f.output->readable_bytes(), big + 64);
+  EXPECT_EQ(f.output->largest_response(), big);
+  const size_t total = f.output->readable_bytes();
+  EXPECT_EQ(f.output->TakeAll().size(), total);
+  EXPECT_TRUE(f.output->empty());
+}
+
 }  // namespace
 }  // namespace internal
 }  // namespace framerpc

@@ -50,6 +50,38 @@ TEST(Connection, WantsInputOnlyWhileOpenAndUnderTheLimits) {
   EXPECT_FALSE(f.conn->WantsInput(options, false));
 }
 
+// Regression: every call in flight used to append its response whatever
+// was queued, so a peer that read nothing pinned the limit plus one
+// response per call in flight. A call now starts only if the calls in
+// flight, each adding a response as large as the largest so far, leave the
+// queue under the limit.
+TEST(Connection, StartsOnlyCallsWhoseRepliesFitUnderTheOutputLimit) {
+  Fixture f;
+  ServerOptions options;
+  options.max_pending_output_bytes = 1000;
+  // Nothing known of the replies yet: the first calls are not held back.
+  f.conn->AddCall();
+  f.conn->AddCall();
+  EXPECT_TRUE(f.conn->CanStartCall(options));
+  f.conn->FinishCall(kStart);
+  f.conn->FinishCall(kStart);
+  f.conn->output().AppendStatus(1, absl::InternalError(std::string(240, 'e')));
+  const size_t reply = f.conn->output().readable_bytes();
+  ASSERT_EQ(f.conn->output().largest_response(), reply);
+  ASSERT_GT(reply, 250u);
+  ASSERT_LT(reply, 300u);
+  // Queued: one reply (< 300). Each call in flight expects another.
+  f.conn->AddCall();
+  EXPECT_TRUE(f.conn->CanStartCall(options));  // 1 queued + 1 < 1000
+  f.conn->AddCall();
+  EXPECT_TRUE(f.conn->CanStartCall(options));  // 1 queued + 2 < 1000
+  f.conn->AddCall();
+  EXPECT_FALSE(f.conn->CanStartCall(options));  // 1 queued + 3 >= 1000
+  // The peer reads what is queued: room for one more.
+  f.conn->output().TakeAll();
+  EXPECT_TRUE(f.conn->CanStartCall(options));
+}
+
 TEST(Connection, ReadReservesTheWholeFrame) {
   Fixture f;
   char prefix[4];
