@@ -14,12 +14,19 @@ namespace internal {
 namespace {
 
 void HandleRequest(Connection* conn, absl::string_view body,
-                   const ServiceRegistry& registry, bool stopping,
-                   absl::Time now, IntakeCache* cache, DispatchFn dispatch) {
+                   const ServiceRegistry& registry,
+                   const MetadataLimits& limits, bool stopping, absl::Time now,
+                   IntakeCache* cache, DispatchFn dispatch) {
   Call call;
   absl::string_view payload;  // inside `body`: no copy until a worker needs it
-  absl::Status decoded =
-      DecodeCallInto(body, conn->id(), conn->peer(), now, &call, &payload);
+  absl::Status decoded = DecodeCallInto(body, conn->id(), conn->peer(), now,
+                                        limits, &call, &payload);
+  if (decoded.code() == absl::StatusCode::kResourceExhausted) {
+    // Too much metadata: the frame is otherwise sound, so only this call
+    // is refused.
+    conn->output().AppendStatus(call.call_id, decoded);
+    return;
+  }
   if (!decoded.ok()) {
     conn->Fail(decoded);
     return;
@@ -58,6 +65,8 @@ void HandleRequest(Connection* conn, absl::string_view body,
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
                      absl::Time now, IntakeCache* cache, DispatchFn dispatch) {
+  const MetadataLimits limits{options.max_metadata_entries,
+                              options.max_metadata_bytes};
   bool progressed = false;
   while (conn->state() == Connection::State::kOpen ||
          conn->state() == Connection::State::kReadClosed) {
@@ -77,7 +86,8 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     // Only whole frames count as activity, so a peer that trickles bytes
     // is still reaped by the idle timeout.
     conn->NoteRequest(now);
-    HandleRequest(conn, whole.body, registry, stopping, now, cache, dispatch);
+    HandleRequest(conn, whole.body, registry, limits, stopping, now, cache,
+                  dispatch);
     progressed = true;
     if (conn->state() == Connection::State::kFailing)
       return true;  // input dropped
