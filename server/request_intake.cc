@@ -21,13 +21,12 @@ void HandleRequest(Connection* conn, absl::string_view body,
   absl::string_view payload;  // inside `body`: no copy until a worker needs it
   absl::Status decoded = DecodeCallInto(body, conn->id(), conn->peer(), now,
                                         limits, &call, &payload);
-  if (decoded.code() == absl::StatusCode::kResourceExhausted) {
-    // Too much metadata: the frame is otherwise sound, so only this call
-    // is refused.
-    conn->output().AppendStatus(call.call_id, decoded);
-    return;
-  }
-  if (!decoded.ok()) {
+  // RESOURCE_EXHAUSTED: too much metadata in an otherwise sound frame, so
+  // only this call is refused (below, after the shutdown answer every call
+  // gets while stopping).
+  const bool over_limit =
+      decoded.code() == absl::StatusCode::kResourceExhausted;
+  if (!decoded.ok() && !over_limit) {
     conn->Fail(decoded);
     return;
   }
@@ -36,6 +35,10 @@ void HandleRequest(Connection* conn, absl::string_view body,
         call.call_id, absl::UnavailableError(absl::StrCat(
                           "server shutting down: call ", call.call_id, " of ",
                           QuoteForStatus(call.method), " was not started")));
+    return;
+  }
+  if (over_limit) {
+    conn->output().AppendStatus(call.call_id, decoded);
     return;
   }
   if (cache->last_route.handler == nullptr ||

@@ -492,7 +492,7 @@ TEST(Hardening, MetadataFloodIsRefusedWithoutStallingTheLoop) {
   EXPECT_TRUE(absl::StrContains(message, "limit of 64 entries / 16384 bytes"))
       << message;
   EXPECT_LT(slowest_echo, kFast);
-  EXPECT_LT(flood_time, 3 * kFast);
+  EXPECT_LT(flood_time, 5 * kFast);
 
   // Only that call was refused: the connection serves the next.
   absl::Duration again_time;
