@@ -392,14 +392,17 @@ absl::Status WalkBody(absl::string_view body, const MessageLite& header,
     } else if (tag == kMetadataTag) {
       ++walk->metadata_entries;
       walk->metadata_wire_bytes += bytes.size();
+      // The entry that crosses the count is not even looked into.
+      if (!walk->over_limit && walk->metadata_entries > limits.max_entries) {
+        walk->over_limit = true;
+      }
       if (!walk->over_limit) {
         if (!AddEntrySize(bytes, &walk->metadata_bytes)) {
           return Malformed(header, body.size(),
                            absl::StrCat("metadata entry at offset ",
                                         field_start, " does not parse"));
         }
-        walk->over_limit = walk->metadata_entries > limits.max_entries ||
-                           walk->metadata_bytes > limits.max_bytes;
+        walk->over_limit = walk->metadata_bytes > limits.max_bytes;
       }
     } else if (is_request && tag == kMethodTag) {
       walk->method = bytes;

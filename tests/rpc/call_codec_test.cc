@@ -506,5 +506,55 @@ TEST(CallCodec, OverlongButValidPayloadTagAndLengthAreAccepted) {
   ExpectAgreesWithProtobuf(Bytes({0x7a, 0x01, 'a', 0x78, 0x05}));
 }
 
+TEST(CallCodec, MetadataLimitsCountEntriesAndBytesOnTheWire) {
+  // Two entries, "k"/"vv" and "k"/"v": the repeated key counts twice, and
+  // so do its bytes (3 + 2 = 5).
+  const std::string body =
+      Bytes({0x08, 0x07, 0x12, 0x05, 'a', '.',  'B',  '/', 'C',  //
+             0x22, 0x07, 0x0a, 0x01, 'k', 0x12, 0x02, 'v', 'v',  //
+             0x22, 0x06, 0x0a, 0x01, 'k', 0x12, 0x01, 'v',       //
+             0x7a, 0x01, 'x'});
+  DecodedRequest request;
+  ASSERT_TRUE(DecodeRequest(body, &request, MetadataLimits{2, 5}).ok());
+  EXPECT_EQ(request.metadata, (Metadata{{"k", "v"}}));
+  EXPECT_EQ(request.payload, "x");
+
+  for (const MetadataLimits& limits :
+       {MetadataLimits{1, 5}, MetadataLimits{2, 4}}) {
+    request = DecodedRequest();
+    const absl::Status status = DecodeRequest(body, &request, limits);
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+    EXPECT_NE(
+        status.message().find(absl::StrCat(
+            "request metadata of 2 entries (13 bytes on the wire) "
+            "exceeds the limit of ",
+            limits.max_entries, " entries / ", limits.max_bytes, " bytes")),
+        std::string::npos)
+        << status;
+    EXPECT_EQ(request.call_id, 7u);
+    EXPECT_EQ(request.method, "a.B/C");
+    EXPECT_TRUE(request.metadata.empty());
+  }
+  DecodedResponse response;
+  EXPECT_EQ(DecodeResponse(Bytes({0x08, 0x03, 0x22, 0x00, 0x22, 0x00}),
+                           &response, MetadataLimits{1, 100})
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(response.call_id, 3u);
+}
+
+TEST(CallCodec, EntriesPastTheLimitAreSkippedUnread) {
+  // The second entry holds a field of wire type 7, which no parser takes;
+  // past the limit of one entry it is only skipped, so the answer is the
+  // limit, while without limits the body is rejected.
+  const std::string body =
+      Bytes({0x08, 0x01, 0x22, 0x00, 0x22, 0x01, 0x0f, 0x7a, 0x01, 'x'});
+  DecodedRequest request;
+  EXPECT_EQ(DecodeRequest(body, &request, MetadataLimits{1, 100}).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(DecodeRequest(body, &request).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace framerpc
