@@ -125,7 +125,9 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
   if (fd.ok()) {
     last_connect_error_ = absl::OkStatus();
     auto connection = std::make_shared<ClientConnection>(
-        std::move(*fd), target_, options_.max_frame_size);
+        std::move(*fd), target_, options_.max_frame_size,
+        MetadataLimits{options_.max_metadata_entries,
+                       options_.max_metadata_bytes});
     pool_.push_back(Pooled{connection, max_connections_ > 1 ? 1 : 0});
     return connection;
   }

@@ -42,11 +42,12 @@ Buffer& ThreadFrameBuffer() {
 }  // namespace
 
 ClientConnection::ClientConnection(UniqueFd fd, std::string target,
-                                   size_t max_frame_size)
+                                   size_t max_frame_size,
+                                   const MetadataLimits& metadata_limits)
     : fd_(std::move(fd)),
       target_(std::move(target)),
       max_frame_size_(max_frame_size),
-      reader_(max_frame_size) {}
+      reader_(max_frame_size, metadata_limits) {}
 
 absl::Status ClientConnection::Call(const google::protobuf::Message& request,
                                     PendingCall* call, const Deadline& deadline,

@@ -70,8 +70,10 @@ namespace internal {
 class ClientConnection {
  public:
   // Takes a connected, non-blocking socket. `target` names the server in
-  // messages; `max_frame_size` bounds requests and responses.
-  ClientConnection(UniqueFd fd, std::string target, size_t max_frame_size);
+  // messages; `max_frame_size` bounds requests and responses;
+  // `metadata_limits` bounds each response's metadata.
+  ClientConnection(UniqueFd fd, std::string target, size_t max_frame_size,
+                   const MetadataLimits& metadata_limits = {});
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 

@@ -17,8 +17,9 @@ constexpr size_t kReadReserveThreshold = 64 * 1024;
 
 }  // namespace
 
-ResponseReader::ResponseReader(size_t max_frame_size)
-    : decoder_(max_frame_size) {}
+ResponseReader::ResponseReader(size_t max_frame_size,
+                               const MetadataLimits& metadata_limits)
+    : decoder_(max_frame_size), metadata_limits_(metadata_limits) {}
 
 absl::Status ResponseReader::Read(int fd) {
   const size_t missing = decoder_.BytesMissing(input_);
@@ -52,7 +53,18 @@ absl::Status ResponseReader::DispatchFrames(
     }
     if (!next->has_value()) break;
     const Frame frame = **next;
-    absl::Status decoded = DecodeResponse(frame.body, &response_);
+    absl::Status decoded =
+        DecodeResponse(frame.body, &response_, metadata_limits_);
+    if (decoded.code() == absl::StatusCode::kResourceExhausted &&
+        response_.call_id != 0) {
+      // The frame is sound apart from its metadata: fail just this call.
+      response_.status = absl::ResourceExhaustedError(absl::StrCat(
+          "response to call ", response_.call_id, ": ", decoded.message(),
+          " set by the channel (ChannelOptions::"
+          "max_metadata_entries, max_metadata_bytes)"));
+      response_.payload = absl::string_view();
+      decoded = absl::OkStatus();
+    }
     if (!decoded.ok()) {
       return absl::InternalError(
           absl::StrCat("read response: ", decoded.message()));

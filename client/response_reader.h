@@ -23,8 +23,10 @@ namespace internal {
 
 class ResponseReader {
  public:
-  // `max_frame_size` bounds the responses accepted.
-  explicit ResponseReader(size_t max_frame_size);
+  // `max_frame_size` bounds the responses accepted; a response whose
+  // metadata crosses `metadata_limits` fails its own call only.
+  explicit ResponseReader(size_t max_frame_size,
+                          const MetadataLimits& metadata_limits = {});
   ResponseReader(const ResponseReader&) = delete;
   ResponseReader& operator=(const ResponseReader&) = delete;
 
@@ -36,10 +38,11 @@ class ResponseReader {
 
   // Calls `deliver` for every whole response frame buffered, in order, and
   // consumes it. The response, and its payload view into the input buffer,
-  // are valid only during that call. Returns OK once no whole frame is
-  // left, else the status that breaks the connection: RESOURCE_EXHAUSTED
-  // for a frame over the limit, INTERNAL for a body that is not a
-  // Response, or the code and message of a call_id 0 response (the
+  // are valid only during that call. A response with too much metadata is
+  // delivered as RESOURCE_EXHAUSTED for its call, with no payload. Returns OK
+  // once no whole frame is left, else the status that breaks the connection:
+  // RESOURCE_EXHAUSTED for a frame over the limit, INTERNAL for a body that is
+  // not a Response, or the code and message of a call_id 0 response (the
   // server's connection error; INTERNAL if it says OK). The offending frame
   // is left unconsumed.
   absl::Status DispatchFrames(
@@ -48,6 +51,7 @@ class ResponseReader {
  private:
   Buffer input_;
   FrameDecoder decoder_;
+  const MetadataLimits metadata_limits_;
   // Reused from frame to frame, so its metadata map keeps its storage.
   DecodedResponse response_;
 };

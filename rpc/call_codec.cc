@@ -21,7 +21,6 @@ namespace {
 
 using google::protobuf::MessageLite;
 using google::protobuf::internal::WireFormatLite;
-using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
 
 // Field numbers shared by Request and Response (proto/wire.proto). The
@@ -222,50 +221,221 @@ absl::Status Malformed(const MessageLite& header, size_t body_size,
                    "-byte frame body: ", why));
 }
 
-// Parses a body into `header` (whose payload field stays empty) and
-// `*payload`, a view into `body`. The payload field is found by walking the
-// top-level fields, and the header is parsed without it: usually the body
-// minus its tail, since the payload comes last.
-absl::Status DecodeEnvelope(absl::string_view body, MessageLite* header,
-                            absl::string_view* payload) {
-  *payload = absl::string_view();
-  if (body.size() > kMaxProtobufSize) {
-    return Malformed(*header, body.size(), "larger than protobuf can parse");
+// --- Readers for the walk over a body's fields. Each accepts exactly what
+// protobuf's own parser accepts, so that the walk and ParseFromArray agree
+// on where every field starts and ends: a varint of at most 10 bytes (bits
+// past 64 dropped), a tag of at most 5 bytes (bits past 32 dropped), and a
+// length of at most 5 bytes and below 2 GiB. CodedInputStream's 32-bit
+// reads take 10 bytes and drop the high bits, which once let a payload
+// length of 2^32 + n be served as n.
+
+struct Cursor {
+  const uint8_t* p;
+  const uint8_t* end;
+};
+
+bool ReadVarint(Cursor* in, int max_bytes, uint64_t* value) {
+  uint64_t result = 0;
+  for (int i = 0; i < max_bytes && in->p < in->end; ++i) {
+    const uint8_t byte = *in->p++;
+    result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+    if (byte < 0x80) {
+      *value = result;
+      return true;
+    }
   }
-  const int size = static_cast<int>(body.size());
-  CodedInputStream input(reinterpret_cast<const uint8_t*>(body.data()), size);
+  return false;
+}
+
+bool ReadTag(Cursor* in, uint32_t* tag) {
+  uint64_t value;
+  if (!ReadVarint(in, 5, &value)) return false;
+  *tag = static_cast<uint32_t>(value);
+  return true;
+}
+
+// protobuf refuses lengths this close to INT_MAX (parse_context.h).
+constexpr uint64_t kMaxFieldLength = INT_MAX - 16;
+
+bool ReadDelimited(Cursor* in, absl::string_view* bytes) {
+  uint64_t length;
+  if (!ReadVarint(in, 5, &length) || length > kMaxFieldLength ||
+      length > static_cast<uint64_t>(in->end - in->p)) {
+    return false;
+  }
+  *bytes = absl::string_view(reinterpret_cast<const char*>(in->p), length);
+  in->p += length;
+  return true;
+}
+
+// Skips one field whose tag was read. Accepts a superset of what protobuf
+// accepts (groups are matched by depth, not by field number, and nest
+// without a limit); every byte skipped this way is parsed by protobuf too,
+// which rejects what this lets through.
+bool SkipField(uint32_t tag, Cursor* in) {
+  uint64_t depth = 0;
+  while (true) {
+    uint64_t ignored;
+    absl::string_view bytes;
+    switch (tag & 7) {
+      case WireFormatLite::WIRETYPE_VARINT:
+        if (!ReadVarint(in, 10, &ignored)) return false;
+        break;
+      case WireFormatLite::WIRETYPE_FIXED64:
+        if (in->end - in->p < 8) return false;
+        in->p += 8;
+        break;
+      case WireFormatLite::WIRETYPE_LENGTH_DELIMITED:
+        if (!ReadDelimited(in, &bytes)) return false;
+        break;
+      case WireFormatLite::WIRETYPE_START_GROUP:
+        ++depth;
+        break;
+      case WireFormatLite::WIRETYPE_END_GROUP:
+        if (depth == 0) return false;
+        --depth;
+        break;
+      case WireFormatLite::WIRETYPE_FIXED32:
+        if (in->end - in->p < 4) return false;
+        in->p += 4;
+        break;
+      default:
+        return false;
+    }
+    if (depth == 0) return true;
+    if (in->p == in->end || !ReadTag(in, &tag)) return false;
+  }
+}
+
+constexpr uint32_t kCallIdTag =
+    (kCallIdField << 3) | WireFormatLite::WIRETYPE_VARINT;
+constexpr uint32_t kMethodTag =
+    (kMethodOrCodeField << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+constexpr uint32_t kMetadataTag =
+    (kMetadataField << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+constexpr uint32_t kKeyTag =
+    (kKeyField << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+constexpr uint32_t kValueTag =
+    (kValueField << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+
+// Adds the key and value sizes of one map entry, as protobuf reads it (the
+// last key and the last value win; anything else is skipped). False when
+// the entry does not parse even that loosely.
+bool AddEntrySize(absl::string_view entry, uint64_t* bytes) {
+  Cursor in{reinterpret_cast<const uint8_t*>(entry.data()),
+            reinterpret_cast<const uint8_t*>(entry.data()) + entry.size()};
+  size_t key_size = 0;
+  size_t value_size = 0;
+  while (in.p < in.end) {
+    uint32_t tag;
+    if (!ReadTag(&in, &tag)) return false;
+    absl::string_view field;
+    if (tag == kKeyTag || tag == kValueTag) {
+      if (!ReadDelimited(&in, &field)) return false;
+      (tag == kKeyTag ? key_size : value_size) = field.size();
+    } else if (!SkipField(tag, &in)) {
+      return false;
+    }
+  }
+  *bytes += key_size + value_size;
+  return true;
+}
+
+// What the walk over a body's top-level fields found.
+struct Walk {
   // Byte ranges [first, second) of payload fields, cut out of the header.
   absl::InlinedVector<std::pair<int, int>, 1> payload_fields;
-  while (true) {
-    const int field_start = input.CurrentPosition();
-    const uint32_t tag = input.ReadTag();
-    if (tag == 0) {
-      if (input.CurrentPosition() == size) break;
+  absl::string_view payload;  // the last payload field's bytes
+  // Metadata entries and the sum of their key and value sizes, counted
+  // until a limit was crossed; after that, entries and wire bytes only.
+  uint64_t metadata_entries = 0;
+  uint64_t metadata_bytes = 0;
+  uint64_t metadata_wire_bytes = 0;
+  bool over_limit = false;
+  // For the answer to an over-limit call, whose header is never parsed.
+  uint64_t call_id = 0;
+  absl::string_view method;  // Request only
+};
+
+// Walks the body's top-level fields once, without allocating: finds the
+// payload fields and counts the metadata against `limits`. Once a limit is
+// crossed, the entries that follow are only skipped, never looked into.
+absl::Status WalkBody(absl::string_view body, const MessageLite& header,
+                      const MetadataLimits& limits, bool is_request,
+                      Walk* walk) {
+  if (body.size() > kMaxProtobufSize) {
+    return Malformed(header, body.size(), "larger than protobuf can parse");
+  }
+  const uint8_t* begin = reinterpret_cast<const uint8_t*>(body.data());
+  Cursor in{begin, begin + body.size()};
+  while (in.p < in.end) {
+    const int field_start = static_cast<int>(in.p - begin);
+    uint32_t tag;
+    if (!ReadTag(&in, &tag) || tag == 0) {
       return Malformed(
-          *header, body.size(),
+          header, body.size(),
           absl::StrCat("invalid field tag at offset ", field_start));
     }
-    if (tag != kPayloadTag) {
-      if (!WireFormatLite::SkipField(&input, tag)) {
-        return Malformed(*header, body.size(),
-                         absl::StrCat("truncated or invalid field ", tag >> 3,
-                                      " at offset ", field_start));
+    absl::string_view bytes;
+    const bool delimited =
+        (tag & 7) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+    if (delimited && !ReadDelimited(&in, &bytes)) {
+      return Malformed(
+          header, body.size(),
+          absl::StrCat("field ", tag >> 3, " at offset ", field_start,
+                       " runs past the end of the body"));
+    }
+    if (tag == kPayloadTag) {
+      walk->payload = bytes;
+      walk->payload_fields.emplace_back(field_start,
+                                        static_cast<int>(in.p - begin));
+    } else if (tag == kMetadataTag) {
+      ++walk->metadata_entries;
+      walk->metadata_wire_bytes += bytes.size();
+      // The entry that crosses the count is not even looked into.
+      if (!walk->over_limit && walk->metadata_entries > limits.max_entries) {
+        walk->over_limit = true;
       }
-      continue;
+      if (!walk->over_limit) {
+        if (!AddEntrySize(bytes, &walk->metadata_bytes)) {
+          return Malformed(header, body.size(),
+                           absl::StrCat("metadata entry at offset ",
+                                        field_start, " does not parse"));
+        }
+        walk->over_limit = walk->metadata_bytes > limits.max_bytes;
+      }
+    } else if (is_request && tag == kMethodTag) {
+      walk->method = bytes;
+    } else if (tag == kCallIdTag) {
+      if (!ReadVarint(&in, 10, &walk->call_id)) {
+        return Malformed(
+            header, body.size(),
+            absl::StrCat("truncated call_id at offset ", field_start));
+      }
+    } else if (!delimited && !SkipField(tag, &in)) {
+      return Malformed(header, body.size(),
+                       absl::StrCat("truncated or invalid field ", tag >> 3,
+                                    " at offset ", field_start));
     }
-    uint32_t length;
-    if (!input.ReadVarint32(&length) ||
-        length > static_cast<uint32_t>(size - input.CurrentPosition())) {
-      return Malformed(*header, body.size(),
-                       absl::StrCat("payload field at offset ", field_start,
-                                    " runs past the end of the body"));
-    }
-    const int payload_start = input.CurrentPosition();
-    input.Skip(static_cast<int>(length));
-    *payload = body.substr(payload_start, length);
-    payload_fields.emplace_back(field_start, payload_start + length);
   }
+  return absl::OkStatus();
+}
 
+absl::Status OverLimit(absl::string_view type, const Walk& walk,
+                       const MetadataLimits& limits) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      type, " metadata of ", walk.metadata_entries, " entries (",
+      walk.metadata_wire_bytes, " bytes on the wire) exceeds the limit of ",
+      limits.max_entries, " entries / ", limits.max_bytes,
+      " bytes of keys and values"));
+}
+
+// Parses the header fields, everything but the payload fields, into
+// `header`: usually the body minus its tail, since the payload comes last.
+absl::Status ParseHeader(absl::string_view body, const Walk& walk,
+                         MessageLite* header) {
+  const int size = static_cast<int>(body.size());
+  const auto& payload_fields = walk.payload_fields;
   bool parsed;
   if (payload_fields.empty()) {
     parsed = header->ParseFromArray(body.data(), size);
@@ -346,9 +516,20 @@ absl::Status EncodeResponse(const ResponseHeader& header,
                         max_body_size, out);
 }
 
-absl::Status DecodeRequest(absl::string_view body, DecodedRequest* request) {
+absl::Status DecodeRequest(absl::string_view body, DecodedRequest* request,
+                           const MetadataLimits& limits) {
   wire::Request& header = ThreadHeader<wire::Request>();
-  absl::Status status = DecodeEnvelope(body, &header, &request->payload);
+  Walk walk;
+  absl::Status status = WalkBody(body, header, limits, true, &walk);
+  if (!status.ok()) return status;
+  request->payload = walk.payload;
+  if (walk.over_limit) {
+    request->call_id = walk.call_id;
+    request->method.assign(walk.method.data(), walk.method.size());
+    request->metadata.clear();
+    return OverLimit("request", walk, limits);
+  }
+  status = ParseHeader(body, walk, &header);
   if (!status.ok()) return status;
   request->call_id = header.call_id();
   request->method.assign(header.method());
@@ -357,9 +538,19 @@ absl::Status DecodeRequest(absl::string_view body, DecodedRequest* request) {
   return absl::OkStatus();
 }
 
-absl::Status DecodeResponse(absl::string_view body, DecodedResponse* response) {
+absl::Status DecodeResponse(absl::string_view body, DecodedResponse* response,
+                            const MetadataLimits& limits) {
   wire::Response& header = ThreadHeader<wire::Response>();
-  absl::Status status = DecodeEnvelope(body, &header, &response->payload);
+  Walk walk;
+  absl::Status status = WalkBody(body, header, limits, false, &walk);
+  if (!status.ok()) return status;
+  response->payload = walk.payload;
+  if (walk.over_limit) {
+    response->call_id = walk.call_id;
+    response->metadata.clear();
+    return OverLimit("response", walk, limits);
+  }
+  status = ParseHeader(body, walk, &header);
   if (!status.ok()) return status;
   response->call_id = header.call_id();
   response->status = StatusFromWire(header.code(), header.message());

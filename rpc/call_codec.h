@@ -99,14 +99,35 @@ absl::Status EncodeResponse(const ResponseHeader& header,
                             absl::string_view payload, size_t max_body_size,
                             Buffer* out);
 
-// Each Decode parses one frame body (the bytes after the length prefix).
-// As protobuf does, fields may come in any order, the last payload field
-// wins and unknown fields are skipped. Fails INVALID_ARGUMENT, naming the
-// message type, the body size and what is wrong, when the body is not a
-// valid message of that type; `*request` or `*response` is then partly
-// written and should not be used.
-absl::Status DecodeRequest(absl::string_view body, DecodedRequest* request);
-absl::Status DecodeResponse(absl::string_view body, DecodedResponse* response);
+// How much metadata a decoder takes from one call, counted on the wire:
+// every map entry sent (a repeated key counts each time) and the sum of
+// their key and value sizes. The defaults take everything.
+struct MetadataLimits {
+  uint64_t max_entries = UINT64_MAX;
+  uint64_t max_bytes = UINT64_MAX;
+};
+
+// Each Decode parses one frame body (the bytes after the length prefix) and
+// accepts exactly the bodies protobuf's parser accepts, reading the same
+// values: fields may come in any order, the last payload field wins and
+// unknown fields are skipped.
+//
+// Fails INVALID_ARGUMENT, naming the message type, the body size and what
+// is wrong, when the body is not a valid message of that type; `*request`
+// or `*response` is then partly written and should not be used.
+//
+// Fails RESOURCE_EXHAUSTED, naming the entries and bytes sent and the
+// limits, when the metadata crosses `limits`. The metadata is counted while
+// the body is walked, without being copied, and entries past the limit are
+// only skipped. Then only `call_id` (and the request's `method`) are set,
+// from the last such field on the wire, so the caller can answer or fail
+// that one call; `metadata` is empty. Such a body is not checked further
+// than its framing (field tags and lengths): protobuf might reject it for
+// a bad string or group deeper inside.
+absl::Status DecodeRequest(absl::string_view body, DecodedRequest* request,
+                           const MetadataLimits& limits = MetadataLimits());
+absl::Status DecodeResponse(absl::string_view body, DecodedResponse* response,
+                            const MetadataLimits& limits = MetadataLimits());
 
 }  // namespace framerpc
 

@@ -15,9 +15,22 @@ namespace internal {
 
 absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
                             const std::string& peer, absl::Time received,
-                            Call* call, absl::string_view* payload) {
+                            const MetadataLimits& limits, Call* call,
+                            absl::string_view* payload) {
   DecodedRequest request;
-  absl::Status status = DecodeRequest(body, &request);
+  absl::Status status = DecodeRequest(body, &request, limits);
+  if (status.code() == absl::StatusCode::kResourceExhausted &&
+      request.call_id != 0) {
+    call->connection_id = connection_id;
+    call->call_id = request.call_id;
+    call->method = std::move(request.method);
+    call->peer = peer;
+    return absl::ResourceExhaustedError(
+        absl::StrCat("call ", call->call_id, " of ",
+                     QuoteForStatus(call->method), ": ", status.message(),
+                     " set by the server (ServerOptions::max_metadata_entries, "
+                     "max_metadata_bytes)"));
+  }
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("request from ", peer, ": ", status.message()));
@@ -46,11 +59,12 @@ absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
 absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
                                                  uint64_t connection_id,
                                                  const std::string& peer,
-                                                 absl::Time received) {
+                                                 absl::Time received,
+                                                 const MetadataLimits& limits) {
   auto call = std::make_unique<Call>();
   absl::string_view payload;
-  absl::Status status =
-      DecodeCallInto(body, connection_id, peer, received, call.get(), &payload);
+  absl::Status status = DecodeCallInto(body, connection_id, peer, received,
+                                       limits, call.get(), &payload);
   if (!status.ok()) return status;
   call->payload.assign(payload.data(), payload.size());
   return call;

@@ -24,6 +24,7 @@
 #include "framerpc/method_handler.h"
 #include "framing/buffer.h"
 #include "google/protobuf/message.h"
+#include "rpc/call_codec.h"
 
 namespace framerpc {
 namespace internal {
@@ -60,11 +61,12 @@ struct CallResult {
 // deadline is `received` plus the request's timeout (none when 0). Fails
 // INVALID_ARGUMENT, naming the peer and the body size, when the body is not
 // a Request or its call_id is 0: the connection cannot go on after that.
-// `handler` is left null.
-absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
-                                                 uint64_t connection_id,
-                                                 const std::string& peer,
-                                                 absl::Time received);
+// Fails RESOURCE_EXHAUSTED, naming the call, its metadata's sizes and
+// `limits`, when its metadata crosses them: only that call is refused, and
+// only its call_id and method are set. `handler` is left null.
+absl::StatusOr<std::unique_ptr<Call>> DecodeCall(
+    absl::string_view body, uint64_t connection_id, const std::string& peer,
+    absl::Time received, const MetadataLimits& limits = MetadataLimits());
 
 // As DecodeCall, into `*call`, without copying the payload: `*payload` is
 // a view of the serialized request inside `body`, valid as long as `body`
@@ -72,7 +74,8 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
 // written.
 absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
                             const std::string& peer, absl::Time received,
-                            Call* call, absl::string_view* payload);
+                            const MetadataLimits& limits, Call* call,
+                            absl::string_view* payload);
 
 // Appends `result` as one Response frame to `out`, the reply serialized in
 // place. A frame over `max_body_size` (at most the 32-bit prefix's and

@@ -14,13 +14,19 @@ namespace internal {
 namespace {
 
 void HandleRequest(Connection* conn, absl::string_view body,
-                   const ServiceRegistry& registry, bool stopping,
-                   absl::Time now, IntakeCache* cache, DispatchFn dispatch) {
+                   const ServiceRegistry& registry,
+                   const MetadataLimits& limits, bool stopping, absl::Time now,
+                   IntakeCache* cache, DispatchFn dispatch) {
   Call call;
   absl::string_view payload;  // inside `body`: no copy until a worker needs it
-  absl::Status decoded =
-      DecodeCallInto(body, conn->id(), conn->peer(), now, &call, &payload);
-  if (!decoded.ok()) {
+  absl::Status decoded = DecodeCallInto(body, conn->id(), conn->peer(), now,
+                                        limits, &call, &payload);
+  // RESOURCE_EXHAUSTED: too much metadata in an otherwise sound frame, so
+  // only this call is refused (below, after the shutdown answer every call
+  // gets while stopping).
+  const bool over_limit =
+      decoded.code() == absl::StatusCode::kResourceExhausted;
+  if (!decoded.ok() && !over_limit) {
     conn->Fail(decoded);
     return;
   }
@@ -29,6 +35,10 @@ void HandleRequest(Connection* conn, absl::string_view body,
         call.call_id, absl::UnavailableError(absl::StrCat(
                           "server shutting down: call ", call.call_id, " of ",
                           QuoteForStatus(call.method), " was not started")));
+    return;
+  }
+  if (over_limit) {
+    conn->output().AppendStatus(call.call_id, decoded);
     return;
   }
   if (cache->last_route.handler == nullptr ||
@@ -58,6 +68,8 @@ void HandleRequest(Connection* conn, absl::string_view body,
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
                      absl::Time now, IntakeCache* cache, DispatchFn dispatch) {
+  const MetadataLimits limits{options.max_metadata_entries,
+                              options.max_metadata_bytes};
   bool progressed = false;
   while (conn->state() == Connection::State::kOpen ||
          conn->state() == Connection::State::kReadClosed) {
@@ -77,7 +89,8 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     // Only whole frames count as activity, so a peer that trickles bytes
     // is still reaped by the idle timeout.
     conn->NoteRequest(now);
-    HandleRequest(conn, whole.body, registry, stopping, now, cache, dispatch);
+    HandleRequest(conn, whole.body, registry, limits, stopping, now, cache,
+                  dispatch);
     progressed = true;
     if (conn->state() == Connection::State::kFailing)
       return true;  // input dropped

@@ -29,6 +29,15 @@ struct ChannelOptions {
   // callers (measurements: docs/performance.md, "Choosing the options").
   // Values below 1 count as 1.
   int max_connections = 1;
+  // Metadata one response may carry: entries on the wire (a repeated key
+  // counts each time) and the sum of their key and value sizes, with the
+  // server's defaults (ServerOptions). A response over either fails its
+  // call RESOURCE_EXHAUSTED, naming its sizes and these limits; other calls
+  // and the connection go on. Requests are not checked against them: like
+  // gRPC, only the receiver knows its limit, and the server's answer to an
+  // over-limit request names its own.
+  size_t max_metadata_entries = 64;
+  size_t max_metadata_bytes = size_t{16} << 10;
 };
 
 }  // namespace framerpc

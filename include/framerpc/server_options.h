@@ -37,6 +37,18 @@ struct ServerOptions {
   // Bytes of responses queued for one connection that the peer has not read
   // yet; beyond it the server stops reading that connection.
   size_t max_pending_output_bytes = 64 << 20;
+  // Metadata one request may carry: entries on the wire (a repeated key
+  // counts each time) and the sum of their key and value sizes. A request
+  // over either is answered RESOURCE_EXHAUSTED, naming its sizes and these
+  // limits, without running; other calls and the connection go on. The
+  // metadata is counted on the poll loop while the frame is walked and is
+  // never copied, so an over-limit request costs the loop a pass over its
+  // bytes, not a map of them (500,000 entries once stalled every connection
+  // for seconds). Metadata is for small routing and tracing values: gRPC
+  // refuses more than 16 KiB of it, and 64 entries is far more than a
+  // call needs while keeping a map of them cheap to build on the loop.
+  size_t max_metadata_entries = 64;
+  size_t max_metadata_bytes = size_t{16} << 10;
 };
 
 // ServiceOptions: how one registered service's handlers are run

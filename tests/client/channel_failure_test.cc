@@ -343,6 +343,67 @@ TEST(ChannelFailure, UnparsableResponsePayloadIsInternalForThatCallOnly) {
   EXPECT_EQ(server->connections_accepted(), 1);
 }
 
+// `count` entries whose keys and values add up to exactly `bytes` (at
+// least 2 per entry).
+Metadata MetadataOf(int count, size_t bytes) {
+  Metadata metadata;
+  for (int i = 0; i < count; ++i) {
+    std::string key = absl::StrCat("k", i);
+    const size_t share = bytes / count + (i < static_cast<int>(bytes % count));
+    metadata[key] = std::string(share - key.size(), 'v');
+  }
+  return metadata;
+}
+
+size_t KeyAndValueBytes(const Metadata& metadata) {
+  size_t bytes = 0;
+  for (const auto& [key, value] : metadata) bytes += key.size() + value.size();
+  return bytes;
+}
+
+TEST(ChannelFailure, ResponseMetadataOverTheLimitFailsThatCallOnly) {
+  // Before the limit, a response could bring any amount of metadata, all
+  // of it copied into a map by the reading thread.
+  const Metadata at_limit = MetadataOf(4, 64);
+  ASSERT_EQ(KeyAndValueBytes(at_limit), 64u);
+  auto server = StartServer([&](FakeConnection& connection) {
+    const Metadata replies[] = {MetadataOf(5, 20), at_limit, MetadataOf(4, 65),
+                                MetadataOf(1, 65)};
+    for (const Metadata& metadata : replies) {
+      absl::optional<ReceivedRequest> request = connection.Read();
+      if (!request) return;
+      connection.Reply(request->header.call_id(),
+                       EchoOf(ParseEchoRequest(*request)), metadata);
+    }
+    EchoScript(connection);
+  });
+  ChannelOptions options;
+  options.max_metadata_entries = 4;
+  options.max_metadata_bytes = 64;
+  std::shared_ptr<Channel> channel = MakeChannel(server->address(), options);
+
+  absl::StatusOr<test::EchoReply> reply = Say(*channel, "five entries");
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Contains(reply.status(), "5 entries")) << reply.status();
+  EXPECT_TRUE(Contains(reply.status(), "4 entries / 64 bytes"))
+      << reply.status();
+
+  reply = Say(*channel, "at the limit");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->text(), "at the limit");
+
+  for (const char* text : {"65 bytes in 4", "65 bytes in 1"}) {
+    reply = Say(*channel, text);
+    EXPECT_EQ(reply.status().code(), absl::StatusCode::kResourceExhausted)
+        << text;
+    EXPECT_TRUE(Contains(reply.status(), "ChannelOptions::max_metadata"))
+        << reply.status();
+  }
+  // Only those calls failed: the connection carries the next one.
+  ASSERT_TRUE(Say(*channel, "again").ok());
+  EXPECT_EQ(server->connections_accepted(), 1);
+}
+
 TEST(ChannelFailure, ResponseThatIsNotAResponseFailsTheConnection) {
   auto server = StartServer([&](FakeConnection& connection) {
     if (connection.index() == 0) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of server_connection_fuzzer and
-client_response_fuzzer (tests/fuzz/corpus/<target>/) from readable
+"""Writes the seed corpora of server_connection_fuzzer,
+client_response_fuzzer and call_codec_differential_fuzzer
+(tests/fuzz/corpus/<target>/) from readable
 descriptions, encoding wire.proto's messages by hand so that no protobuf
 module is needed. Run from anywhere; rerunning rewrites the same files."""
 import os
@@ -60,6 +61,16 @@ def response(call_id, code=0, message="", meta=(), payload=b""):
     return body
 
 
+def sized_meta(count, size):
+    """`count` distinct keys whose keys and values add up to `size` bytes."""
+    pairs = []
+    for i in range(count):
+        key = "k%d" % i
+        share = size // count + (1 if i < size % count else 0)
+        pairs.append((key, "v" * (share - len(key))))
+    return pairs
+
+
 def frame(body):
     return struct.pack(">I", len(body)) + body
 
@@ -108,6 +119,22 @@ def server_seeds():
         "truncated": (7, 0, frame(request(1, echo)) + frame(request(2, echo))[:9]),
         "duplicate_ids": (63, 0, frame(request(5, echo)) + frame(request(5, echo))),
         "empty_frame": (63, 0, frame(b"") + frame(request(1, echo))),
+        # Metadata at and past ServerOptions' default limits (64 entries,
+        # 16384 bytes of keys and values): only the over-limit calls are
+        # refused, the others on the connection served.
+        "metadata_at_limits": (63, 0, frame(request(1, echo, meta=sized_meta(64, 16384),
+                                                    payload=echo_payload("at")))
+                               + frame(request(2, echo, meta=sized_meta(65, 200),
+                                               payload=echo_payload("entries")))
+                               + frame(request(3, echo, meta=sized_meta(2, 16385),
+                                               payload=echo_payload("bytes")))
+                               + frame(request(4, echo, payload=echo_payload("after")))),
+        "metadata_flood": (63, 0, frame(request(1, echo, meta=[("%05d" % i, "")
+                                                               for i in range(3000)],
+                                                payload=echo_payload("flood")))
+                           + frame(request(2, echo, payload=echo_payload("after")))),
+        "metadata_repeated_key": (63, 0, frame(request(1, echo, meta=[("k", "v")] * 100,
+                                                       payload=echo_payload("r")))),
     }
     for name, (step, mode, stream) in seeds.items():
         write("server_connection_fuzzer", name, bytes([step, mode]) + stream)
@@ -137,6 +164,40 @@ def client_seeds():
         write("client_response_fuzzer", name, stream)
 
 
+def differential_seeds():
+    # Byte 0 picks metadata limits (0: none); the rest is one frame body,
+    # read as a Request and as a Response.
+    echo = "demo.Echo/Say"
+    bodies = {
+        "request": request(7, echo, timeout_us=5000, meta=[("a", "b"), ("k", b"\xff")],
+                           payload=b"\x0a\x02hi"),
+        "response_error": response(7, code=5, message="not found", meta=[("x", "y")]),
+        "response_ok": response(3, payload=b"\x0a\x01r"),
+        "two_payloads": field_bytes(15, "a") + field_varint(1, 1) + field_bytes(15, "bc"),
+        "payload_wrong_type": field_bytes(15, "a") + field_varint(15, 5),
+        "repeated_scalars": field_varint(1, 1) + field_varint(1, 2)
+                            + field_bytes(2, "a.B/C") + field_bytes(2, "d.E/F"),
+        "duplicate_keys": metadata([("k", "1"), ("k", "2")]),
+        "entry_fields_reordered": field_bytes(4, field_bytes(2, "v") + field_bytes(1, "k")
+                                              + field_varint(3, 9)),
+        "entry_key_only": field_bytes(4, field_bytes(1, "k")),
+        "group": varint(5 << 3 | 3) + field_varint(1, 1) + varint(5 << 3 | 4)
+                 + field_varint(1, 2),
+        "fixed": varint(6 << 3 | 1) + b"\0" * 8 + varint(7 << 3 | 5) + b"\0" * 4,
+        "bad_utf8": field_bytes(2, b"\xff") + field_bytes(3, b"\xfe"),
+        "length_4gib_plus_one": field_varint(1, 1) + b"\x7a\x81\x80\x80\x80\x10x",
+        "length_six_bytes": field_varint(1, 1) + b"\x7a\x81\x80\x80\x80\x80\x00x",
+        "tag_six_bytes": field_varint(1, 1) + b"\xfa\x80\x80\x80\x80\x00\x01x",
+        "tag_five_bytes": field_varint(1, 1) + b"\xfa\x80\x80\x80\x70\x01x",
+        "negative_code": response(1, code=-1, message="m"),
+        "many_entries": metadata([("%02d" % i, "v" * i) for i in range(20)]),
+    }
+    for name, body in bodies.items():
+        write("call_codec_differential_fuzzer", name, b"\x00" + body)
+        write("call_codec_differential_fuzzer", name + "_limited", b"\x29" + body)
+
+
 if __name__ == "__main__":
     server_seeds()
     client_seeds()
+    differential_seeds()

@@ -435,5 +435,126 @@ TEST(CallCodec, RandomizedRoundTripsWithRandomSplits) {
   }
 }
 
+// The codec must read exactly what protobuf's own parser reads. Each body
+// below is one place where the in-place decoder once disagreed with
+// ParseFromString: it read the payload field's tag and length with
+// CodedInputStream's 32-bit varint reads, which take up to 10 bytes and
+// drop the high bits, where protobuf's parser takes at most 5 bytes for a
+// tag or a length and rejects a length of 2 GiB or more.
+void ExpectAgreesWithProtobuf(const std::string& body) {
+  SCOPED_TRACE(Hex(body));
+  wire::Request plain_request;
+  DecodedRequest request;
+  const bool request_parsed = plain_request.ParseFromString(body);
+  const absl::Status request_status = DecodeRequest(body, &request);
+  EXPECT_EQ(request_status.ok(), request_parsed) << request_status;
+  if (request_parsed && request_status.ok()) {
+    EXPECT_EQ(request.call_id, plain_request.call_id());
+    EXPECT_EQ(request.method, plain_request.method());
+    EXPECT_EQ(request.payload, plain_request.payload());
+  }
+  wire::Response plain_response;
+  DecodedResponse response;
+  const bool response_parsed = plain_response.ParseFromString(body);
+  const absl::Status response_status = DecodeResponse(body, &response);
+  EXPECT_EQ(response_status.ok(), response_parsed) << response_status;
+  if (response_parsed && response_status.ok()) {
+    EXPECT_EQ(response.call_id, plain_response.call_id());
+    EXPECT_EQ(response.payload, plain_response.payload());
+  }
+}
+
+TEST(CallCodec, PayloadLengthOf4GiBPlusOneIsNotReadAsOne) {
+  // Length 2^32 + 1 in 5 bytes: was served as a 1-byte payload "x".
+  ExpectAgreesWithProtobuf(
+      Bytes({0x08, 0x01, 0x7a, 0x81, 0x80, 0x80, 0x80, 0x10, 'x'}));
+}
+
+TEST(CallCodec, PayloadLengthInSixBytesIsRejected) {
+  // Length 1 written in 6 bytes, and 2^35 + 1 in 6 bytes.
+  ExpectAgreesWithProtobuf(
+      Bytes({0x08, 0x01, 0x7a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 'x'}));
+  ExpectAgreesWithProtobuf(
+      Bytes({0x08, 0x01, 0x7a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x01, 'x'}));
+}
+
+TEST(CallCodec, PayloadLengthOf2GiBIsRejected) {
+  // 0x80000000 in 5 bytes; the body is shorter anyway, and both refuse.
+  ExpectAgreesWithProtobuf(
+      Bytes({0x08, 0x01, 0x7a, 0x80, 0x80, 0x80, 0x80, 0x08, 'x'}));
+}
+
+TEST(CallCodec, PayloadTagInSixOrMoreBytesIsRejected) {
+  // Tag 0x7a (field 15, length-delimited) written in 6 and in 10 bytes.
+  ExpectAgreesWithProtobuf(
+      Bytes({0x08, 0x01, 0xfa, 0x80, 0x80, 0x80, 0x80, 0x00, 0x01, 'x'}));
+  ExpectAgreesWithProtobuf(Bytes({0x08, 0x01, 0xfa, 0x80, 0x80, 0x80, 0x80,
+                                  0x80, 0x80, 0x80, 0x80, 0x00, 0x01, 'x'}));
+}
+
+TEST(CallCodec, OverlongButValidPayloadTagAndLengthAreAccepted) {
+  // Tag and length in 5 bytes each (the most protobuf takes), and a tag
+  // whose fifth byte has bits beyond 32 (dropped by protobuf too).
+  ExpectAgreesWithProtobuf(Bytes({0x08, 0x01, 0xfa, 0x80, 0x80, 0x80, 0x00,
+                                  0x81, 0x80, 0x80, 0x80, 0x00, 'x'}));
+  ExpectAgreesWithProtobuf(
+      Bytes({0x08, 0x01, 0xfa, 0x80, 0x80, 0x80, 0x70, 0x01, 'x'}));
+  // Two payload fields: the last wins; a payload field with the wrong wire
+  // type is an unknown field.
+  ExpectAgreesWithProtobuf(
+      Bytes({0x7a, 0x01, 'a', 0x08, 0x01, 0x7a, 0x02, 'b', 'c'}));
+  ExpectAgreesWithProtobuf(Bytes({0x7a, 0x01, 'a', 0x78, 0x05}));
+}
+
+TEST(CallCodec, MetadataLimitsCountEntriesAndBytesOnTheWire) {
+  // Two entries, "k"/"vv" and "k"/"v": the repeated key counts twice, and
+  // so do its bytes (3 + 2 = 5).
+  const std::string body =
+      Bytes({0x08, 0x07, 0x12, 0x05, 'a', '.',  'B',  '/', 'C',  //
+             0x22, 0x07, 0x0a, 0x01, 'k', 0x12, 0x02, 'v', 'v',  //
+             0x22, 0x06, 0x0a, 0x01, 'k', 0x12, 0x01, 'v',       //
+             0x7a, 0x01, 'x'});
+  DecodedRequest request;
+  ASSERT_TRUE(DecodeRequest(body, &request, MetadataLimits{2, 5}).ok());
+  EXPECT_EQ(request.metadata, (Metadata{{"k", "v"}}));
+  EXPECT_EQ(request.payload, "x");
+
+  for (const MetadataLimits& limits :
+       {MetadataLimits{1, 5}, MetadataLimits{2, 4}}) {
+    request = DecodedRequest();
+    const absl::Status status = DecodeRequest(body, &request, limits);
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+    EXPECT_NE(
+        status.message().find(absl::StrCat(
+            "request metadata of 2 entries (13 bytes on the wire) "
+            "exceeds the limit of ",
+            limits.max_entries, " entries / ", limits.max_bytes, " bytes")),
+        std::string::npos)
+        << status;
+    EXPECT_EQ(request.call_id, 7u);
+    EXPECT_EQ(request.method, "a.B/C");
+    EXPECT_TRUE(request.metadata.empty());
+  }
+  DecodedResponse response;
+  EXPECT_EQ(DecodeResponse(Bytes({0x08, 0x03, 0x22, 0x00, 0x22, 0x00}),
+                           &response, MetadataLimits{1, 100})
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(response.call_id, 3u);
+}
+
+TEST(CallCodec, EntriesPastTheLimitAreSkippedUnread) {
+  // The second entry holds a field of wire type 7, which no parser takes;
+  // past the limit of one entry it is only skipped, so the answer is the
+  // limit, while without limits the body is rejected.
+  const std::string body =
+      Bytes({0x08, 0x01, 0x22, 0x00, 0x22, 0x01, 0x0f, 0x7a, 0x01, 'x'});
+  DecodedRequest request;
+  EXPECT_EQ(DecodeRequest(body, &request, MetadataLimits{1, 100}).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(DecodeRequest(body, &request).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace framerpc
