@@ -425,7 +425,14 @@ absl::Status ClientConnection::Complete(PendingCall* call,
     Metadata& metadata = *call->context->mutable_response_metadata();
     for (const auto& [key, value] : response.metadata) metadata[key] = value;
   }
-  if (!response.status.ok()) return response.status;
+  // A status of the call's own, not a copy of the reader's: a copy would
+  // share its message with the reader's reused response, which the next
+  // frame overwrites on whichever thread reads then, while the caller still
+  // holds the copy (absl::Status counts its references relaxed, so the two
+  // threads would not be ordered).
+  if (!response.status.ok()) {
+    return absl::Status(response.status.code(), response.status.message());
+  }
   const absl::string_view payload = response.payload;
   if (!call->response->ParseFromArray(payload.data(),
                                       static_cast<int>(payload.size()))) {
