@@ -8,11 +8,13 @@ namespace framerpc {
 namespace internal {
 
 Connection::Connection(uint64_t id, UniqueFd fd, std::string peer,
-                       size_t max_frame_size, absl::Time now)
+                       size_t max_frame_size, size_t max_pending_output_bytes,
+                       absl::Time now)
     : id_(id),
       fd_(std::move(fd)),
       peer_(std::move(peer)),
-      output_(std::make_shared<ConnectionOutput>(fd_.get())),
+      output_(std::make_shared<ConnectionOutput>(fd_.get(),
+                                                 max_pending_output_bytes)),
       decoder_(max_frame_size),
       last_activity_(now) {}
 
@@ -25,10 +27,13 @@ bool Connection::CanStartCall(const ServerOptions& options) const {
   // Each call already running will add a response, expected to be no
   // bigger than the largest so far: admit one more only if all of them can
   // be queued while the queue is still under the limit, so that a peer
-  // that reads nothing pins at most max_pending_output_bytes plus one
-  // response (docs/reliability.md). Before the first response there is
+  // that stops reading meets the output's own bound (a response finding
+  // the queue full is refused, connection_output.h) only when responses
+  // outgrow those it was sent before. Before the first response there is
   // nothing to expect, and holding calls back until one finishes would
-  // make a connection's first calls wait on each other.
+  // make a connection's first calls wait on each other (and a call queued
+  // behind a busy worker unread, so that its deadline could not be
+  // answered): they start, and that bound is what holds them.
   const size_t largest = output_->largest_response();
   return largest == 0 || static_cast<size_t>(calls_in_flight_) * largest <
                              options.max_pending_output_bytes - pending;

@@ -43,7 +43,7 @@ class Connection {
 
   // `id` is never reused within a server; `now` starts the idle clock.
   Connection(uint64_t id, UniqueFd fd, std::string peer, size_t max_frame_size,
-             absl::Time now);
+             size_t max_pending_output_bytes, absl::Time now);
   // Closes the output's gate before the descriptor, so that no worker
   // still holding the output can send on a reused descriptor number.
   ~Connection();

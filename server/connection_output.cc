@@ -9,7 +9,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "framing/frame_format.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace internal {
@@ -23,6 +25,9 @@ constexpr size_t kCoalesceBytes = size_t{64} << 10;
 // Chunks one send takes at most: enough that small chunks do not cost a
 // syscall each, few enough for the stack.
 constexpr int kMaxIov = std::min(64, IOV_MAX);
+// A response no bigger than this is queued even at the bound: the
+// RESOURCE_EXHAUSTED frame that would replace it is about as big.
+constexpr size_t kMaxRefusalBytes = 512;
 
 // Where this thread serializes responses, outside any lock: kept across
 // calls (and connections) so that a thread sending big responses does not
@@ -32,16 +37,45 @@ Buffer& ThreadScratch() {
   return scratch;
 }
 
+// The frame that answers `result`'s call when its response, of
+// `response_bytes`, finds `queued` bytes waiting, at or over `limit`.
+void AppendRefusal(const CallResult& result, size_t response_bytes,
+                   size_t queued, size_t limit, Buffer* out) {
+  AppendStatusResponse(result.call_id,
+                       absl::ResourceExhaustedError(absl::StrCat(
+                           "response to call ", result.call_id, " of ",
+                           QuoteForStatus(result.method), " (", response_bytes,
+                           " bytes) not sent: the peer has ", queued,
+                           " bytes of earlier responses unread, at or over the "
+                           "server's limit of ",
+                           limit, " (max_pending_output_bytes)")),
+                       out);
+}
+
 }  // namespace
 
-ConnectionOutput::ConnectionOutput(int fd) : fd_(fd) { chunks_.emplace_back(); }
+ConnectionOutput::ConnectionOutput(int fd, size_t max_queued_bytes)
+    : fd_(fd), max_queued_bytes_(max_queued_bytes) {
+  chunks_.emplace_back();
+}
 
 bool ConnectionOutput::AppendResult(const CallResult& result) {
   Buffer& scratch = ThreadScratch();
   scratch.RetrieveAll();
-  AppendCallResult(result, kMaxEncodableBodySize, &scratch);
-  const bool was_empty =
-      AppendFrames(&scratch, /*only_while_taking_results=*/true);
+  const size_t queued = readable_bytes();
+  const size_t message_bytes = queued >= max_queued_bytes_ &&
+                                       result.status.ok() &&
+                                       result.response != nullptr
+                                   ? result.response->ByteSizeLong()
+                                   : 0;
+  if (message_bytes > kMaxRefusalBytes) {
+    // Already at the bound: not worth serializing (checked again below,
+    // under the mutex, for an append that gets there first).
+    AppendRefusal(result, message_bytes, queued, max_queued_bytes_, &scratch);
+  } else {
+    AppendCallResult(result, kMaxEncodableBodySize, &scratch);
+  }
+  const bool was_empty = AppendFrames(&scratch, &result);
   // After a response bigger than this, a worker keeps no more than a
   // connection would while idle.
   scratch.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
@@ -53,7 +87,7 @@ void ConnectionOutput::AppendStatus(uint64_t call_id,
   Buffer& scratch = ThreadScratch();
   scratch.RetrieveAll();
   AppendStatusResponse(call_id, status, &scratch);
-  AppendFrames(&scratch, /*only_while_taking_results=*/false);
+  AppendFrames(&scratch, /*result=*/nullptr);
 }
 
 void ConnectionOutput::Fail(const absl::Status& status) {
@@ -64,12 +98,11 @@ void ConnectionOutput::Fail(const absl::Status& status) {
     std::lock_guard<std::mutex> lock(mu_);
     taking_results_ = false;
   }
-  AppendFrames(&scratch, /*only_while_taking_results=*/false);
+  AppendFrames(&scratch, /*result=*/nullptr);
 }
 
-bool ConnectionOutput::AppendFrames(Buffer* frames,
-                                    bool only_while_taking_results) {
-  const size_t size = frames->readable_bytes();
+bool ConnectionOutput::AppendFrames(Buffer* frames, const CallResult* result) {
+  size_t size = frames->readable_bytes();
   size_t largest = largest_response_.load(std::memory_order_relaxed);
   while (size > largest && !largest_response_.compare_exchange_weak(
                                largest, size, std::memory_order_relaxed)) {
@@ -83,11 +116,23 @@ bool ConnectionOutput::AppendFrames(Buffer* frames,
     std::swap(*frames, exact);
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (closed_ || (only_while_taking_results && !taking_results_)) {
+  if (closed_ || (result != nullptr && !taking_results_)) {
     frames->RetrieveAll();
     return false;
   }
-  const bool was_empty = pending_bytes_.load(std::memory_order_relaxed) == 0;
+  const size_t queued = pending_bytes_.load(std::memory_order_relaxed);
+  const bool was_empty = queued == 0;
+  Buffer refusal;
+  if (result != nullptr && queued >= max_queued_bytes_ &&
+      size > kMaxRefusalBytes) {
+    // The bound holds whatever the responses weigh: this one is dropped
+    // and its call told why, in a frame of a few hundred bytes built here
+    // (the rare path; the common one checked before serializing).
+    AppendRefusal(*result, size, queued, max_queued_bytes_, &refusal);
+    frames->RetrieveAll();
+    frames = &refusal;
+    size = refusal.readable_bytes();
+  }
   Buffer& last = chunks_.back();
   if (last.empty() && (size > kCoalesceBytes || last.writable_bytes() < size)) {
     // Everything sent: the caller's storage becomes the queue's, and the

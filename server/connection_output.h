@@ -23,6 +23,15 @@
 // is what is queued (plus one kept idle chunk, Buffer::kMaxIdleCapacity at
 // most), and no growth copies megabytes under the mutex.
 //
+// The queue's bound: a finished call's response that finds
+// `max_queued_bytes` or more already queued (the peer has fallen that far
+// behind in reading) is not queued; its call is answered
+// RESOURCE_EXHAUSTED instead, naming the sizes. So the queue holds at most
+// the limit plus one response (and the small status frames of calls then in
+// flight), whatever the responses weigh; the loop's admission
+// (Connection::CanStartCall) keeps well-behaved peers from ever meeting
+// this.
+//
 // Life: accepting results while the connection serves; Fail() queues the
 // connection error and stops accepting results (they are dropped from then
 // on); Close(), called by the Connection before its descriptor is closed,
@@ -54,13 +63,15 @@ namespace internal {
 
 class ConnectionOutput {
  public:
-  explicit ConnectionOutput(int fd);
+  ConnectionOutput(int fd, size_t max_queued_bytes);
   ConnectionOutput(const ConnectionOutput&) = delete;
   ConnectionOutput& operator=(const ConnectionOutput&) = delete;
 
   // Appends a finished call's Response frame, unless the connection no
-  // longer takes results (failed or closed: dropped). Returns whether the
-  // buffer was empty before, which makes the caller the one to send it.
+  // longer takes results (failed or closed: dropped), or a RESOURCE_EXHAUSTED
+  // one in its place when the queue is already at its bound. Returns
+  // whether the buffer was empty before, which makes the caller the one to
+  // send it.
   bool AppendResult(const CallResult& result);
   // Appends a Response carrying only `status` (unknown method, stopping).
   void AppendStatus(uint64_t call_id, const absl::Status& status);
@@ -119,8 +130,11 @@ class ConnectionOutput {
  private:
   // Hands over the frames in `*frames` (serialized by the caller outside
   // the lock), leaving it empty, maybe with another chunk's storage to
-  // reuse. Returns as AppendResult; false if nothing was taken.
-  bool AppendFrames(Buffer* frames, bool only_while_taking_results);
+  // reuse. `result`, when set, is the call whose response `*frames` holds:
+  // taken only while the connection takes results, and replaced as
+  // AppendResult says when the queue is at its bound. Returns as
+  // AppendResult; false if nothing was taken.
+  bool AppendFrames(Buffer* frames, const CallResult* result);
   size_t QueuedBytes() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops every queued byte, keeping one empty chunk.
   void DropQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -129,6 +143,7 @@ class ConnectionOutput {
   }
 
   const int fd_;
+  const size_t max_queued_bytes_;
   mutable std::mutex mu_;
   // Never empty: the first chunk stays, emptied, once everything is sent,
   // so that its storage serves the next responses. Only the front chunks

@@ -171,9 +171,9 @@ void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
 
 void EventLoop::Adopt(AcceptedSocket socket, absl::Time now) {
   const uint64_t id = next_connection_id_++;
-  auto conn = std::make_unique<Connection>(id, std::move(socket.fd),
-                                           std::move(socket.peer),
-                                           options_.max_frame_size, now);
+  auto conn = std::make_unique<Connection>(
+      id, std::move(socket.fd), std::move(socket.peer), options_.max_frame_size,
+      options_.max_pending_output_bytes, now);
   conn->set_events(POLLIN);
   poller_->Add(conn->fd(), POLLIN);
   connections_by_id_.emplace(id, conn.get());

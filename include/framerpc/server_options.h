@@ -35,7 +35,14 @@ struct ServerOptions {
   // it the server stops reading that connection until some complete.
   int max_calls_per_connection = 128;
   // Bytes of responses queued for one connection that the peer has not read
-  // yet; beyond it the server stops reading that connection.
+  // yet; beyond it the server stops reading that connection. Once the
+  // connection has had a response, calls start only while the responses of
+  // those in flight, each as large as the largest so far, fit under it. A
+  // response that still finds this much queued (the connection's first
+  // calls, or responses that outgrew the earlier ones, while the peer is
+  // not reading) is not queued: its call is answered RESOURCE_EXHAUSTED,
+  // naming the sizes. So a peer that stops reading pins at most this plus
+  // one response.
   size_t max_pending_output_bytes = 64 << 20;
   // Metadata one request may carry: entries on the wire (a repeated key
   // counts each time) and the sum of their key and value sizes. A request

@@ -106,7 +106,8 @@ class Driver {
   Driver(bool stopping, bool slow_peer)
       : stopping_(stopping),
         slow_peer_(slow_peer),
-        conn_(1, framerpc::UniqueFd(), "fuzz:peer", kMaxFrame, absl::Now()) {
+        conn_(1, framerpc::UniqueFd(), "fuzz:peer", kMaxFrame,
+              kMaxPendingOutput, absl::Now()) {
     options_.max_frame_size = kMaxFrame;
     options_.max_calls_per_connection = kMaxCallsPerConnection;
     options_.max_pending_output_bytes = kMaxPendingOutput;

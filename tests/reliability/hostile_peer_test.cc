@@ -413,18 +413,11 @@ TEST(HostilePeer, PipelinerThatNeverReadsIsThrottledAndMemoryStaysBounded) {
       absl::Seconds(1), &all_sent);
   // The server stopped reading long before the end (backpressure)...
   EXPECT_FALSE(all_sent) << sent << " bytes sent";
-  // ...and stops running its calls: the count settles (a bounded wait for
-  // two equal readings 500 ms apart).
-  int last = -1;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        const int now = harness.service().count();
-        const bool settled = now == last;
-        last = now;
-        absl::SleepFor(absl::Milliseconds(490));
-        return settled;
-      },
-      kWait));
+  // ...and stops running its calls: the count settles.
+  absl::StatusOr<int> settled =
+      harness.WaitForCallCountToSettle(absl::Milliseconds(500), kWait);
+  ASSERT_TRUE(settled.ok()) << settled.status();
+  const int last = *settled;
   // Replies the server could hold: its output limit plus what the kernel
   // buffers on loopback, plus the calls in flight.
   EXPECT_LT(last, 1000) << "calls run for a client that reads nothing";

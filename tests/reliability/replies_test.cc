@@ -121,50 +121,129 @@ TEST(Replies, BigRepliesDoNotStallCallsTheLoopAnswers) {
   EXPECT_LT(worst, bound);
 }
 
-TEST(Replies, NonReadingPeerPinsAtMostTheLimitPlusOneReply) {
-  ServerOptions options;
-  options.num_workers = 4;
-  options.max_pending_output_bytes = 4 << 20;
-  ServerHarness harness(options);
-  absl::StatusOr<RawClient> client = harness.StartAndConnect();
-  ASSERT_TRUE(client.ok());
-  // One reply read: the connection has shown what its replies weigh.
-  ASSERT_EQ(PipelineAndRead(&*client, 1, kReplySize), 1);
-  const int64_t rss_before = ResidentKib();
+// What a connection has shown of its replies before it stops reading.
+enum class Warmup {
+  kNone,       // nothing: a fresh connection's first calls
+  kBigReply,   // one reply of the burst's size, read
+  kTinyReply,  // one tiny reply, read: the burst's replies outgrow it
+};
 
-  // Then a burst it never reads: 128 MiB of replies if all were queued.
-  constexpr int kCalls = 128;
+// A peer that sends a burst of kCalls Sized requests (1 MiB replies) and
+// reads nothing, against a 4 MiB output limit: the server stops running its
+// calls, and its memory grows by at most the limit plus one reply (plus the
+// workers' serializing buffers). The burst's call ids start at kFirstId.
+constexpr int kCalls = 128;
+constexpr int64_t kOutputLimit = 4 << 20;
+
+constexpr uint64_t kFirstId = 100;
+
+void SendBurstNeverRead(ServerHarness* harness, RawClient* client,
+                        Warmup warmup) {
+  if (warmup != Warmup::kNone) {
+    const int size = warmup == Warmup::kBigReply ? kReplySize : 8;
+    EXPECT_EQ(PipelineAndRead(client, 1, size), 1);
+  }
+  const int64_t rss_before = ResidentKib();
+  const int run_before = harness->service().count();
+
+  // 128 MiB of replies if all were queued.
   std::string burst;
   const std::string body = SizedRequest(kReplySize);
-  for (int i = 1; i <= kCalls; ++i) {
-    burst += test::EncodeRequest(static_cast<uint64_t>(100 + i),
+  for (int i = 0; i < kCalls; ++i) {
+    burst += test::EncodeRequest(kFirstId + static_cast<uint64_t>(i),
                                  TestService::Method("Sized"), body);
   }
-  ASSERT_TRUE(client->SendRaw(burst).ok());
-  // The server stops running its calls: the count settles (two equal
-  // readings 300 ms apart, within a bounded wait).
-  int last = -1;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        const int now = harness.service().count();
-        const bool settled = now == last;
-        last = now;
-        absl::SleepFor(absl::Milliseconds(290));
-        return settled;
-      },
-      kWait));
+  EXPECT_TRUE(client->SendRaw(burst).ok());
+  absl::StatusOr<int> settled =
+      harness->WaitForCallCountToSettle(absl::Milliseconds(300), kWait);
+  EXPECT_TRUE(settled.ok()) << settled.status();
   const int64_t grown_kib = ResidentKib() - rss_before;
   // The queue's bound (limit plus one reply), plus what the four workers'
   // and the loop's serializing buffers keep, plus the allocator's slack.
   const int64_t bound_kib =
-      (((options.max_pending_output_bytes + kReplySize) >> 10) + (16 << 10)) *
-      kShadowFactor;
+      (((kOutputLimit + kReplySize) >> 10) + (16 << 10)) * kShadowFactor;
   std::printf(
-      "non-reading peer: %d of %d calls run, RSS %+lld KiB (bound %lld "
-      "KiB)\n",
-      last - 1, kCalls, static_cast<long long>(grown_kib),
-      static_cast<long long>(bound_kib));
+      "non-reading peer, warm-up %d: %d of %d calls run, RSS %+lld KiB "
+      "(bound %lld KiB)\n",
+      static_cast<int>(warmup), settled.value_or(-1) - run_before, kCalls,
+      static_cast<long long>(grown_kib), static_cast<long long>(bound_kib));
   EXPECT_LT(grown_kib, bound_kib + kAllocatorSlackKib);
+}
+
+// Reads the burst's answers: every call answered once, in any order; returns
+// how many were refused (RESOURCE_EXHAUSTED: its reply found the output at
+// its bound) rather than answered OK.
+int ReadEveryAnswer(RawClient* client) {
+  std::vector<bool> seen(kCalls, false);
+  int refused = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    auto response = client->Read(kWait);
+    if (!response.ok() || !response->has_value()) {
+      ADD_FAILURE() << "answer " << i << " of " << kCalls << " missing";
+      break;
+    }
+    const uint64_t index = (*response)->header.call_id() - kFirstId;
+    EXPECT_LT(index, static_cast<uint64_t>(kCalls));
+    if (index >= static_cast<uint64_t>(kCalls)) continue;
+    EXPECT_FALSE(seen[index]) << "call " << (*response)->header.call_id();
+    seen[index] = true;
+    if ((*response)->code() == absl::StatusCode::kResourceExhausted) {
+      if (refused++ == 0) {
+        std::printf("first refusal: %s\n",
+                    (*response)->header.message().c_str());
+      }
+      EXPECT_NE((*response)->header.message().find("max_pending_output_bytes"),
+                std::string::npos)
+          << (*response)->header.message();
+    } else {
+      EXPECT_EQ((*response)->code(), absl::StatusCode::kOk)
+          << (*response)->header.message();
+    }
+  }
+  return refused;
+}
+
+ServerOptions SmallOutputLimit() {
+  ServerOptions options;
+  options.num_workers = 4;
+  options.max_pending_output_bytes = kOutputLimit;
+  return options;
+}
+
+// Regression: a fresh connection's first calls all start (nothing is
+// known of their replies), and every one of them appended its reply, so
+// 128 pipelined 1 MiB replies never read pinned 128 MiB against the 4 MiB
+// limit. Now the replies that find the limit queued are refused; once the
+// peer reads, every call has its answer.
+TEST(Replies, NonReadingPeerPinsAtMostTheLimitPlusOneReplyFromItsFirstCall) {
+  ServerHarness harness(SmallOutputLimit());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  SendBurstNeverRead(&harness, &*client, Warmup::kNone);
+  const int refused = ReadEveryAnswer(&*client);
+  std::printf("first calls' replies past the bound: %d of %d refused\n",
+              refused, kCalls);
+}
+
+// Regression: replies growing past the largest the connection had shown
+// (a tiny one, then 1 MiB ones) were queued whatever was queued already.
+// Now a reply that finds the output at its bound is refused instead, so
+// memory holds; once the peer reads, every call has its answer.
+TEST(Replies, NonReadingPeerPinsAtMostTheLimitPlusOneReplyWhenRepliesGrow) {
+  ServerHarness harness(SmallOutputLimit());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  SendBurstNeverRead(&harness, &*client, Warmup::kTinyReply);
+  const int refused = ReadEveryAnswer(&*client);
+  std::printf("replies grown past the bound: %d of %d refused\n", refused,
+              kCalls);
+}
+
+TEST(Replies, NonReadingPeerPinsAtMostTheLimitPlusOneReply) {
+  ServerHarness harness(SmallOutputLimit());
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  SendBurstNeverRead(&harness, &*client, Warmup::kBigReply);
 
   // Shutdown ends within its grace although the output cannot drain.
   const absl::Duration grace = absl::Milliseconds(200);

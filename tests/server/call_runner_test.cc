@@ -19,6 +19,9 @@ namespace framerpc {
 namespace internal {
 namespace {
 
+// Tests here send few, small responses: the queue's bound is not theirs.
+constexpr size_t kNoQueueLimit = size_t{1} << 30;
+
 using test::TestService;
 using ::testing::HasSubstr;
 
@@ -92,7 +95,8 @@ TEST(RunCall, ReturnedErrorKeepsCodeMessageAndMetadata) {
 // side of the completion queue.
 struct TaskFixture {
   TaskFixture() : sockets(test::MakeSocketPair()) {
-    output = std::make_shared<ConnectionOutput>(sockets.server_end.get());
+    output = std::make_shared<ConnectionOutput>(sockets.server_end.get(),
+                                                kNoQueueLimit);
     absl::StatusOr<std::unique_ptr<WakeupFd>> created = WakeupFd::Create();
     EXPECT_TRUE(created.ok());
     wakeup = std::move(*created);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <memory>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "framing/buffer.h"
 #include "gtest/gtest.h"
@@ -21,10 +23,14 @@ namespace framerpc {
 namespace internal {
 namespace {
 
+// Far above what these tests queue, but for the one about the bound.
+constexpr size_t kQueueLimit = size_t{64} << 20;
+
 struct Fixture {
-  Fixture()
+  explicit Fixture(size_t queue_limit = kQueueLimit)
       : sockets(test::MakeSocketPair()),
-        output(std::make_unique<ConnectionOutput>(sockets.server_end.get())) {}
+        output(std::make_unique<ConnectionOutput>(sockets.server_end.get(),
+                                                  queue_limit)) {}
   test::SocketPair sockets;
   std::unique_ptr<ConnectionOutput> output;
 };
@@ -205,6 +211,75 @@ TEST(ConnectionOutput, CountsQueuedBytesAndTheLargestReply) {
   const size_t total = f.output->readable_bytes();
   EXPECT_EQ(f.output->TakeAll().size(), total);
   EXPECT_TRUE(f.output->empty());
+}
+
+// A peer that stops reading pins at most the limit plus one response: a
+// response that finds the queue at its bound is replaced by a short
+// RESOURCE_EXHAUSTED for its call, naming the sizes, while status-only and
+// small replies (no bigger than that refusal) still queue. Whether the
+// check happens before serializing (queue already full) or under the mutex
+// (filled meanwhile), every call gets one answer.
+TEST(ConnectionOutput, AReplyThatFindsTheQueueAtItsBoundIsRefused) {
+  constexpr size_t kLimit = 3 << 20;
+  Fixture f(kLimit);
+  const std::string big(1 << 20, 'x');
+  for (uint64_t id = 1; id <= 3; ++id) f.output->AppendResult(ReplyTo(id, big));
+  const size_t three = f.output->readable_bytes();
+  ASSERT_GT(three, kLimit);  // three replies of 1 MiB plus their envelopes
+  f.output->AppendResult(ReplyTo(4, big));
+  f.output->AppendResult(ReplyTo(5, "tiny"));
+  CallResult failed;
+  failed.call_id = 6;
+  failed.method = "test.Echo/Fail";
+  failed.status = absl::NotFoundError("no row");
+  f.output->AppendResult(failed);
+  EXPECT_LT(f.output->readable_bytes(), three + 1024)
+      << "the fourth 1 MiB reply was queued past the bound";
+
+  // Read as the client would: every call answered once, in order.
+  Buffer bytes;
+  bytes.Append(f.output->TakeAll());
+  const std::vector<wire::Response> responses = test::ParseResponses(&bytes);
+  EXPECT_TRUE(bytes.empty());
+  ASSERT_EQ(responses.size(), 6u);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    EXPECT_EQ(responses[id - 1].call_id(), id);
+    EXPECT_EQ(responses[id - 1].code(), 0);
+  }
+  const wire::Response& refused = responses[3];
+  EXPECT_EQ(refused.call_id(), 4u);
+  EXPECT_EQ(refused.code(),
+            static_cast<int>(absl::StatusCode::kResourceExhausted));
+  std::printf("refusal: %s\n", refused.message().c_str());
+  EXPECT_NE(refused.message().find(std::to_string(three)), std::string::npos);
+  EXPECT_NE(refused.message().find(std::to_string(kLimit)), std::string::npos);
+  EXPECT_NE(refused.message().find("max_pending_output_bytes"),
+            std::string::npos);
+  EXPECT_EQ(responses[4].call_id(), 5u);
+  EXPECT_EQ(responses[4].code(), 0);
+  EXPECT_EQ(responses[5].call_id(), 6u);
+  EXPECT_EQ(responses[5].code(), static_cast<int>(absl::StatusCode::kNotFound));
+}
+
+// Two workers racing past the lock-free check: the one that appends second
+// finds the bound under the mutex and is refused there.
+TEST(ConnectionOutput, ConcurrentRepliesCannotBothPassTheBound) {
+  constexpr size_t kLimit = 1 << 20;
+  constexpr int kThreads = 4;
+  for (int round = 0; round < 20; ++round) {
+    Fixture f(kLimit);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&f, t] {
+        f.output->AppendResult(
+            ReplyTo(static_cast<uint64_t>(t + 1), std::string(kLimit, 'y')));
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    // One reply of the limit's size (the first to append), the rest short.
+    ASSERT_LT(f.output->readable_bytes(), kLimit + kThreads * 1024)
+        << "round " << round;
+  }
 }
 
 }  // namespace

@@ -17,12 +17,13 @@ namespace internal {
 namespace {
 
 const absl::Time kStart = absl::FromUnixSeconds(1000);
+constexpr size_t kPendingLimit = 64 << 20;
 
 struct Fixture {
   Fixture() {
     test::SocketPair pair = test::MakeSocketPair();
     conn = std::make_unique<Connection>(7, std::move(pair.server_end), "peer",
-                                        1024, kStart);
+                                        1024, kPendingLimit, kStart);
     peer = std::move(pair.client_end);
   }
   std::unique_ptr<Connection> conn;
@@ -59,7 +60,8 @@ TEST(Connection, StartsOnlyCallsWhoseRepliesFitUnderTheOutputLimit) {
   Fixture f;
   ServerOptions options;
   options.max_pending_output_bytes = 1000;
-  // Nothing known of the replies yet: the first calls are not held back.
+  // Nothing known of the replies yet: the first calls are not held back
+  // (the output's own bound holds their replies).
   f.conn->AddCall();
   f.conn->AddCall();
   EXPECT_TRUE(f.conn->CanStartCall(options));

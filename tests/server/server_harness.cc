@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "rpc/address.h"
 
 namespace framerpc {
@@ -49,6 +50,21 @@ absl::StatusOr<RawClient> ServerHarness::StartAndConnect(
   absl::Status started = Start(address);
   if (!started.ok()) return started;
   return Connect();
+}
+
+absl::StatusOr<int> ServerHarness::WaitForCallCountToSettle(
+    absl::Duration interval, absl::Duration timeout) {
+  const absl::Time give_up = absl::Now() + timeout;
+  int last = service_.count();
+  while (absl::Now() < give_up) {
+    absl::SleepFor(interval);
+    const int now = service_.count();
+    if (now == last) return now;
+    last = now;
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("handler calls still being made after ",
+                   absl::FormatDuration(timeout), " (", last, " so far)"));
 }
 
 TempDir::TempDir() {

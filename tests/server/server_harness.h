@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "framerpc/server.h"
 #include "framerpc/server_options.h"
 #include "tests/server/raw_client.h"
@@ -47,6 +48,13 @@ class ServerHarness {
   absl::StatusOr<RawClient> Connect() const {
     return RawClient::Connect(address_);
   }
+
+  // Waits until the service's handlers stop being called (two equal counts
+  // `interval` apart), for at most `timeout`; returns the count then, or
+  // DEADLINE_EXCEEDED if it kept changing. For tests that expect the
+  // server to stop starting a client's calls.
+  absl::StatusOr<int> WaitForCallCountToSettle(absl::Duration interval,
+                                               absl::Duration timeout);
 
  private:
   TestService service_;

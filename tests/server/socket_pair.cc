@@ -18,6 +18,10 @@ std::vector<wire::Response> TakeResponses(int fd, Buffer* received) {
   int error = 0;
   while (received->ReadFromFd(fd, &error) > 0) {
   }
+  return ParseResponses(received);
+}
+
+std::vector<wire::Response> ParseResponses(Buffer* received) {
   std::vector<wire::Response> responses;
   FrameDecoder decoder(64 << 20);
   while (true) {

@@ -25,6 +25,8 @@ SocketPair MakeSocketPair();
 // Reads what `fd` has (without waiting) into `*received`, then takes every
 // whole Response frame out of it; a partial frame stays for the next call.
 std::vector<wire::Response> TakeResponses(int fd, Buffer* received);
+// Takes every whole Response frame out of `*received`.
+std::vector<wire::Response> ParseResponses(Buffer* received);
 
 }  // namespace test
 }  // namespace framerpc
