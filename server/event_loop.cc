@@ -38,12 +38,14 @@ absl::Duration TimerTick(absl::Duration idle_timeout) {
 EventLoop::EventLoop(const ServerOptions& options,
                      const ServiceRegistry* registry, WorkerPool* workers,
                      CompletionQueue* completions, WakeupFd* wakeup,
+                     LoopGroupState* group,
                      std::vector<std::unique_ptr<Listener>> listeners)
     : options_(options),
       registry_(*registry),
       workers_(workers),
       completions_(completions),
       wakeup_(wakeup),
+      group_(group),
       poller_(std::make_unique<PollPoller>()),
       acceptor_(std::move(listeners),
                 static_cast<size_t>(options.max_connections), poller_.get()) {}
@@ -64,6 +66,24 @@ void EventLoop::RequestStop(absl::Time deadline) {
     stop_requested_ = true;
   }
   wakeup_->Notify();
+}
+
+void EventLoop::HandOver(AcceptedSocket socket) {
+  bool taken = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!closed_to_handovers_) {
+      handed_over_.push_back(std::move(socket));
+      taken = true;
+    }
+  }
+  if (taken) {
+    wakeup_->Notify();
+    return;
+  }
+  // This loop has finished: the socket is closed (by its UniqueFd, on
+  // return) as a listener closed by Shutdown would have refused it.
+  group_->open_connections.fetch_sub(1);
 }
 
 void EventLoop::Run() {
@@ -156,12 +176,15 @@ void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
   if (!poller_->Contains(fd)) return;  // closed earlier in this iteration
   if (fd == wakeup_->fd()) {
     wakeup_->Drain();  // the results themselves are taken in step 4
+    AdoptHandedOver(now);
     return;
   }
   if (acceptor_.IsListener(fd)) {
-    acceptor_.AcceptAll(
-        fd, now, connections_.size(),
-        [this, now](AcceptedSocket socket) { Adopt(std::move(socket), now); });
+    acceptor_.AcceptAll(fd, now, group_->open_connections.load(),
+                        [this, now](AcceptedSocket socket) {
+                          group_->open_connections.fetch_add(1);
+                          Distribute(std::move(socket), now);
+                        });
     return;
   }
   auto it = connections_.find(fd);
@@ -169,8 +192,32 @@ void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
     HandleConnectionEvent(it->second.get(), revents, now);
 }
 
+void EventLoop::Distribute(AcceptedSocket socket, absl::Time now) {
+  EventLoop* target = this;
+  if (!accept_targets_.empty()) {
+    target = accept_targets_[next_accept_target_];
+    next_accept_target_ = (next_accept_target_ + 1) % accept_targets_.size();
+  }
+  if (target == this) {
+    Adopt(std::move(socket), now);
+  } else {
+    target->HandOver(std::move(socket));
+  }
+}
+
+void EventLoop::AdoptHandedOver(absl::Time now) {
+  std::vector<AcceptedSocket> sockets;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sockets.swap(handed_over_);
+  }
+  // Adopted even while stopping: requests they already sent are answered
+  // UNAVAILABLE like everyone else's, rather than lost with a reset.
+  for (AcceptedSocket& socket : sockets) Adopt(std::move(socket), now);
+}
+
 void EventLoop::Adopt(AcceptedSocket socket, absl::Time now) {
-  const uint64_t id = next_connection_id_++;
+  const uint64_t id = group_->next_connection_id.fetch_add(1);
   auto conn = std::make_unique<Connection>(
       id, std::move(socket.fd), std::move(socket.peer), options_.max_frame_size,
       options_.max_pending_output_bytes, now);
@@ -331,6 +378,7 @@ void EventLoop::RunTimers(absl::Time now) {
 }
 
 void EventLoop::Close(Connection* conn) {
+  group_->open_connections.fetch_sub(1);
   poller_->Remove(conn->fd());
   connections_by_id_.erase(conn->id());
   auto it = connections_.find(conn->fd());
@@ -340,6 +388,14 @@ void EventLoop::Close(Connection* conn) {
 }
 
 void EventLoop::CloseAll() {
+  std::vector<AcceptedSocket> late;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_to_handovers_ = true;
+    late.swap(handed_over_);
+  }
+  group_->open_connections.fetch_sub(connections_.size() + late.size());
+  late.clear();  // closes them
   for (const auto& entry : connections_) {
     // Reading what the peer sent lets the close be a FIN, not a reset that
     // could destroy the last responses before the peer reads them.

@@ -1,8 +1,12 @@
-// EventLoop, the server's one I/O thread. It polls the listeners (through
-// its Acceptor), the connections and the wakeup fd; accepts; reads and
-// decodes requests and hands them to the WorkerPool (whose workers send
-// their own responses, see ConnectionOutput); writes what the workers could
-// not; enforces the ServerOptions limits; and carries out Shutdown.
+// EventLoop, one of the server's I/O threads (ServerOptions::num_loops).
+// It polls its connections and its wakeup fd, and the first loop also the
+// listeners (through its Acceptor); accepts, handing each new connection to
+// the loops in turn (itself included); reads and decodes requests and
+// hands them to the WorkerPool (whose workers send their own responses, see
+// ConnectionOutput); writes what the workers could not; enforces the
+// ServerOptions limits (max_connections counted over all loops); and
+// carries out Shutdown for its connections. A connection stays on the
+// loop that adopted it.
 //
 // One iteration of Run(), each step one call there:
 //   1. Stop check (CheckStop). A new stop request closes the listeners
@@ -19,8 +23,9 @@
 //      while the loop is in poll, and only when it has to act, do workers
 //      write the wakeup fd (CompletionQueue).
 //   3. Each ready descriptor, if still registered (HandleReadyEvents): the
-//      wakeup fd is drained; a listener accepts (Acceptor, at most 64
-//      connections per readiness, refusing those over max_connections); a
+//      wakeup fd is drained and the connections other loops handed over
+//      are adopted; a listener accepts (Acceptor, at most 64 connections
+//      per readiness, refusing those over max_connections); a
 //      connection reads before it writes (reading decodes every whole frame
 //      and dispatches it), then writes what the read produced if it is not
 //      already waiting for POLLOUT.
@@ -42,10 +47,11 @@
 // limits (max_calls_per_connection, max_pending_output_bytes); otherwise
 // POLLIN is off (backpressure). POLLOUT is on only while output is pending.
 //
-// Owns the poller, the Acceptor (and with it the listeners handed in) and
-// every connection. Borrows the registry, worker pool, completion queue and
-// wakeup fd, which must outlive it. Run() is for the loop thread alone;
-// RequestStop() is thread-safe.
+// Owns the poller, the Acceptor (and with it the listeners handed in, if
+// any) and every connection. Borrows the registry, worker pool, completion
+// queue, wakeup fd, group state and peer loops, which must outlive it.
+// Run() is for the loop thread alone; RequestStop() and HandOver() are
+// thread-safe.
 #ifndef FRAMERPC_SERVER_EVENT_LOOP_H_
 #define FRAMERPC_SERVER_EVENT_LOOP_H_
 
@@ -66,6 +72,7 @@
 #include "server/completion_queue.h"
 #include "server/connection.h"
 #include "server/listener.h"
+#include "server/loop_group_state.h"
 #include "server/poller.h"
 #include "server/request_intake.h"
 #include "server/service_registry.h"
@@ -79,6 +86,7 @@ class EventLoop {
  public:
   EventLoop(const ServerOptions& options, const ServiceRegistry* registry,
             WorkerPool* workers, CompletionQueue* completions, WakeupFd* wakeup,
+            LoopGroupState* group,
             std::vector<std::unique_ptr<Listener>> listeners);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
@@ -93,6 +101,17 @@ class EventLoop {
   // A later request can bring the deadline forward, never push it back.
   void RequestStop(absl::Time deadline);
 
+  // The loops this one's listeners spread accepted connections over, in
+  // turn (this one among them). Call before Run(); without it, a loop
+  // keeps what it accepts.
+  void set_accept_targets(std::vector<EventLoop*> loops) {
+    accept_targets_ = std::move(loops);
+  }
+  // Gives this loop an accepted socket to serve (already counted in the
+  // group's open connections). From any thread; a loop that has stopped
+  // serving closes it.
+  void HandOver(AcceptedSocket socket);
+
  private:
   void AssertInLoopThread() const;
 
@@ -106,6 +125,10 @@ class EventLoop {
   // Step 3: HandleEvent for each of ready_.
   void HandleReadyEvents(absl::Time now);
   void HandleEvent(int fd, short revents, absl::Time now);
+  // Sends a socket the Acceptor took to the next accept target.
+  void Distribute(AcceptedSocket socket, absl::Time now);
+  // Adopts the sockets handed over by other loops.
+  void AdoptHandedOver(absl::Time now);
   // Makes an accepted socket a Connection, registered for POLLIN.
   void Adopt(AcceptedSocket socket, absl::Time now);
   void HandleConnectionEvent(Connection* conn, short revents, absl::Time now);
@@ -136,6 +159,7 @@ class EventLoop {
   WorkerPool* const workers_;
   CompletionQueue* const completions_;
   WakeupFd* const wakeup_;
+  LoopGroupState* const group_;
   std::unique_ptr<Poller> poller_;
   Acceptor acceptor_;  // after poller_, which it uses
 
@@ -143,7 +167,8 @@ class EventLoop {
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
   std::unordered_map<uint64_t, Connection*> connections_by_id_;
   std::vector<std::unique_ptr<Connection>> closed_;
-  uint64_t next_connection_id_ = 1;
+  std::vector<EventLoop*> accept_targets_;
+  size_t next_accept_target_ = 0;
   // Calls handed to workers whose results have not come back, over all
   // connections (closed ones included).
   int64_t calls_in_flight_ = 0;
@@ -160,6 +185,10 @@ class EventLoop {
   std::thread::id loop_thread_;
 
   std::mutex mu_;
+  // Sockets other loops accepted for this one, until the wakeup is seen.
+  std::vector<AcceptedSocket> handed_over_ ABSL_GUARDED_BY(mu_);
+  // Set once Run() stopped adopting: HandOver closes at once.
+  bool closed_to_handovers_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time requested_stop_deadline_ ABSL_GUARDED_BY(mu_) =
       absl::InfiniteFuture();

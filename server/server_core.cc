@@ -24,6 +24,10 @@ absl::Status ValidateOptions(const ServerOptions& options) {
     return BadOption("num_workers", absl::StrCat(options.num_workers),
                      "it must be 0 (automatic) or more");
   }
+  if (options.num_loops < 0) {
+    return BadOption("num_loops", absl::StrCat(options.num_loops),
+                     "it must be 0 (one per core) or more");
+  }
   if (options.max_frame_size == 0) {
     return BadOption("max_frame_size", "0", "it must be at least 1");
   }
@@ -51,6 +55,11 @@ absl::Status ValidateOptions(const ServerOptions& options) {
 int ResolveWorkerCount(int num_workers) {
   if (num_workers > 0) return num_workers;
   return std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+int ResolveLoopCount(int num_loops) {
+  if (num_loops > 0) return num_loops;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 ServerCore::ServerCore(const ServerOptions& options) : options_(options) {}
@@ -127,24 +136,38 @@ absl::Status ServerCore::Start() {
   }
   absl::Status valid = ValidateOptions(options_);
   if (!valid.ok()) return valid;
-  absl::StatusOr<std::unique_ptr<WakeupFd>> wakeup = WakeupFd::Create();
-  if (!wakeup.ok()) return wakeup.status();
-  wakeup_ = *std::move(wakeup);
-  completions_ = std::make_unique<CompletionQueue>(wakeup_.get());
   absl::StatusOr<std::unique_ptr<WorkerPool>> workers =
       WorkerPool::Create(ResolveWorkerCount(options_.num_workers));
   if (!workers.ok()) return FailStart(workers.status());
   workers_ = *std::move(workers);
-  loop_ = std::make_unique<EventLoop>(options_, &registry_, workers_.get(),
-                                      completions_.get(), wakeup_.get(),
-                                      std::move(listeners_));
+  const int num_loops = ResolveLoopCount(options_.num_loops);
+  loops_.resize(static_cast<size_t>(num_loops));
+  std::vector<EventLoop*> targets;
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    LoopSlot& slot = loops_[i];
+    absl::StatusOr<std::unique_ptr<WakeupFd>> wakeup = WakeupFd::Create();
+    if (!wakeup.ok()) return FailStart(wakeup.status());
+    slot.wakeup = *std::move(wakeup);
+    slot.completions = std::make_unique<CompletionQueue>(slot.wakeup.get());
+    // The first loop holds the listeners and spreads what it accepts.
+    std::vector<std::unique_ptr<Listener>> listeners;
+    if (i == 0) listeners = std::move(listeners_);
+    slot.loop = std::make_unique<EventLoop>(
+        options_, &registry_, workers_.get(), slot.completions.get(),
+        slot.wakeup.get(), &group_, std::move(listeners));
+    targets.push_back(slot.loop.get());
+  }
   listeners_.clear();
-  EventLoop* loop = loop_.get();
-  try {
-    loop_thread_ = std::thread([loop] { loop->Run(); });
-  } catch (const std::system_error& e) {
-    return FailStart(absl::ResourceExhaustedError(
-        absl::StrCat("start the loop thread: ", e.what())));
+  if (loops_.size() > 1) loops_[0].loop->set_accept_targets(targets);
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    EventLoop* loop = loops_[i].loop.get();
+    try {
+      loops_[i].thread = std::thread([loop] { loop->Run(); });
+    } catch (const std::system_error& e) {
+      return FailStart(absl::ResourceExhaustedError(
+          absl::StrCat("start loop thread ", i + 1, " of ", loops_.size(),
+                       " (ServerOptions::num_loops): ", e.what())));
+    }
   }
   health_.SetServingIfUnset("");
   for (const Service* service : registry_.services()) {
@@ -154,12 +177,20 @@ absl::Status ServerCore::Start() {
   return absl::OkStatus();
 }
 
+void ServerCore::JoinLoops() {
+  for (LoopSlot& slot : loops_) {
+    if (slot.thread.joinable()) slot.loop->RequestStop(absl::Now());
+  }
+  for (LoopSlot& slot : loops_) {
+    if (slot.thread.joinable()) slot.thread.join();
+  }
+}
+
 absl::Status ServerCore::FailStart(const absl::Status& cause) {
-  loop_.reset();  // closes the listeners it was given
+  JoinLoops();     // those already started, at once: nothing was served
+  loops_.clear();  // closes the listeners the first was given
   listeners_.clear();
   workers_.reset();  // joins the workers made
-  completions_.reset();
-  wakeup_.reset();
   state_ = State::kStopped;
   stopped_.notify_all();
   return absl::Status(cause.code(),
@@ -182,16 +213,18 @@ void ServerCore::Shutdown(absl::Duration grace) {
     case State::kStopping:
       // Another caller carries the shutdown out; this one may shorten the
       // grace, then waits like Wait().
-      loop_->RequestStop(absl::Now() + grace);
+      for (LoopSlot& slot : loops_) slot.loop->RequestStop(absl::Now() + grace);
       stopped_.wait(lock, [this] { return state_ == State::kStopped; });
       return;
     case State::kRunning:
       break;
   }
   state_ = State::kStopping;
-  loop_->RequestStop(absl::Now() + grace);
+  // All at once, so that the loops drain side by side.
+  const absl::Time deadline = absl::Now() + grace;
+  for (LoopSlot& slot : loops_) slot.loop->RequestStop(deadline);
   lock.unlock();
-  loop_thread_.join();
+  for (LoopSlot& slot : loops_) slot.thread.join();
   workers_->Shutdown();
   lock.lock();
   state_ = State::kStopped;

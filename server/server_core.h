@@ -1,10 +1,12 @@
 // ServerCore, everything behind framerpc::Server: the lifecycle
 // (new -> running -> stopping -> stopped), the registry and listeners
-// gathered before Start, and the threads started by it: the loop thread
-// (EventLoop) and the WorkerPool.
+// gathered before Start, and the threads started by it: the loop threads
+// (one EventLoop each, ServerOptions::num_loops; the first holds the
+// listeners and hands accepted connections to all of them in turn) and the
+// WorkerPool.
 //
-// Shutdown order: the loop is asked to stop (with the grace deadline) and
-// joined; it has then closed every descriptor. Then the workers are joined:
+// Shutdown order: the loops are asked to stop (with the grace deadline) and
+// joined; they have then closed every descriptor. Then the workers are joined:
 // a handler still running past the grace has had its connection closed and
 // its result is dropped, but Shutdown waits for it to return. A handler that
 // never returns therefore blocks Shutdown (and ~Server) forever; detaching
@@ -32,6 +34,7 @@
 #include "server/event_loop.h"
 #include "server/health_service.h"
 #include "server/listener.h"
+#include "server/loop_group_state.h"
 #include "server/reflection_service.h"
 #include "server/service_registry.h"
 #include "server/wakeup_fd.h"
@@ -44,6 +47,9 @@ namespace internal {
 // max(4, the machine's core count). The floor of 4 keeps a few blocking
 // handlers from stalling everything on a small machine.
 int ResolveWorkerCount(int num_workers);
+// ServerOptions::num_loops resolved: as given when positive, otherwise the
+// machine's core count (at least 1).
+int ResolveLoopCount(int num_loops);
 
 class ServerCore {
  public:
@@ -89,13 +95,23 @@ class ServerCore {
   std::vector<std::unique_ptr<Listener>> listeners_ ABSL_GUARDED_BY(mu_);
   int port_ ABSL_GUARDED_BY(mu_) = 0;
 
+  // What one loop thread needs: its wakeup fd, the queue its calls'
+  // results come back on, and the loop.
+  struct LoopSlot {
+    std::unique_ptr<WakeupFd> wakeup;
+    std::unique_ptr<CompletionQueue> completions;
+    std::unique_ptr<EventLoop> loop;
+    std::thread thread;
+  };
+
+  // Stops and joins every loop thread started; the loops stay.
+  void JoinLoops();
+
   // Set by Start, then constant until destruction. Destroyed in reverse:
-  // the loop, then the pool (joined), then what they both use.
-  std::unique_ptr<WakeupFd> wakeup_;
-  std::unique_ptr<CompletionQueue> completions_;
+  // the loops, then the pool (joined), then the state the loops share.
+  LoopGroupState group_;
   std::unique_ptr<WorkerPool> workers_;
-  std::unique_ptr<EventLoop> loop_;
-  std::thread loop_thread_;
+  std::vector<LoopSlot> loops_;
 };
 
 }  // namespace internal

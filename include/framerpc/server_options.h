@@ -15,6 +15,13 @@ struct ServerOptions {
   // 4, so that a few handlers blocked on I/O do not stall every other call
   // on a small machine.
   int num_workers = 0;
+  // Poll loops: threads that accept, read, decode and write (and run
+  // inline handlers). 0: one per core of the machine. Each connection is
+  // served by one loop for its whole life, assigned in turn as connections
+  // are accepted, so a server's I/O grows with its cores the way a
+  // thread-per-connection server's does, while one connection's calls stay
+  // in order on one thread.
+  int num_loops = 0;
   // Largest request body accepted. A bigger frame is answered (call id 0,
   // RESOURCE_EXHAUSTED) and its connection closed, without buffering it.
   size_t max_frame_size = size_t{16} << 20;
@@ -71,14 +78,14 @@ struct ServiceOptions {
   // buffer without being copied; responses of calls decoded in one read
   // go out in one send.
   //
-  // The trade-off: while an inline handler runs, the loop serves nobody. A
+  // The trade-off: while an inline handler runs, its loop serves nobody. A
   // handler that blocks (I/O, locks held by slow code, sleeping) or merely
-  // runs long stalls every connection of the server, and calls of one
-  // connection no longer overlap. Use it only for handlers that finish in
-  // microseconds and never block; keep the default (workers) for the rest
-  // (measurements: docs/performance.md, "Choosing the options").
-  // Everything else is unchanged: deadlines (a call whose deadline passed
-  // is answered DEADLINE_EXCEEDED without running), a throwing handler
+  // runs long stalls every connection of that loop (with num_loops 1, of
+  // the server), and calls of one connection no longer overlap. Use it only for
+  // handlers that finish in microseconds and never block; keep the default
+  // (workers) for the rest (measurements: docs/performance.md, "Choosing the
+  // options"). Everything else is unchanged: deadlines (a call whose deadline
+  // passed is answered DEADLINE_EXCEEDED without running), a throwing handler
   // (INTERNAL), the per-connection limits and Shutdown.
   bool inline_handlers = false;
 };

@@ -45,9 +45,12 @@ class ThreadRecorder final : public Service {
     threads_.insert(std::this_thread::get_id());
     return absl::OkStatus();
   }
-  std::set<std::thread::id> threads() {
+  // The threads recorded since the last call, forgotten.
+  std::set<std::thread::id> TakeThreads() {
     std::lock_guard<std::mutex> lock(mu_);
-    return threads_;
+    std::set<std::thread::id> taken;
+    taken.swap(threads_);
+    return taken;
   }
 
  private:
@@ -80,11 +83,16 @@ TEST(ServerInline, PipelinedCallsAreAnsweredInRequestOrder) {
   }
 }
 
-TEST(ServerInline, InlineServiceRunsOnOneThreadOthersOnWorkers) {
+// Each connection is served by one loop for its whole life, the loops
+// taking new connections in turn: a connection's inline calls all run on
+// one loop thread, every loop serves some of them, and no worker runs an
+// inline call (nor a loop a pooled one).
+TEST(ServerInline, InlineServiceRunsOnItsConnectionsLoopOthersOnWorkers) {
   ThreadRecorder inline_service("framerpc.test.InlineThreads");
   ThreadRecorder pooled_service("framerpc.test.PooledThreads");
   ServerOptions options;
   options.num_workers = 2;
+  options.num_loops = 3;
   Server server(options);
   ASSERT_TRUE(server.AddService(&inline_service, Inline()).ok());
   ASSERT_TRUE(
@@ -94,7 +102,9 @@ TEST(ServerInline, InlineServiceRunsOnOneThreadOthersOnWorkers) {
   const std::string address = absl::StrCat("127.0.0.1:", server.port());
 
   uint64_t call_id = 1;
-  for (int connection = 0; connection < 3; ++connection) {
+  std::set<std::thread::id> loops;
+  std::set<std::thread::id> workers;
+  for (int connection = 0; connection < 6; ++connection) {
     absl::StatusOr<RawClient> client = RawClient::Connect(address);
     ASSERT_TRUE(client.ok());
     for (int i = 0; i < 4; ++i) {
@@ -107,13 +117,20 @@ TEST(ServerInline, InlineServiceRunsOnOneThreadOthersOnWorkers) {
         EXPECT_EQ(ParseReply(*response).text(), method);
       }
     }
+    const std::set<std::thread::id> loop = inline_service.TakeThreads();
+    ASSERT_EQ(loop.size(), 1u)
+        << "connection " << connection << "'s inline calls ran on "
+        << loop.size() << " threads";
+    loops.insert(*loop.begin());
+    const std::set<std::thread::id> pooled = pooled_service.TakeThreads();
+    workers.insert(pooled.begin(), pooled.end());
   }
-  const std::set<std::thread::id> loop = inline_service.threads();
-  const std::set<std::thread::id> workers = pooled_service.threads();
-  ASSERT_EQ(loop.size(), 1u) << "inline calls ran on more than one thread";
-  EXPECT_EQ(workers.count(*loop.begin()), 0u)
-      << "a worker ran an inline call, or the loop a pooled one";
-  EXPECT_NE(*loop.begin(), std::this_thread::get_id());
+  EXPECT_EQ(loops.size(), 3u) << "connections were not spread over the loops";
+  for (const std::thread::id& loop : loops) {
+    EXPECT_EQ(workers.count(loop), 0u)
+        << "a worker ran an inline call, or a loop a pooled one";
+    EXPECT_NE(loop, std::this_thread::get_id());
+  }
   server.Shutdown();
 }
 

@@ -150,6 +150,9 @@ TEST(ServerLimits, ErrorAfterGoodCallsDropsTheirLateResponses) {
 TEST(ServerLimits, MaxConnectionsIsEnforced) {
   ServerOptions options;
   options.max_connections = 2;
+  // Counted over the whole server: each connection here is on a loop of
+  // its own.
+  options.num_loops = 3;
   ServerHarness harness(options);
   ASSERT_TRUE(harness.Start().ok());
   absl::StatusOr<RawClient> first = harness.Connect();

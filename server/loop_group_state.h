@@ -1,0 +1,26 @@
+// LoopGroupState, what the server's poll loops share: the count of open
+// connections, so that max_connections holds for the server rather than
+// for each loop, and the connection ids, unique server-wide because the
+// worker pool takes turns between connections by id.
+//
+// Owned by the ServerCore, borrowed by every loop. Thread-safe (atomics).
+#ifndef FRAMERPC_SERVER_LOOP_GROUP_STATE_H_
+#define FRAMERPC_SERVER_LOOP_GROUP_STATE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace framerpc {
+namespace internal {
+
+struct LoopGroupState {
+  // Accepted sockets not yet closed, on their way to a loop included.
+  std::atomic<size_t> open_connections{0};
+  std::atomic<uint64_t> next_connection_id{1};
+};
+
+}  // namespace internal
+}  // namespace framerpc
+
+#endif  // FRAMERPC_SERVER_LOOP_GROUP_STATE_H_
