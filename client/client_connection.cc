@@ -1,8 +1,10 @@
 #include "client/client_connection.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <utility>
@@ -32,6 +34,19 @@ absl::Status Unavailable(absl::string_view what, int error_number) {
   return absl::UnavailableError(PosixError(what, error_number).message());
 }
 
+// Makes receives on `fd` block for at most kRecheckMs (SO_RCVTIMEO), so
+// that the reader can wait in recv itself; sends stay non-blocking
+// (MSG_DONTWAIT on each). Returns false, leaving `fd` non-blocking, if the
+// system refuses either step: the reader then polls before it receives.
+bool UseBlockingReads(int fd) {
+  const timeval wait{0, kRecheckMs * 1000};
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)) != 0) {
+    return false;
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
+}
+
 // The encoding buffer of the calling thread, reused by its calls so a
 // request is serialized straight into memory that is already there.
 Buffer& ThreadFrameBuffer() {
@@ -45,6 +60,7 @@ ClientConnection::ClientConnection(UniqueFd fd, std::string target,
                                    size_t max_frame_size,
                                    const MetadataLimits& metadata_limits)
     : fd_(std::move(fd)),
+      blocking_reads_(UseBlockingReads(fd_.get())),
       target_(std::move(target)),
       max_frame_size_(max_frame_size),
       reader_(max_frame_size, metadata_limits) {}
@@ -131,7 +147,7 @@ absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
   size_t sent = 0;
   while (sent < frame.size()) {
     const ssize_t n = ::send(fd_.get(), frame.data() + sent,
-                             frame.size() - sent, MSG_NOSIGNAL);
+                             frame.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) {
       sent += static_cast<size_t>(n);
       continue;
@@ -196,8 +212,8 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
       std::swap(queued_, batch_);
       batch_touched = false;
     }
-    const ssize_t n =
-        ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(), MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) {
       batch_.Retrieve(static_cast<size_t>(n));
       batch_touched = true;
@@ -367,9 +383,20 @@ absl::Status ClientConnection::Await(PendingCall* call,
 void ClientConnection::LeadStep(PendingCall* own, const Deadline& deadline) {
   // A previous reader may have left whole frames in the buffer.
   if (DispatchFrames(own)) return;
-  pollfd p{fd_.get(), POLLIN, 0};
   int timeout_ms = deadline.PollTimeoutMs();
-  if (timeout_ms < 0 || timeout_ms > kRecheckMs) timeout_ms = kRecheckMs;
+  if (timeout_ms < 0 || timeout_ms > kRecheckMs) {
+    if (blocking_reads_) {
+      // One recv that waits up to kRecheckMs (none arrived: EAGAIN, read
+      // as no bytes), as a hand-written blocking client does, rather than
+      // poll and then recv.
+      if (ReadInput()) DispatchFrames(own);
+      return;
+    }
+    timeout_ms = kRecheckMs;
+  }
+  // The deadline comes sooner than the receive timeout: poll for exactly
+  // that long.
+  pollfd p{fd_.get(), POLLIN, 0};
   const int ready = ::poll(&p, 1, timeout_ms);
   if (ready < 0) {
     if (errno != EINTR) Fail(Unavailable("poll for responses", errno));

@@ -6,7 +6,7 @@
 #   scripts/install_deps.sh --fuzz     # also clang + libFuzzer runtime
 set -euo pipefail
 
-packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev
+packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev strace
           libprotoc-dev libabsl-dev libgtest-dev libgmock-dev)
 for arg in "$@"; do
   case "$arg" in

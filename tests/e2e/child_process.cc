@@ -49,6 +49,22 @@ void ChildProcess::Kill() {
   pid_ = -1;
 }
 
+int ChildProcess::WaitForExit(absl::Duration timeout) {
+  if (pid_ <= 0) return -1;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    int status = 0;
+    const pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    if (done < 0 && errno != EINTR) return -1;
+    if (absl::Now() >= deadline) return -1;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+}
+
 std::string ChildProcess::ReadLine(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {

@@ -28,6 +28,11 @@ class ChildProcess {
   // deadline passes or the child closes stdout first.
   std::string ReadLine(absl::Duration timeout);
 
+  // Waits up to `timeout` for the child to exit by itself, and reaps it.
+  // Returns its exit code, or -1 if it was killed by a signal or is still
+  // running (then it is left running: Kill() ends it).
+  int WaitForExit(absl::Duration timeout);
+
   // Sends SIGKILL and reaps the child. Safe to call more than once.
   void Kill();
 
