@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/call_runner.h"
-#include "server/poll_poller.h"
 #include "server/request_intake.h"
 
 namespace framerpc {
@@ -38,13 +37,14 @@ absl::Duration TimerTick(absl::Duration idle_timeout) {
 EventLoop::EventLoop(const ServerOptions& options,
                      const ServiceRegistry* registry, WorkerPool* workers,
                      CompletionQueue* completions, WakeupFd* wakeup,
+                     std::unique_ptr<Poller> poller,
                      std::vector<std::unique_ptr<Listener>> listeners)
     : options_(options),
       registry_(*registry),
       workers_(workers),
       completions_(completions),
       wakeup_(wakeup),
-      poller_(std::make_unique<PollPoller>()),
+      poller_(std::move(poller)),
       acceptor_(std::move(listeners),
                 static_cast<size_t>(options.max_connections), poller_.get()) {}
 

@@ -77,8 +77,10 @@ namespace internal {
 
 class EventLoop {
  public:
+  // `poller` is MakePoller(options.poller)'s, empty.
   EventLoop(const ServerOptions& options, const ServiceRegistry* registry,
             WorkerPool* workers, CompletionQueue* completions, WakeupFd* wakeup,
+            std::unique_ptr<Poller> poller,
             std::vector<std::unique_ptr<Listener>> listeners);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "base/human_duration.h"
 #include "base/status_macros.h"
+#include "server/poller.h"
 
 namespace framerpc {
 namespace internal {
@@ -135,9 +136,11 @@ absl::Status ServerCore::Start() {
       WorkerPool::Create(ResolveWorkerCount(options_.num_workers));
   if (!workers.ok()) return FailStart(workers.status());
   workers_ = *std::move(workers);
-  loop_ = std::make_unique<EventLoop>(options_, &registry_, workers_.get(),
-                                      completions_.get(), wakeup_.get(),
-                                      std::move(listeners_));
+  absl::StatusOr<std::unique_ptr<Poller>> poller = MakePoller(options_.poller);
+  if (!poller.ok()) return FailStart(poller.status());
+  loop_ = std::make_unique<EventLoop>(
+      options_, &registry_, workers_.get(), completions_.get(), wakeup_.get(),
+      *std::move(poller), std::move(listeners_));
   listeners_.clear();
   EventLoop* loop = loop_.get();
   try {

@@ -10,6 +10,20 @@
 
 namespace framerpc {
 
+// The system call the server's loop waits on (ServerOptions::poller).
+enum class PollerKind {
+  // poll(2): the whole descriptor list goes to the kernel on every wait, so
+  // each wait costs O(open connections), idle ones included; changing what
+  // a connection waits for is free (no system call).
+  kPoll,
+  // epoll(7), level-triggered: the kernel keeps the list, so a wait costs
+  // O(ready connections); each change of what a connection waits for (a
+  // connection opening or closing, reading paused by a limit, output left
+  // for the loop to write) costs one epoll_ctl system call, and the loop
+  // holds one more descriptor.
+  kEpoll,
+};
+
 struct ServerOptions {
   // Threads that run handlers. 0: one per core of the machine, but at least
   // 4, so that a few handlers blocked on I/O do not stall every other call
@@ -56,6 +70,9 @@ struct ServerOptions {
   // call needs while keeping a map of them cheap to build on the loop.
   size_t max_metadata_entries = 64;
   size_t max_metadata_bytes = size_t{16} << 10;
+  // How the loop waits for its sockets (PollerKind above); either behaves
+  // the same, only the cost differs.
+  PollerKind poller = PollerKind::kPoll;
 };
 
 // ServiceOptions: how one registered service's handlers are run
