@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/call_runner.h"
-#include "server/poll_poller.h"
 #include "server/request_intake.h"
 
 namespace framerpc {
@@ -38,7 +37,7 @@ absl::Duration TimerTick(absl::Duration idle_timeout) {
 EventLoop::EventLoop(const ServerOptions& options,
                      const ServiceRegistry* registry, WorkerPool* workers,
                      CompletionQueue* completions, WakeupFd* wakeup,
-                     LoopGroupState* group,
+                     LoopGroupState* group, std::unique_ptr<Poller> poller,
                      std::vector<std::unique_ptr<Listener>> listeners)
     : options_(options),
       registry_(*registry),
@@ -46,7 +45,7 @@ EventLoop::EventLoop(const ServerOptions& options,
       completions_(completions),
       wakeup_(wakeup),
       group_(group),
-      poller_(std::make_unique<PollPoller>()),
+      poller_(std::move(poller)),
       acceptor_(std::move(listeners),
                 static_cast<size_t>(options.max_connections), poller_.get()) {}
 
@@ -111,7 +110,7 @@ void EventLoop::Poll(absl::Time now) {
   // came while it was busy are taken without waiting.
   const absl::Duration timeout =
       completions_->PrepareToSleep() ? PollTimeout(now) : absl::ZeroDuration();
-  // poll(2) fails only for lack of kernel memory (ENOMEM); the next
+  // The wait fails only for lack of kernel memory (ENOMEM); the next
   // iteration simply tries again.
   poller_->Poll(timeout, &ready_).IgnoreError();
   completions_->Awake();

@@ -16,8 +16,9 @@
 //      when the grace deadline passes: calls still queued are then answered
 //      UNAVAILABLE (one last non-blocking send) and calls still running are
 //      abandoned (their results are dropped).
-//   2. poll(2) (Poll), until the nearest of: the next timer scan (at most
-//      1 s away), the grace deadline, the end of an accept pause, and,
+//   2. The poller's wait (Poll: epoll_wait or poll), until the nearest
+//      of: the next timer scan (at most 1 s away), the grace deadline, the
+//      end of an accept pause, and,
 //      while calls wait behind busy workers, the next deferred-task check
 //      (1 ms); without waiting when finished calls are already queued. Only
 //      while the loop is in poll, and only when it has to act, do workers
@@ -84,9 +85,10 @@ namespace internal {
 
 class EventLoop {
  public:
+  // `poller` is MakePoller(options.poller)'s, empty.
   EventLoop(const ServerOptions& options, const ServiceRegistry* registry,
             WorkerPool* workers, CompletionQueue* completions, WakeupFd* wakeup,
-            LoopGroupState* group,
+            LoopGroupState* group, std::unique_ptr<Poller> poller,
             std::vector<std::unique_ptr<Listener>> listeners);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;

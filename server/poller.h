@@ -1,16 +1,20 @@
 // Poller, the loop's view of "which descriptors are ready", so that
-// the loop does not care which system call answers it (poll(2) today; epoll
-// would be a second implementation).
+// the loop does not care which system call answers it: PollPoller (poll(2))
+// and EpollPoller (epoll(7)), made by MakePoller from
+// ServerOptions::poller, report exactly the same events.
 //
 // A Poller only borrows descriptors: it never closes one. The owner removes a
 // descriptor before closing it. Not thread-safe: used only on the loop thread.
 #ifndef FRAMERPC_SERVER_POLLER_H_
 #define FRAMERPC_SERVER_POLLER_H_
 
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "framerpc/server_options.h"
 
 namespace framerpc {
 namespace internal {
@@ -43,6 +47,12 @@ class Poller {
   virtual absl::Status Poll(absl::Duration timeout,
                             std::vector<PollEvent>* ready) = 0;
 };
+
+// The Poller of `kind`, with nothing registered. Fails with the errno's
+// status when the kernel will not make an epoll instance (EMFILE, ENFILE,
+// ENOMEM), and with INVALID_ARGUMENT naming ServerOptions::poller for a
+// value that is no PollerKind.
+absl::StatusOr<std::unique_ptr<Poller>> MakePoller(PollerKind kind);
 
 }  // namespace internal
 }  // namespace framerpc

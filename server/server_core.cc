@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "base/human_duration.h"
 #include "base/status_macros.h"
+#include "server/poller.h"
 
 namespace framerpc {
 namespace internal {
@@ -149,12 +150,15 @@ absl::Status ServerCore::Start() {
     if (!wakeup.ok()) return FailStart(wakeup.status());
     slot.wakeup = *std::move(wakeup);
     slot.completions = std::make_unique<CompletionQueue>(slot.wakeup.get());
+    absl::StatusOr<std::unique_ptr<Poller>> poller =
+        MakePoller(options_.poller);
+    if (!poller.ok()) return FailStart(poller.status());
     // The first loop holds the listeners and spreads what it accepts.
     std::vector<std::unique_ptr<Listener>> listeners;
     if (i == 0) listeners = std::move(listeners_);
     slot.loop = std::make_unique<EventLoop>(
         options_, &registry_, workers_.get(), slot.completions.get(),
-        slot.wakeup.get(), &group_, std::move(listeners));
+        slot.wakeup.get(), &group_, *std::move(poller), std::move(listeners));
     targets.push_back(slot.loop.get());
   }
   listeners_.clear();

@@ -1,5 +1,5 @@
 // WakeupFd, an eventfd that other threads write to so that the
-// loop's poll(2) returns: workers signal finished calls with it, Shutdown
+// loop's poller wakes: workers signal finished calls with it, Shutdown
 // signals the stop request.
 //
 // Owns the eventfd. Notify() is thread-safe; Drain() and fd() are for the

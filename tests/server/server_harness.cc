@@ -2,34 +2,58 @@
 
 #include <dirent.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <string>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 #include "rpc/address.h"
 
 namespace framerpc {
 namespace test {
 namespace {
 
-int CountEntries(const char* directory) {
+// Entries of `directory` (not "." or "..") whose name `keep` accepts.
+template <typename Keep>
+int CountEntries(const char* directory, Keep keep) {
   DIR* dir = ::opendir(directory);
   if (dir == nullptr) return -1;
   int count = 0;
   while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') ++count;
+    if (entry->d_name[0] != '.' && keep(entry->d_name)) ++count;
   }
   ::closedir(dir);
   return count;
 }
 
+bool Any(const char*) { return true; }
+
+ServerOptions WithHarnessPoller(ServerOptions options) {
+  options.poller = HarnessPoller(options.poller);
+  return options;
+}
+
 }  // namespace
+
+PollerKind HarnessPoller(PollerKind fallback) {
+  const char* name = ::getenv("FRAMERPC_TEST_POLLER");
+  if (name == nullptr) return fallback;
+  const absl::string_view value(name);
+  if (value == "epoll") return PollerKind::kEpoll;
+  if (value != "poll") {
+    ADD_FAILURE() << "FRAMERPC_TEST_POLLER is \"" << value
+                  << "\"; expected poll or epoll";
+  }
+  return PollerKind::kPoll;
+}
 
 ServerHarness::ServerHarness(ServerOptions options,
                              ServiceOptions service_options)
-    : service_options_(service_options), server_(options) {}
+    : service_options_(service_options), server_(WithHarnessPoller(options)) {}
 
 ServerHarness::~ServerHarness() { service_.gate().Open(); }
 
@@ -128,8 +152,18 @@ TestReply ParseReply(const RawResponse& response) {
   return reply;
 }
 
-int CountOpenFds() { return CountEntries("/proc/self/fd"); }
-int CountThreads() { return CountEntries("/proc/self/task"); }
+int CountOpenFds() { return CountEntries("/proc/self/fd", Any); }
+int CountThreads() { return CountEntries("/proc/self/task", Any); }
+
+int CountEpollInstances() {
+  return CountEntries("/proc/self/fd", [](const char* name) {
+    const std::string link = absl::StrCat("/proc/self/fd/", name);
+    char target[64];
+    const ssize_t n = ::readlink(link.c_str(), target, sizeof(target));
+    return n > 0 && absl::string_view(target, static_cast<size_t>(n)) ==
+                        "anon_inode:[eventpoll]";
+  });
+}
 
 }  // namespace test
 }  // namespace framerpc

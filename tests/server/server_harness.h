@@ -25,7 +25,11 @@ namespace test {
 
 class ServerHarness {
  public:
-  // `service_options` are those the TestService is added with.
+  // `service_options` are those the TestService is added with. When the
+  // environment variable FRAMERPC_TEST_POLLER is set ("poll" or "epoll";
+  // anything else fails the test), it overrides options.poller: ctest runs
+  // the server suites once more with the poller that is not the default
+  // (tests/CMakeLists.txt).
   explicit ServerHarness(ServerOptions options = ServerOptions(),
                          ServiceOptions service_options = ServiceOptions());
   // Opens the gate first, so that blocked handlers return and the server's
@@ -99,6 +103,12 @@ TestReply ParseReply(const RawResponse& response);
 // Entries in /proc/self/fd and /proc/self/task.
 int CountOpenFds();
 int CountThreads();
+// Open epoll instances of this process (each EpollPoller holds one).
+int CountEpollInstances();
+
+// The poller a ServerHarness runs: FRAMERPC_TEST_POLLER's, else `fallback`
+// (the one its options name).
+PollerKind HarnessPoller(PollerKind fallback = ServerOptions().poller);
 
 }  // namespace test
 }  // namespace framerpc

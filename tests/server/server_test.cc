@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/server_core.h"
 #include "tests/server/raw_client.h"
 #include "tests/server/server_harness.h"
 #include "tests/server/test_service.h"
@@ -30,8 +31,8 @@ bool Exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-void ExpectEchoWorks(ServerHarness& harness, absl::string_view text) {
-  absl::StatusOr<RawClient> client = harness.Connect();
+void ExpectEchoWorksAt(const std::string& address, absl::string_view text) {
+  absl::StatusOr<RawClient> client = RawClient::Connect(address);
   ASSERT_TRUE(client.ok()) << client.status();
   absl::StatusOr<RawResponse> response =
       CallOnce(*client, 1, TestService::Method("Echo"), MakeRequest(text));
@@ -39,6 +40,10 @@ void ExpectEchoWorks(ServerHarness& harness, absl::string_view text) {
   EXPECT_EQ(response->code(), absl::StatusCode::kOk)
       << response->header.message();
   EXPECT_EQ(ParseReply(*response).text(), text);
+}
+
+void ExpectEchoWorks(ServerHarness& harness, absl::string_view text) {
+  ExpectEchoWorksAt(harness.address(), text);
 }
 
 TEST(Server, EchoOverTcpV4) {
@@ -428,6 +433,47 @@ TEST(Server, ListenAndStartErrors) {
   EXPECT_EQ(start.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(start.message()),
               HasSubstr("ServerOptions::idle_timeout is -1500ms;"));
+
+  ServerOptions no_poller;
+  no_poller.poller = static_cast<PollerKind>(7);
+  Server unpolled(no_poller);
+  ASSERT_TRUE(unpolled.Listen("127.0.0.1:0").ok());
+  start = unpolled.Start();
+  EXPECT_EQ(start.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(start.message()),
+              HasSubstr("ServerOptions::poller is 7;"));
+}
+
+TEST(Server, ServesWithEitherPoller) {
+  for (const PollerKind kind : {PollerKind::kPoll, PollerKind::kEpoll}) {
+    const int epolls_before = CountEpollInstances();
+    ServerOptions options;
+    options.poller = kind;
+    options.num_loops = 2;  // a poller each
+    TestService service;
+    Server server(options);
+    ASSERT_TRUE(server.AddService(&service).ok());
+    ASSERT_TRUE(server.Listen("127.0.0.1:0").ok());
+    ASSERT_TRUE(server.Start().ok());
+    EXPECT_EQ(CountEpollInstances() - epolls_before,
+              kind == PollerKind::kEpoll ? 2 : 0);
+    ExpectEchoWorksAt(absl::StrCat("127.0.0.1:", server.port()),
+                      "on either poller");
+  }
+}
+
+// ctest runs the server suites under each poller (FRAMERPC_TEST_POLLER):
+// the harness must really run the one named.
+TEST(Server, HarnessRunsThePollerTheEnvironmentNames) {
+  const int epolls_before = CountEpollInstances();
+  ServerHarness harness;
+  ASSERT_TRUE(harness.Start().ok());
+  // One poller per loop, and the harness runs the default: one per core.
+  EXPECT_EQ(CountEpollInstances() - epolls_before,
+            HarnessPoller() == PollerKind::kEpoll
+                ? internal::ResolveLoopCount(0)
+                : 0);
+  ExpectEchoWorks(harness, "on the named poller");
 }
 
 TEST(Server, PortIsTheFirstTcpListeners) {
