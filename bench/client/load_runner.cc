@@ -83,6 +83,7 @@ absl::StatusOr<LoadResult> RunClosedLoop(const LoadOptions& options,
   for (int i = 0; i < options.threads; ++i) {
     threads.emplace_back([&, i] {
       RunThread(callers[i].get(), phase, &stats[i]);
+      callers[i]->FinishOnThread();
       std::lock_guard<std::mutex> lock(mu);
       ++done;
       all_done.notify_one();
