@@ -3,7 +3,10 @@
 
 #include <poll.h>  // POLLRDHUP needs _GNU_SOURCE, which g++ defines
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "bench/common/sockets.h"
 
 namespace framerpc {
@@ -21,6 +24,22 @@ absl::StatusOr<IdleConnections> IdleConnections::Open(absl::string_view target,
                                        ": ", fd.status().message()));
     }
     idle.fds_.push_back(*std::move(fd));
+  }
+  // A Unix socket refuses a non-blocking connect (EAGAIN) while its accept
+  // queue is full, and framerpc's Channel connects so: its first call would
+  // fail. (A TCP connect waits for its SYN's retry instead.) So wait until
+  // one gets through: the server then has room, and only makes more, as
+  // nothing else connects meanwhile.
+  if (absl::StartsWith(target, "unix:")) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (true) {
+      absl::StatusOr<UniqueFd> probe = ConnectTo(target, /*non_blocking=*/true);
+      if (probe.ok()) break;
+      if (!absl::IsUnavailable(probe.status()) || absl::Now() > deadline) {
+        return probe.status();
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
   }
   return idle;
 }
