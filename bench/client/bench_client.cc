@@ -85,8 +85,7 @@ int Main(int argc, char** argv) {
                         absl::GetFlag(FLAGS_max_connections));
   if (!factory.ok()) Usage(factory.status().ToString());
 
-  // Opened before the warm-up, which then also gives the server time to
-  // accept the last of them.
+  // Opened, and accepted by the server, before the load starts.
   absl::optional<IdleConnections> idle;
   if (idle_wanted > 0) {
     // Headroom for the load's own sockets and the libraries' descriptors.
@@ -102,8 +101,8 @@ int Main(int argc, char** argv) {
                    static_cast<unsigned long long>(limit), run.idle_connections,
                    idle_wanted);
     }
-    absl::StatusOr<IdleConnections> opened =
-        IdleConnections::Open(target, run.idle_connections);
+    absl::StatusOr<IdleConnections> opened = IdleConnections::Open(
+        target, run.idle_connections, absl::GetFlag(FLAGS_server_pid));
     if (!opened.ok()) {
       std::fprintf(stderr, "bench_client: %s\n",
                    opened.status().ToString().c_str());

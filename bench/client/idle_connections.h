@@ -8,6 +8,8 @@
 #ifndef FRAMERPC_BENCH_CLIENT_IDLE_CONNECTIONS_H_
 #define FRAMERPC_BENCH_CLIENT_IDLE_CONNECTIONS_H_
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -21,11 +23,14 @@ namespace bench {
 class IdleConnections {
  public:
   // Connects `count` sockets to `target` ("host:port" or "unix:/path"), one
-  // after another, and sends nothing on them. The caller raises
-  // RLIMIT_NOFILE first. The first failing connect's status on failure (the
-  // sockets already open are closed).
+  // after another, and sends nothing on them; then, given the server's pid,
+  // waits (up to 60 s) until the server holds that many more descriptors,
+  // i.e. has accepted them all. The caller raises RLIMIT_NOFILE first. The
+  // first failing connect's status on failure, DEADLINE_EXCEEDED when the
+  // server did not accept them in time (the sockets already open are
+  // closed).
   static absl::StatusOr<IdleConnections> Open(absl::string_view target,
-                                              int count);
+                                              int count, pid_t server_pid);
 
   int size() const { return static_cast<int>(fds_.size()); }
 

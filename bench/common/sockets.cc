@@ -74,16 +74,14 @@ absl::StatusOr<Listener> ListenOn(absl::string_view text) {
   return listener;
 }
 
-absl::StatusOr<UniqueFd> ConnectTo(absl::string_view text, bool non_blocking) {
+absl::StatusOr<UniqueFd> ConnectTo(absl::string_view text) {
   absl::StatusOr<Address> address = ParseAddress(text);
   if (!address.ok()) return address.status();
   absl::StatusOr<ResolvedAddress> where = ToSockaddr(*address);
   if (!where.ok()) return where.status();
 
   const std::string what = absl::StrCat("connect to ", text);
-  UniqueFd fd(::socket(
-      where->family(),
-      SOCK_STREAM | SOCK_CLOEXEC | (non_blocking ? SOCK_NONBLOCK : 0), 0));
+  UniqueFd fd(::socket(where->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return PosixError(absl::StrCat(what, ": socket"), errno);
   int rc;
   do {

@@ -27,12 +27,8 @@ struct Listener {
 // first. Errors name the address and the failing call.
 absl::StatusOr<Listener> ListenOn(absl::string_view address);
 
-// Connects a blocking socket to `address`. With `non_blocking`, the socket
-// is non-blocking and a connect that would wait fails instead: EAGAIN
-// (UNAVAILABLE) for a Unix socket whose accept queue is full, EINPROGRESS
-// for TCP.
-absl::StatusOr<UniqueFd> ConnectTo(absl::string_view address,
-                                   bool non_blocking = false);
+// Connects a blocking socket to `address`.
+absl::StatusOr<UniqueFd> ConnectTo(absl::string_view address);
 
 // Accepts one connection (blocking unless `listen_fd` is non-blocking;
 // retries EINTR). The errno's status on failure (EAGAIN included).
