@@ -220,9 +220,11 @@ run_cell() {
     error="server did not start: $(tail -n 3 "$tmp/server.err")"
   else
     local limit
-    # Opening the idle connections comes before the warm-up; allow for it.
+    # Opening the idle connections, and waiting (up to 60 s) for the server
+    # to accept them, comes before the warm-up: a thread-per-connection
+    # server starts 10,000 threads first. Allow for it.
     limit=$(awk -v w="$warmup" -v d="$duration" -v i="$idle" \
-            'BEGIN { print int(w + d + 40 + i / 500) }')
+            'BEGIN { print int(w + d + 40 + i / 100) }')
     "${pin[@]}" timeout -k 5 "$limit" "$bin/bench_client" "${client_args[@]}" \
       --target "$address" --threads "$threads" --payload "$payload" \
       --warmup "$warmup" --duration "$duration" --server_pid "$server_pid" \
