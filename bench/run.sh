@@ -12,13 +12,16 @@
 #   (the charts go to docs/ only from a full run of every system and
 #   workload; a quick or partial run draws them in bench/results/)
 #   --no-build     use the binaries already in $BENCH_BUILD_DIR (build-bench/)
-#   --systems      subset of: raw raw+pb pollref grpc framerpc framerpc-cpt
-#                  framerpc-unix framerpc-inline framerpc-pool (-inline:
-#                  handlers on the server's loop thread, bench_framerpc_server
-#                  --inline; -pool: that server, and the shared Channel with
+#   --systems      subset of: raw raw+pb pollref grpc capnp thrift-nb
+#                  thrift-threaded framerpc framerpc-cpt framerpc-unix
+#                  framerpc-inline framerpc-pool (-inline: handlers on the
+#                  server's loop thread, bench_framerpc_server --inline;
+#                  -pool: that server, and the shared Channel with
 #                  ChannelOptions::max_connections = 8)
-#   --workloads    subset of: c1_pinned c1 t8 t64 1mib (c1_pinned puts client
-#                  and server on one CPU with taskset)
+#   --workloads    subset of: c1_pinned c1 t8 t64 1mib c1_idle10k (c1_pinned
+#                  puts client and server on one CPU with taskset;
+#                  c1_idle10k is c1 with 10,000 idle connections held open
+#                  to the server)
 # Environment: BENCH_BUILD_DIR (default build-bench), BENCH_JOBS (build jobs,
 # default nproc).
 #
@@ -34,10 +37,11 @@ build_dir=${BENCH_BUILD_DIR:-$repo/build-bench}
 results_dir=$repo/bench/results
 docs_dir=$repo/docs
 
-all_systems=(raw raw+pb pollref grpc framerpc framerpc-cpt framerpc-unix
-             framerpc-inline framerpc-pool)
-all_workloads=(c1_pinned c1 t8 t64 1mib)
+all_systems=(raw raw+pb pollref grpc capnp thrift-nb thrift-threaded framerpc
+             framerpc-cpt framerpc-unix framerpc-inline framerpc-pool)
+all_workloads=(c1_pinned c1 t8 t64 1mib c1_idle10k)
 small_payload=64
+idle_connections=10000
 
 repeat=3 quick=0 partial=0 build=1 warmup=0.5 duration=2
 systems=("${all_systems[@]}") workloads=("${all_workloads[@]}")
@@ -78,7 +82,8 @@ done
 
 # ---- build ------------------------------------------------------------------
 if [[ $build -eq 1 ]]; then
-  # gRPC and gnuplot are optional: without them their parts are skipped.
+  # gRPC, Cap'n Proto, Thrift and gnuplot are optional: without them their
+  # parts are skipped.
   "$repo/scripts/install_deps.sh" --bench ||
     echo "run.sh: could not install every bench package; going on with what" \
          "is installed" >&2
@@ -141,6 +146,9 @@ server_for() {
     raw+pb) server_cmd=("$bin/bench_raw_server" --protobuf) ;;
     pollref) server_cmd=("$bin/bench_pollref_server") ;;
     grpc) server_cmd=("$bin/bench_grpc_server") ;;
+    capnp) server_cmd=("$bin/bench_capnp_server") ;;
+    thrift-nb) server_cmd=("$bin/bench_thrift_server" --mode nonblocking) ;;
+    thrift-threaded) server_cmd=("$bin/bench_thrift_server" --mode threaded) ;;
     framerpc|framerpc-cpt) server_cmd=("$bin/bench_framerpc_server") ;;
     framerpc-unix) server_cmd=("$bin/bench_framerpc_server")
                    listen=unix:$tmp/framerpc.sock ;;
@@ -156,19 +164,29 @@ client_for() {
     framerpc-cpt) client_args=(--system framerpc --channel_per_thread) ;;
     framerpc-unix|framerpc-inline) client_args=(--system framerpc) ;;
     framerpc-pool) client_args=(--system framerpc --max_connections 8) ;;
+    thrift-*) client_args=(--system thrift) ;;
     *) client_args=(--system "$1") ;;
   esac
 }
 
-# Sets `threads`, `payload`, `pin` (the taskset prefix, or nothing).
+# Sets `threads`, `payload`, `pin` (the taskset prefix, or nothing), `idle`
+# (the idle connections bench_client holds open) and `server_extra` (flags
+# the workload needs from the server of `system`).
 workload_for() {
-  pin=() threads=1 payload=$small_payload
-  case "$1" in
+  local workload=$1 system=$2
+  pin=() threads=1 payload=$small_payload idle=0 server_extra=()
+  case "$workload" in
     c1_pinned) pin=(taskset -c "$pin_cpu") ;;
     c1) ;;
     t8) threads=8 ;;
     t64) threads=64 ;;
     1mib) payload=1048576 ;;
+    c1_idle10k)
+      idle=$idle_connections
+      # Beyond ServerOptions::max_connections (1024 by default), framerpc
+      # refuses a connection, which would fail the cell.
+      [[ "$system" == framerpc* ]] &&
+        server_extra=(--max_connections $((idle_connections + 1024))) ;;
   esac
 }
 
@@ -181,13 +199,14 @@ json_string() {
 # Returns 1 when the cell did not run cleanly.
 run_cell() {
   local system=$1 workload=$2 run=$3 address="" i rc error="" result=""
-  server_for "$system"; client_for "$system"; workload_for "$workload"
-  printf '[run %d/%d] %-10s %-14s ' "$run" "$repeat" "$workload" "$system"
+  server_for "$system"; client_for "$system"; workload_for "$workload" "$system"
+  printf '[run %d/%d] %-10s %-15s ' "$run" "$repeat" "$workload" "$system"
 
   # Emptied here, not only by the child's redirection, which may come too
   # late: the address read below must never be the previous server's.
   : > "$tmp/server.out"
-  "${pin[@]}" "${server_cmd[@]}" --listen "$listen" < "$tmp/stdin" \
+  "${pin[@]}" "${server_cmd[@]}" "${server_extra[@]}" --listen "$listen" \
+    < "$tmp/stdin" \
     > "$tmp/server.out" 2> "$tmp/server.err" 9>&- &
   server_pid=$!
   for ((i = 0; i < 100; i++)); do
@@ -201,10 +220,15 @@ run_cell() {
     error="server did not start: $(tail -n 3 "$tmp/server.err")"
   else
     local limit
-    limit=$(awk -v w="$warmup" -v d="$duration" 'BEGIN { print int(w + d + 40) }')
+    # Opening the idle connections, and waiting (up to 60 s) for the server
+    # to accept them, comes before the warm-up: a thread-per-connection
+    # server starts 10,000 threads first. Allow for it.
+    limit=$(awk -v w="$warmup" -v d="$duration" -v i="$idle" \
+            'BEGIN { print int(w + d + 40 + i / 100) }')
     "${pin[@]}" timeout -k 5 "$limit" "$bin/bench_client" "${client_args[@]}" \
       --target "$address" --threads "$threads" --payload "$payload" \
       --warmup "$warmup" --duration "$duration" --server_pid "$server_pid" \
+      --idle_connections "$idle" \
       > "$tmp/client.out" 2> "$tmp/client.err" 9>&- < /dev/null &
     client_pid=$!
     wait "$client_pid" && rc=0 || rc=$?
@@ -243,11 +267,19 @@ run_cell() {
 runnable=()
 for system in "${systems[@]}"; do
   server_for "$system"
+  if [[ "$system" == thrift-nb && -x "${server_cmd[0]}" ]] &&
+     ! "${server_cmd[0]}" --list_modes | grep -qx nonblocking; then
+    echo "run.sh: skipping $system: ${server_cmd[0]##*/} was built without" \
+         "TNonblockingServer (libthriftnb or libevent missing at configure time)"
+    continue
+  fi
   if [[ -x "${server_cmd[0]}" ]]; then
     runnable+=("$system")
   else
     case "$system" in
       grpc) why="gRPC C++ was not found at configure time (scripts/install_deps.sh --bench)" ;;
+      capnp) why="Cap'n Proto was not found at configure time (scripts/install_deps.sh --bench)" ;;
+      thrift-*) why="Thrift C++ was not found at configure time (scripts/install_deps.sh --bench)" ;;
       framerpc*) why="framerpc's server, client or generator is not in this tree yet" ;;
       *) why="not built" ;;
     esac

@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages framerpc needs that are not installed yet.
 # Does nothing when everything is present. Usage:
 #   scripts/install_deps.sh            # build + test dependencies
-#   scripts/install_deps.sh --bench    # also what bench/ needs (gRPC peer, gnuplot)
+#   scripts/install_deps.sh --bench    # also what bench/ needs (gRPC, Cap'n Proto
+#                                      # and Thrift peers, gnuplot)
 #   scripts/install_deps.sh --fuzz     # also clang + libFuzzer runtime
 set -euo pipefail
 
@@ -10,8 +11,10 @@ packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev str
           libprotoc-dev libabsl-dev libgtest-dev libgmock-dev)
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(libgrpc++-dev protobuf-compiler-grpc gnuplot-nox
-                        util-linux) ;;
+    # libthrift-dev's headers include Boost's without depending on it.
+    --bench) packages+=(libgrpc++-dev protobuf-compiler-grpc capnproto
+                        libcapnp-dev libthrift-dev thrift-compiler libevent-dev
+                        libboost-dev gnuplot-nox util-linux) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "install_deps.sh: unknown option '$arg' (known: --bench, --fuzz)" >&2
        exit 2 ;;

@@ -5,6 +5,12 @@
 #ifdef FRAMERPC_BENCH_HAVE_GRPC
 #include "bench/client/grpc_caller.h"
 #endif
+#ifdef FRAMERPC_BENCH_HAVE_CAPNP
+#include "bench/client/capnp_caller.h"
+#endif
+#ifdef FRAMERPC_BENCH_HAVE_THRIFT
+#include "bench/client/thrift_caller.h"
+#endif
 #ifdef FRAMERPC_BENCH_HAVE_FRAMERPC
 #include "bench/client/framerpc_caller.h"
 #endif
@@ -16,6 +22,12 @@ std::string BuiltSystems() {
   std::string systems = "raw, rawpb, pollref";
 #ifdef FRAMERPC_BENCH_HAVE_GRPC
   absl::StrAppend(&systems, ", grpc");
+#endif
+#ifdef FRAMERPC_BENCH_HAVE_CAPNP
+  absl::StrAppend(&systems, ", capnp");
+#endif
+#ifdef FRAMERPC_BENCH_HAVE_THRIFT
+  absl::StrAppend(&systems, ", thrift");
 #endif
 #ifdef FRAMERPC_BENCH_HAVE_FRAMERPC
   absl::StrAppend(&systems, ", framerpc");
@@ -40,6 +52,25 @@ absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
 #else
     return absl::UnimplementedError(
         "this bench_client was built without gRPC (not found at configure "
+        "time)");
+#endif
+  }
+  if (system == "capnp") {
+#ifdef FRAMERPC_BENCH_HAVE_CAPNP
+    return NewCapnpCallerFactory(target);
+#else
+    return absl::UnimplementedError(
+        "this bench_client was built without Cap'n Proto (not found at "
+        "configure time)");
+#endif
+  }
+  // thrift-nb and thrift-threaded differ only in the server.
+  if (system == "thrift") {
+#ifdef FRAMERPC_BENCH_HAVE_THRIFT
+    return NewThriftCallerFactory(target);
+#else
+    return absl::UnimplementedError(
+        "this bench_client was built without Thrift (not found at configure "
         "time)");
 #endif
   }

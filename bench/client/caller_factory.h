@@ -1,6 +1,6 @@
 // Which systems this bench_client was built with, and the CallerFactory for
-// each (grpc and framerpc only when their libraries were found at configure
-// time; see bench/CMakeLists.txt).
+// each (grpc, capnp, thrift and framerpc only when their libraries were found
+// at configure time; see bench/CMakeLists.txt).
 #ifndef FRAMERPC_BENCH_CLIENT_CALLER_FACTORY_H_
 #define FRAMERPC_BENCH_CLIENT_CALLER_FACTORY_H_
 
@@ -14,7 +14,7 @@
 namespace framerpc {
 namespace bench {
 
-// "raw, rawpb, pollref, grpc, framerpc", as built.
+// "raw, rawpb, pollref, grpc, capnp, thrift, framerpc", as built.
 std::string BuiltSystems();
 
 // The factory for `system` talking to `target`. `channel_per_thread` applies

@@ -32,6 +32,11 @@ class EchoCaller {
   // whether they are equal. An error status when the call itself failed;
   // the caller is then not used again.
   virtual absl::Status Call(uint64_t sequence, bool* matches) = 0;
+
+  // Called on the load thread after its last call, before the caller is
+  // destroyed on another thread: frees what must be freed on the thread
+  // that used it (Cap'n Proto's event loop belongs to one thread).
+  virtual void FinishOnThread() {}
 };
 
 class CallerFactory {

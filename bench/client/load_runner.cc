@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -27,8 +28,11 @@ struct ThreadStats {
   std::string first_error;
 };
 
+// `first_call_done` runs once, after the thread's first call (whatever its
+// outcome).
 void RunThread(EchoCaller* caller, const std::atomic<int>& phase,
-               ThreadStats* stats) {
+               ThreadStats* stats,
+               const std::function<void()>& first_call_done) {
   stats->latencies_ns.reserve(1 << 16);
   uint64_t sequence = 0;
   while (phase.load(std::memory_order_acquire) != kStopped) {
@@ -36,6 +40,7 @@ void RunThread(EchoCaller* caller, const std::atomic<int>& phase,
     const auto start = std::chrono::steady_clock::now();
     absl::Status status = caller->Call(++sequence, &matches);
     const auto end = std::chrono::steady_clock::now();
+    if (sequence == 1) first_call_done();
     if (!status.ok()) {
       ++stats->errors;
       stats->first_error = status.ToString();
@@ -79,16 +84,33 @@ absl::StatusOr<LoadResult> RunClosedLoop(const LoadOptions& options,
   std::mutex mu;
   std::condition_variable all_done;
   int done = 0;
+  std::condition_variable all_started;
+  int started = 0;  // threads whose first call has returned
+  const auto first_call_done = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++started;
+    all_started.notify_one();
+  };
   std::vector<std::thread> threads;
   for (int i = 0; i < options.threads; ++i) {
     threads.emplace_back([&, i] {
-      RunThread(callers[i].get(), phase, &stats[i]);
+      RunThread(callers[i].get(), phase, &stats[i], first_call_done);
+      callers[i]->FinishOnThread();
       std::lock_guard<std::mutex> lock(mu);
       ++done;
       all_done.notify_one();
     });
   }
 
+  // The warm-up counts from every thread's first reply, not from the start:
+  // a server still accepting (10,000 idle connections queued before the
+  // load's own) or a client connecting lazily must not eat into it. A thread
+  // that never got a first reply is left to the drain timeout below.
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    all_started.wait_for(lock, absl::ToChronoNanoseconds(options.start_timeout),
+                         [&] { return started == options.threads; });
+  }
   absl::SleepFor(options.warmup);
   const absl::optional<absl::Duration> server_start =
       ServerCpu(options.server_pid);

@@ -1,10 +1,10 @@
 // The closed-loop load: `threads` threads, each making one synchronous call
-// after another through its own EchoCaller, first for a warm-up, then for a
-// measured window. Only calls that complete inside the window count; their
-// latencies (steady_clock, per thread, merged at the end) and the CPU time
-// used by this process and, given its pid, the server's (read at the window's
-// two edges) are what the run reports. Every reply is checked against its
-// request, warm-up included.
+// after another through its own EchoCaller, first for a warm-up (counted
+// from every thread's first reply), then for a measured window. Only calls that
+// complete inside the window count; their latencies (steady_clock, per thread,
+// merged at the end) and the CPU time used by this process and, given its pid,
+// the server's (read at the window's two edges) are what the run reports. Every
+// reply is checked against its request, warm-up included.
 #ifndef FRAMERPC_BENCH_CLIENT_LOAD_RUNNER_H_
 #define FRAMERPC_BENCH_CLIENT_LOAD_RUNNER_H_
 
@@ -29,6 +29,9 @@ struct LoadOptions {
   absl::Duration warmup = absl::Milliseconds(500);
   absl::Duration duration = absl::Seconds(2);
   pid_t server_pid = 0;  // 0: do not measure the server's CPU
+  // How long the first call of every thread may take before the warm-up
+  // starts anyway (the warm-up starts once all have returned).
+  absl::Duration start_timeout = absl::Seconds(30);
   // How long after the window the threads may take to finish their last
   // call before the run is declared hung.
   absl::Duration drain_timeout = absl::Seconds(10);

@@ -58,6 +58,10 @@ std::string ResultJson(const RunDescription& run, LoadResult* result) {
         &json, ",\"server_cpu_us_per_call\":%.4f",
         absl::ToDoubleMicroseconds(*result->server_cpu) * per_call);
   }
+  if (run.idle_connections > 0) {
+    absl::StrAppendFormat(&json, ",\"idle_connections\":%d",
+                          run.idle_connections);
+  }
   absl::StrAppendFormat(&json, ",\"errors\":%d,\"mismatches\":%d",
                         result->errors, result->mismatches);
   if (!result->first_error.empty()) {

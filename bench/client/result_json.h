@@ -17,6 +17,7 @@ struct RunDescription {
   int threads = 1;
   size_t payload = 0;
   bool channel_per_thread = false;
+  int idle_connections = 0;  // held open beside the load, as opened
 };
 
 // The JSON object, on one line without a newline. Sorts the latencies in

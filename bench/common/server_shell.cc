@@ -18,6 +18,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "bench/common/file_limit.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "Address to serve on: host:port (port 0 picks one) or unix:/path");
@@ -49,6 +50,7 @@ std::string InitServer(int argc, char** argv, absl::string_view usage) {
   const sigset_t stop = StopSignals();
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit(uint64_t{1} << 20);
   return absl::GetFlag(FLAGS_listen);
 }
 

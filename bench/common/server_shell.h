@@ -21,8 +21,10 @@ namespace framerpc {
 namespace bench {
 
 // Parses the command line (absl flags: --listen, --exit_on_stdin_eof, and the
-// server's own), blocks SIGTERM and SIGINT and ignores SIGPIPE. Returns the
-// --listen address. Call before starting any thread, so every thread
+// server's own), blocks SIGTERM and SIGINT, ignores SIGPIPE and raises
+// RLIMIT_NOFILE to its hard limit (the c1_idle10k workload holds 10,000
+// connections to the server; a refused accept would fail the cell). Returns
+// the --listen address. Call before starting any thread, so every thread
 // inherits the blocked signals and only WaitForStopRequest() sees them.
 // Exits with status 2 on a bad command line.
 std::string InitServer(int argc, char** argv, absl::string_view usage);

@@ -61,6 +61,9 @@ struct Column {
   const char* workload;
   const char* metric;
   int width;
+  // When set, the figure is divided by the same metric's median under this
+  // workload: what the column's workload costs relative to it.
+  const char* relative_to = nullptr;
 };
 
 const Column kColumns[] = {
@@ -76,12 +79,15 @@ const Column kColumns[] = {
     {"64 threads", "p99 us", "t64", "p99_us", 8},
     {"1 MiB echo", "MB/s", "1mib", "mb_per_sec", 8},
     {"1 MiB echo", "p50 us", "1mib", "p50_us", 8},
+    {"conc-1, 10k idle conns", "p50 us", "c1_idle10k", "p50_us", 8},
+    {"conc-1, 10k idle conns", "p99 us", "c1_idle10k", "p99_us", 8},
+    {"conc-1, 10k idle conns", "p50/c1", "c1_idle10k", "p50_us", 7, "c1"},
     {"CPU us/call, conc-1", "client", "c1_pinned", "client_cpu_us_per_call", 7},
     {"CPU us/call, conc-1", "server", "c1_pinned", "server_cpu_us_per_call", 7},
     {"CPU us/call, conc-1", "total", "c1_pinned", "cpu_us_per_call", 7},
     {"CPU us/call, conc-1", "unpinned", "c1", "cpu_us_per_call", 8},
 };
-constexpr int kSystemWidth = 15;
+constexpr int kSystemWidth = 16;
 
 std::string FormatValue(double v) {
   if (v >= 1000) return absl::StrFormat("%.0f", v);
@@ -95,6 +101,13 @@ std::string CellText(const ResultSet& results, const std::string& system,
   if (m == nullptr) return "-";
   if (m->runs() == 0) return "FAIL";
   absl::optional<double> v = Metric(*m, column.metric);
+  if (v && column.relative_to != nullptr) {
+    const CellMedian* base = results.Median(system, column.relative_to);
+    absl::optional<double> b =
+        base == nullptr ? absl::nullopt : Metric(*base, column.metric);
+    if (!b || *b <= 0) return "-";
+    return absl::StrFormat("%.2f", *v / *b);
+  }
   return v ? FormatValue(*v) : "-";
 }
 
@@ -183,7 +196,7 @@ std::string FormatTargets(
   auto row = [](absl::string_view name, absl::string_view ratio,
                 absl::string_view median, absl::string_view limit,
                 absl::string_view verdict, absl::string_view runs) {
-    return absl::StrFormat("%-50s %-24s %7s  %-8s %-7s %s\n", name, ratio,
+    return absl::StrFormat("%-50s %-30s %7s  %-8s %-7s %s\n", name, ratio,
                            median, limit, verdict, runs);
   };
   std::string out =
@@ -193,7 +206,11 @@ std::string FormatTargets(
     for (double r : c.run_ratios()) runs.push_back(absl::StrFormat("%.2f", r));
     absl::StrAppend(
         &out,
-        row(c.name(), absl::StrCat(c.system(), "/", c.baseline()),
+        row(c.name(),
+            absl::StrCat(c.system(), "/", c.baseline(),
+                         c.baseline_workload().empty()
+                             ? ""
+                             : absl::StrCat(" (", c.baseline_workload(), ")")),
             c.run_ratios().empty() ? "-"
                                    : absl::StrFormat("%.2f", c.median_ratio()),
             absl::StrCat(c.comparison(), " ", FormatValue(c.limit())),
