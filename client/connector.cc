@@ -6,16 +6,23 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "base/posix_error.h"
 
 namespace framerpc {
 namespace internal {
 namespace {
+
+// How long a connect to a Unix socket whose accept queue is full waits
+// before trying again: doubling from the first to the most.
+constexpr absl::Duration kFirstQueueFullBackoff = absl::Milliseconds(1);
+constexpr absl::Duration kMaxQueueFullBackoff = absl::Milliseconds(32);
 
 // UNAVAILABLE whatever the errno: to a caller, any failure to reach the
 // server means "nobody there" (docs/api.md), ENOENT of a unix path included.
@@ -68,13 +75,29 @@ absl::StatusOr<UniqueFd> ConnectOne(const ResolvedAddress& target,
               .message());
     }
   }
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&target.storage),
-                target.length) == 0) {
-    return fd;
+  absl::Duration backoff = kFirstQueueFullBackoff;
+  while (true) {
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&target.storage),
+                  target.length) == 0) {
+      return fd;
+    }
+    // EINTR: the connect goes on asynchronously, as after EINPROGRESS.
+    if (errno == EINPROGRESS || errno == EINTR) break;
+    // A Unix socket whose accept queue is full refuses a non-blocking
+    // connect with EAGAIN, where TCP would wait: the server is there but
+    // busy, so wait for room until the deadline, as TCP's retransmitted
+    // SYN would, rather than fail the call.
+    if (errno != EAGAIN || target.family() != AF_UNIX) {
+      return ConnectFailure(where, errno);
+    }
+    if (deadline.Expired()) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("connect to ", where,
+                       ": timed out while the server's accept queue was full"));
+    }
+    absl::SleepFor(std::min(backoff, deadline.Remaining()));
+    backoff = std::min(backoff * 2, kMaxQueueFullBackoff);
   }
-  // EINTR: the connect goes on asynchronously, as after EINPROGRESS.
-  if (errno != EINPROGRESS && errno != EINTR)
-    return ConnectFailure(where, errno);
   absl::Status status = FinishConnect(fd.get(), where, deadline);
   if (!status.ok()) return status;
   return fd;
