@@ -22,36 +22,40 @@ class CallTask final : public WorkerTask {
         completions_(completions) {}
 
   void Run() override {
-    const uint64_t connection_id = call_->connection_id;
-    Finish(connection_id, RunCall(std::move(*call_)));
+    FinishCallOffLoop(RunCall(std::move(*call_)), output_.get(), completions_);
   }
 
   void Cancel() override {
-    Finish(call_->connection_id,
-           CancelledCallResult(
-               *call_, absl::UnavailableError(absl::StrCat(
-                           "server shutting down: call ", call_->call_id,
-                           " of ", call_->method, " was not started"))));
+    FinishCallOffLoop(
+        CancelledCallResult(*call_, ShutdownNotStartedError(*call_)),
+        output_.get(), completions_);
   }
 
  private:
-  // The response goes out from this thread when nothing else is queued
-  // ahead of it; the loop only has to be told at once when it must take
-  // over (socket full or failed) or is waiting on this connection.
-  void Finish(uint64_t connection_id, const CallResult& result) {
-    bool urgent = false;
-    if (output_->AppendResult(result)) {
-      urgent = output_->Send() != ConnectionOutput::SendOutcome::kSent;
-    }
-    completions_->Push(connection_id, urgent, output_->loop_waits());
-  }
-
   std::unique_ptr<Call> call_;
   const std::shared_ptr<ConnectionOutput> output_;
   CompletionQueue* const completions_;
 };
 
 }  // namespace
+
+absl::Status ShutdownNotStartedError(const Call& call) {
+  return absl::UnavailableError(absl::StrCat("server shutting down: call ",
+                                             call.call_id, " of ", call.method,
+                                             " was not started"));
+}
+
+void FinishCallOffLoop(const CallResult& result, ConnectionOutput* output,
+                       CompletionQueue* completions) {
+  // The response goes out from this thread when nothing else is queued
+  // ahead of it; the loop only has to be told at once when it must take
+  // over (socket full or failed) or is waiting on this connection.
+  bool urgent = false;
+  if (output->AppendResult(result)) {
+    urgent = output->Send() != ConnectionOutput::SendOutcome::kSent;
+  }
+  completions->Push(result.connection_id, urgent, output->loop_waits());
+}
 
 CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
   CallResult result;

@@ -38,6 +38,18 @@ CallResult RunCall(Call call, absl::string_view payload);
 // The result for a call that was never started (`status` is why).
 CallResult CancelledCallResult(const Call& call, const absl::Status& status);
 
+// UNAVAILABLE "server shutting down": `call` was queued when the shutdown
+// grace ran out, and never started.
+absl::Status ShutdownNotStartedError(const Call& call);
+
+// What a thread that ran a call outside the loop (a worker, or one whose
+// loop was handed off mid-handler) does with its result: appends the
+// response to `output` and sends it if nothing was queued ahead of it
+// (ConnectionOutput), then pushes the call's connection id to
+// `completions`, flagged urgent when the loop must take over the send.
+void FinishCallOffLoop(const CallResult& result, ConnectionOutput* output,
+                       CompletionQueue* completions);
+
 // A WorkerTask that runs `call`, appends its response to `output` and
 // sends it if nothing was queued ahead of it (ConnectionOutput), then
 // pushes the call's connection id to `completions` (borrowed; must outlive

@@ -47,7 +47,9 @@ EventLoop::EventLoop(const ServerOptions& options,
       group_(group),
       poller_(std::move(poller)),
       acceptor_(std::move(listeners),
-                static_cast<size_t>(options.max_connections), poller_.get()) {}
+                static_cast<size_t>(options.max_connections), poller_.get()),
+      handoff_cap_(workers->num_threads()),
+      ownership_(&group->monitor_asleep) {}
 
 EventLoop::~EventLoop() = default;
 
@@ -85,12 +87,19 @@ void EventLoop::HandOver(AcceptedSocket socket) {
   group_->open_connections.fetch_sub(1);
 }
 
-void EventLoop::Run() {
+ServedLoop::Outcome EventLoop::Serve() {
+  // Taken over from a thread whose handler blocked, or the first grant.
+  ownership_.Resume();
   loop_thread_ = std::this_thread::get_id();
-  poller_->Add(wakeup_->fd(), POLLIN);
-  acceptor_.Start();
-  next_timer_scan_ = absl::Now() + TimerTick(options_.idle_timeout);
-  // The steps written down in event_loop.h, in order.
+  if (!started_) {
+    started_ = true;
+    poller_->Add(wakeup_->fd(), POLLIN);
+    acceptor_.Start();
+    next_timer_scan_ = absl::Now() + TimerTick(options_.idle_timeout);
+  }
+  // The steps written down in event_loop.h, in order. A thread taking the
+  // loop over starts at the top; the steps the previous one skipped after
+  // its handler (6 to 8) come round again at once.
   while (true) {
     absl::Time now = absl::Now();
     if (CheckStop(now)) break;
@@ -98,11 +107,13 @@ void EventLoop::Run() {
     now = absl::Now();
     HandleReadyEvents(now);
     HandleCompletions(now);
+    if (!RunLocalCalls()) return Outcome::kHandedOff;
     CheckDeferred();
     RunTimers(now);
     closed_.clear();
   }
   CloseAll();
+  return Outcome::kStopped;
 }
 
 void EventLoop::Poll(absl::Time now) {
@@ -134,6 +145,7 @@ bool EventLoop::CheckStop(absl::Time now) {
   // Grace is over: calls still queued are answered UNAVAILABLE, in one last
   // non-blocking write per connection; running ones are abandoned.
   workers_->CancelPending();
+  CancelLocalCalls(now);
   HandleCompletions(now);
   return true;
 }
@@ -161,6 +173,7 @@ absl::Duration EventLoop::PollTimeout(absl::Time now) const {
   absl::Time wake = std::min(next_timer_scan_, acceptor_.resume_time());
   if (stopping_) wake = std::min(wake, stop_deadline_);
   if (workers_->HasDeferred()) wake = std::min(wake, now + kDeferredCheck);
+  if (!local_calls_.empty()) wake = now;
   return std::max(wake - now, absl::ZeroDuration());
 }
 
@@ -283,6 +296,14 @@ bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
       [this, conn](std::unique_ptr<Call> call) {
         conn->AddCall();
         ++calls_in_flight_;
+        if (group_->handed_off_handlers.load(std::memory_order_relaxed) <
+            handoff_cap_) {
+          local_calls_.push_back(
+              LocalCall{std::move(call), conn->shared_output()});
+          return;
+        }
+        // As many handlers as there are workers have blocked: the workers
+        // take this one, and the loop stays free.
         workers_->Submit(
             MakeCallTask(std::move(call), conn->shared_output(), completions_),
             conn->id());
@@ -344,9 +365,13 @@ void EventLoop::HandleCompletions(absl::Time now) {
     touched_.push_back(it->second);
   }
   finished_.clear();
+  SettleTouched(now);
+}
+
+void EventLoop::SettleTouched(absl::Time now) {
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
-  // A worker that filled the socket left the rest here; one that saw it
+  // A thread that filled the socket left the rest here; one that saw it
   // fail left the connection to be closed. Then the requests held back by
   // the limits may go.
   for (Connection* conn : touched_) {
@@ -356,6 +381,87 @@ void EventLoop::HandleCompletions(absl::Time now) {
       Settle(conn, now);
     }
   }
+  touched_.clear();
+}
+
+bool EventLoop::OutputHasRoom(const LocalCall& local) const {
+  if (connections_by_id_.count(local.call->connection_id) == 0) return true;
+  // An empty output always takes one response, however large.
+  const ConnectionOutput& output = *local.output;
+  return output.empty() || output.readable_bytes() + output.largest_response() <=
+                               options_.max_pending_output_bytes;
+}
+
+void EventLoop::RequeueWaitingCalls() {
+  for (size_t n = waiting_for_output_.size(); n > 0; --n) {
+    LocalCall local = std::move(waiting_for_output_.front());
+    waiting_for_output_.pop_front();
+    if (OutputHasRoom(local)) {
+      local_calls_.push_back(std::move(local));
+    } else {
+      waiting_for_output_.push_back(std::move(local));
+    }
+  }
+}
+
+bool EventLoop::RunLocalCalls() {
+  if (!waiting_for_output_.empty()) RequeueWaitingCalls();
+  if (local_calls_.empty()) return true;
+  touched_.clear();
+  // The loop serves nobody else from here until the last of these calls
+  // returns: the hand-off bound counts from now.
+  const LoopOwnership::Clock::time_point since = LoopOwnership::Clock::now();
+  // Only the calls queued so far: those that settling decodes run in the
+  // next iteration, after a poll that does not wait.
+  for (size_t n = local_calls_.size(); n > 0; --n) {
+    LocalCall local = std::move(local_calls_.front());
+    local_calls_.pop_front();
+    if (!OutputHasRoom(local)) {
+      waiting_for_output_.push_back(std::move(local));
+      continue;
+    }
+    const uint64_t token = ownership_.BeginHandler(since);
+    const CallResult result = RunCall(std::move(*local.call));
+    if (!ownership_.EndHandler(token)) {
+      // The loop is another thread's now: answer as a worker would, with
+      // nothing but what this thread holds and the thread-safe queue.
+      FinishCallOffLoop(result, local.output.get(), completions_);
+      group_->handed_off_handlers.fetch_sub(1);
+      return false;
+    }
+    FinishLocalCall(local, result, absl::Now());
+  }
+  SettleTouched(absl::Now());
+  return true;
+}
+
+void EventLoop::FinishLocalCall(const LocalCall& local,
+                                const CallResult& result, absl::Time now) {
+  // A send that fills or fails the socket is dealt with when the
+  // connection is settled (or closed) with the others touched.
+  if (local.output->AppendResult(result)) local.output->Send();
+  --calls_in_flight_;
+  auto it = connections_by_id_.find(result.connection_id);
+  if (it == connections_by_id_.end()) return;  // closed meanwhile
+  it->second->FinishCall(now);
+  touched_.push_back(it->second);
+}
+
+void EventLoop::CancelLocalCalls(absl::Time now) {
+  touched_.clear();
+  for (LocalCall& local : waiting_for_output_) {
+    local_calls_.push_back(std::move(local));
+  }
+  waiting_for_output_.clear();
+  while (!local_calls_.empty()) {
+    const LocalCall local = std::move(local_calls_.front());
+    local_calls_.pop_front();
+    FinishLocalCall(
+        local,
+        CancelledCallResult(*local.call, ShutdownNotStartedError(*local.call)),
+        now);
+  }
+  touched_.clear();  // the loop ends right after: nothing to settle
 }
 
 void EventLoop::RunTimers(absl::Time now) {

@@ -1,14 +1,14 @@
-// EventLoop, one of the server's I/O threads (ServerOptions::num_loops).
+// EventLoop, one of the server's I/O loops (ServerOptions::num_loops).
 // It polls its connections and its wakeup fd, and the first loop also the
 // listeners (through its Acceptor); accepts, handing each new connection to
-// the loops in turn (itself included); reads and decodes requests and
-// hands them to the WorkerPool (whose workers send their own responses, see
-// ConnectionOutput); writes what the workers could not; enforces the
-// ServerOptions limits (max_connections counted over all loops); and
+// the loops in turn (itself included); reads and decodes requests and runs
+// their handlers itself, on whichever thread holds the loop (see "Handlers
+// on the loop" below); writes what the handlers' threads could not; enforces
+// the ServerOptions limits (max_connections counted over all loops); and
 // carries out Shutdown for its connections. A connection stays on the
 // loop that adopted it.
 //
-// One iteration of Run(), each step one call there:
+// One iteration of Serve(), each step one call there:
 //   1. Stop check (CheckStop). A new stop request closes the listeners
 //      (unlinking Unix socket files), stops reading, and answers requests
 //      already buffered UNAVAILABLE. While stopping, the loop ends once no
@@ -20,29 +20,55 @@
 //      of: the next timer scan (at most 1 s away), the grace deadline, the
 //      end of an accept pause, and,
 //      while calls wait behind busy workers, the next deferred-task check
-//      (1 ms); without waiting when finished calls are already queued. Only
-//      while the loop is in poll, and only when it has to act, do workers
-//      write the wakeup fd (CompletionQueue).
+//      (1 ms); without waiting when finished calls are already queued or
+//      calls wait to run here. Only while the loop is in poll, and only
+//      when it has to act, do other threads write the wakeup fd
+//      (CompletionQueue).
 //   3. Each ready descriptor, if still registered (HandleReadyEvents): the
 //      wakeup fd is drained and the connections other loops handed over
 //      are adopted; a listener accepts (Acceptor, at most 64 connections
 //      per readiness, refusing those over max_connections); a
 //      connection reads before it writes (reading decodes every whole frame
-//      and dispatches it), then writes what the read produced if it is not
-//      already waiting for POLLOUT.
-//   4. The finished-call queue (HandleCompletions): each finished call is
-//      uncounted on its connection (ignored if the connection is gone);
-//      then each connection touched is closed if a worker saw its socket
-//      fail, otherwise written if a worker left output behind, and its
-//      requests held back by the per-connection limits are dispatched.
-//   5. The deferred-task check (CheckDeferred): while calls are queued
+//      and queues its call to run here), then writes what the read produced
+//      if it is not already waiting for POLLOUT.
+//   4. The finished-call queue (HandleCompletions): each call finished on
+//      another thread is uncounted on its connection (ignored if the
+//      connection is gone); then each connection touched is closed if that
+//      thread saw its socket fail, otherwise written if it left output
+//      behind, and its requests held back by the per-connection limits are
+//      decoded.
+//   5. The calls queued here (RunLocalCalls), in the order decoded: each
+//      handler runs on this thread, its response goes out at once, and its
+//      connection is settled as in step 4. A call whose connection's output
+//      has no room for another response waits until the peer has read
+//      enough. If the handlers run past the hand-off bound, counted from
+//      the first of them, the loop leaves this thread (see below) and Serve
+//      returns once the handler then running is answered.
+//   6. The deferred-task check (CheckDeferred): while calls are queued
 //      behind busy workers, workers are woken for those queued too long,
 //      in case the busy ones are blocked in their handlers (WorkerPool).
-//   6. Timers (RunTimers): an accept pause ends; idle connections and
+//   7. Timers (RunTimers): an accept pause ends; idle connections and
 //      expired lingering ones are closed.
-//   7. Connections closed during the iteration are destroyed (their fds
+//   8. Connections closed during the iteration are destroyed (their fds
 //      closed) only now, so no descriptor number is reused within one
 //      iteration and "still registered" is a sound check.
+//
+// Handlers on the loop. A call runs on the thread holding its loop, with no
+// hand-off to another thread, so a short handler costs nothing beyond
+// itself. Its start is marked in the loop's LoopOwnership; a HandoffMonitor
+// that finds it still running after the hand-off bound (1 ms) takes the loop
+// and grants it to another thread (LoopThreads), which serves the loop's
+// other connections from the top of an iteration (the calls still queued
+// here first) while the first thread finishes the handler, sends its
+// response as a worker would (reporting it through the CompletionQueue),
+// and returns from Serve. A thread therefore touches the loop's state only
+// while it holds the loop; every step above runs before or after a handler,
+// never around one, so nothing on the stack above a handler is loop state.
+// While as many handed-off handlers are still running as the WorkerPool has
+// workers, new calls go to the WorkerPool instead, so blocked handlers
+// cannot multiply threads without bound. Services registered with
+// inline_handlers run where they are decoded (step 3) and are never handed
+// off.
 //
 // A connection reads only while it is open and under both per-connection
 // limits (max_calls_per_connection, max_pending_output_bytes); otherwise
@@ -51,12 +77,13 @@
 // Owns the poller, the Acceptor (and with it the listeners handed in, if
 // any) and every connection. Borrows the registry, worker pool, completion
 // queue, wakeup fd, group state and peer loops, which must outlive it.
-// Run() is for the loop thread alone; RequestStop() and HandOver() are
-// thread-safe.
+// Serve() is for the thread holding the loop (LoopThreads); RequestStop()
+// and HandOver() are thread-safe.
 #ifndef FRAMERPC_SERVER_EVENT_LOOP_H_
 #define FRAMERPC_SERVER_EVENT_LOOP_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,6 +101,8 @@
 #include "server/connection.h"
 #include "server/listener.h"
 #include "server/loop_group_state.h"
+#include "server/loop_ownership.h"
+#include "server/loop_threads.h"
 #include "server/poller.h"
 #include "server/request_intake.h"
 #include "server/service_registry.h"
@@ -83,7 +112,7 @@
 namespace framerpc {
 namespace internal {
 
-class EventLoop {
+class EventLoop final : public ServedLoop {
  public:
   // `poller` is MakePoller(options.poller)'s, empty.
   EventLoop(const ServerOptions& options, const ServiceRegistry* registry,
@@ -95,16 +124,21 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   // Serves until a stop request has been carried out (see above), then
-  // closes every descriptor it owns and returns. Call once, on the thread
-  // that is to be the loop thread.
-  void Run();
+  // closes every descriptor it owns and returns kStopped; or, once a
+  // handler it ran was handed off and has been answered, returns
+  // kHandedOff (the loop goes on, on the thread it was granted to, which
+  // calls Serve in turn). Never from two threads at once.
+  Outcome Serve() override;
 
-  // Asks Run() to stop, letting calls in flight finish until `deadline`.
+  // Where a HandoffMonitor watches this loop's handlers.
+  LoopOwnership* ownership() { return &ownership_; }
+
+  // Asks Serve() to stop, letting calls in flight finish until `deadline`.
   // A later request can bring the deadline forward, never push it back.
   void RequestStop(absl::Time deadline);
 
   // The loops this one's listeners spread accepted connections over, in
-  // turn (this one among them). Call before Run(); without it, a loop
+  // turn (this one among them). Call before serving; without it, a loop
   // keeps what it accepts.
   void set_accept_targets(std::vector<EventLoop*> loops) {
     accept_targets_ = std::move(loops);
@@ -148,11 +182,31 @@ class EventLoop {
   void UpdateInterest(Connection* conn);
   // Step 4.
   void HandleCompletions(absl::Time now);
-  // Step 5.
-  void CheckDeferred();
+  // Step 5; false when the loop was handed off (this thread no longer
+  // holds it and must return at once).
+  bool RunLocalCalls();
+  // A call run here ends: its response goes out, it is uncounted and its
+  // connection noted in touched_.
+  struct LocalCall;
+  void FinishLocalCall(const LocalCall& local, const CallResult& result,
+                       absl::Time now);
+  // Grace is over: calls queued here are answered UNAVAILABLE.
+  void CancelLocalCalls(absl::Time now);
+  // Whether `local`'s response may be produced now: its connection's
+  // output is empty, or leaves room for it (as large as the largest so
+  // far) under max_pending_output_bytes, or the connection is gone.
+  bool OutputHasRoom(const LocalCall& local) const;
+  // Moves the calls waiting for output room that have it back to
+  // local_calls_.
+  void RequeueWaitingCalls();
+  // Settles (or closes, if their socket failed) the connections in
+  // touched_ once each.
+  void SettleTouched(absl::Time now);
   // Step 6.
+  void CheckDeferred();
+  // Step 7.
   void RunTimers(absl::Time now);
-  // Unregisters `conn` and moves it to closed_ (destroyed in step 7).
+  // Unregisters `conn` and moves it to closed_ (destroyed in step 8).
   void Close(Connection* conn);
   void CloseAll();
 
@@ -169,10 +223,27 @@ class EventLoop {
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
   std::unordered_map<uint64_t, Connection*> connections_by_id_;
   std::vector<std::unique_ptr<Connection>> closed_;
+  // A decoded call waiting to run on this loop, and where its response
+  // goes (the output outlives a connection closed meanwhile).
+  struct LocalCall {
+    std::unique_ptr<Call> call;
+    std::shared_ptr<ConnectionOutput> output;
+  };
+  std::deque<LocalCall> local_calls_;
+  // Calls whose connection's output was full when their turn came: they
+  // run once the peer has read enough (the loop's admission, which counts
+  // calls in flight times the largest response, knows no sizes before a
+  // connection's first response, and a loop produces responses faster
+  // than a peer reads them).
+  std::deque<LocalCall> waiting_for_output_;
+  // Handed-off handlers still running past which calls go to the workers.
+  const int handoff_cap_;
+  LoopOwnership ownership_;
+  bool started_ = false;
   std::vector<EventLoop*> accept_targets_;
   size_t next_accept_target_ = 0;
-  // Calls handed to workers whose results have not come back, over all
-  // connections (closed ones included).
+  // Calls queued or running here, or handed to workers, whose results have
+  // not come back, over all connections (closed ones included).
   int64_t calls_in_flight_ = 0;
 
   // Scratch vectors, kept to reuse their storage.
@@ -189,7 +260,7 @@ class EventLoop {
   std::mutex mu_;
   // Sockets other loops accepted for this one, until the wakeup is seen.
   std::vector<AcceptedSocket> handed_over_ ABSL_GUARDED_BY(mu_);
-  // Set once Run() stopped adopting: HandOver closes at once.
+  // Set once Serve() stopped adopting: HandOver closes at once.
   bool closed_to_handovers_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time requested_stop_deadline_ ABSL_GUARDED_BY(mu_) =

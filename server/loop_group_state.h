@@ -1,7 +1,8 @@
 // LoopGroupState, what the server's poll loops share: the count of open
 // connections, so that max_connections holds for the server rather than
-// for each loop, and the connection ids, unique server-wide because the
-// worker pool takes turns between connections by id.
+// for each loop; the connection ids, unique server-wide because the
+// worker pool takes turns between connections by id; and what the loops
+// and the HandoffMonitor share.
 //
 // Owned by the ServerCore, borrowed by every loop. Thread-safe (atomics).
 #ifndef FRAMERPC_SERVER_LOOP_GROUP_STATE_H_
@@ -18,6 +19,12 @@ struct LoopGroupState {
   // Accepted sockets not yet closed, on their way to a loop included.
   std::atomic<size_t> open_connections{0};
   std::atomic<uint64_t> next_connection_id{1};
+  // The HandoffMonitor's doorbell (LoopOwnership): nonzero while it sleeps.
+  std::atomic<uint32_t> monitor_asleep{0};
+  // Handlers whose loop was handed to another thread and that are still
+  // running: the loops send new calls to the workers while these are as
+  // many as the workers.
+  std::atomic<int> handed_off_handlers{0};
 };
 
 }  // namespace internal

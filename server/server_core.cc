@@ -163,15 +163,25 @@ absl::Status ServerCore::Start() {
   }
   listeners_.clear();
   if (loops_.size() > 1) loops_[0].loop->set_accept_targets(targets);
+  loop_threads_ = std::make_unique<LoopThreads>();
+  std::vector<HandoffMonitor::Watched> watched;
+  for (LoopSlot& slot : loops_) {
+    watched.push_back({slot.loop->ownership(), slot.loop.get()});
+  }
+  monitor_ = std::make_unique<HandoffMonitor>(
+      std::move(watched), loop_threads_.get(), &group_.monitor_asleep,
+      &group_.handed_off_handlers);
+  absl::Status monitor_started = monitor_->Start();
+  if (!monitor_started.ok()) return FailStart(monitor_started);
   for (size_t i = 0; i < loops_.size(); ++i) {
-    EventLoop* loop = loops_[i].loop.get();
-    try {
-      loops_[i].thread = std::thread([loop] { loop->Run(); });
-    } catch (const std::system_error& e) {
-      return FailStart(absl::ResourceExhaustedError(
-          absl::StrCat("start loop thread ", i + 1, " of ", loops_.size(),
-                       " (ServerOptions::num_loops): ", e.what())));
+    absl::Status granted = loop_threads_->Grant(loops_[i].loop.get(), false);
+    if (!granted.ok()) {
+      return FailStart(absl::Status(
+          granted.code(), absl::StrCat("loop ", i + 1, " of ", loops_.size(),
+                                       " (ServerOptions::num_loops): ",
+                                       granted.message())));
     }
+    ++loops_serving_;
   }
   health_.SetServingIfUnset("");
   for (const Service* service : registry_.services()) {
@@ -182,16 +192,20 @@ absl::Status ServerCore::Start() {
 }
 
 void ServerCore::JoinLoops() {
-  for (LoopSlot& slot : loops_) {
-    if (slot.thread.joinable()) slot.loop->RequestStop(absl::Now());
-  }
-  for (LoopSlot& slot : loops_) {
-    if (slot.thread.joinable()) slot.thread.join();
-  }
+  if (loop_threads_ != nullptr) loop_threads_->WaitUntilStopped(loops_serving_);
+  // Only now: a loop may be handed off while it drains.
+  if (monitor_ != nullptr) monitor_->Stop();
+  if (loop_threads_ != nullptr) loop_threads_->Shutdown();
 }
 
 absl::Status ServerCore::FailStart(const absl::Status& cause) {
-  JoinLoops();     // those already started, at once: nothing was served
+  // Those already serving stop at once: nothing was served.
+  for (LoopSlot& slot : loops_) {
+    if (slot.loop != nullptr) slot.loop->RequestStop(absl::Now());
+  }
+  JoinLoops();
+  monitor_.reset();
+  loop_threads_.reset();
   loops_.clear();  // closes the listeners the first was given
   listeners_.clear();
   workers_.reset();  // joins the workers made
@@ -228,7 +242,7 @@ void ServerCore::Shutdown(absl::Duration grace) {
   const absl::Time deadline = absl::Now() + grace;
   for (LoopSlot& slot : loops_) slot.loop->RequestStop(deadline);
   lock.unlock();
-  for (LoopSlot& slot : loops_) slot.thread.join();
+  JoinLoops();
   workers_->Shutdown();
   lock.lock();
   state_ = State::kStopped;

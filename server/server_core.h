@@ -1,16 +1,19 @@
 // ServerCore, everything behind framerpc::Server: the lifecycle
 // (new -> running -> stopping -> stopped), the registry and listeners
-// gathered before Start, and the threads started by it: the loop threads
-// (one EventLoop each, ServerOptions::num_loops; the first holds the
-// listeners and hands accepted connections to all of them in turn) and the
-// WorkerPool.
+// gathered before Start, and what Start sets running: the loops
+// (EventLoop, ServerOptions::num_loops; the first holds the listeners and
+// hands accepted connections to all of them in turn), the threads that
+// serve them (LoopThreads), the HandoffMonitor that moves a loop to
+// another thread when a handler blocks, and the WorkerPool that takes calls
+// while too many handlers are blocked.
 //
 // Shutdown order: the loops are asked to stop (with the grace deadline) and
-// joined; they have then closed every descriptor. Then the workers are joined:
-// a handler still running past the grace has had its connection closed and
-// its result is dropped, but Shutdown waits for it to return. A handler that
-// never returns therefore blocks Shutdown (and ~Server) forever; detaching
-// it instead would let it run on after the services it borrows are gone.
+// waited for; they have then closed every descriptor. Then the monitor
+// stops, and the loop threads and the workers are joined: a handler still
+// running past the grace has had its connection closed and its result is
+// dropped, but Shutdown waits for it to return. A handler that never
+// returns therefore blocks Shutdown (and ~Server) forever; detaching it
+// instead would let it run on after the services it borrows are gone.
 //
 // Owns its listeners, loop, pool and threads; borrows the services.
 // Shutdown, Wait and port() are thread-safe; AddService, Listen and Start
@@ -32,9 +35,11 @@
 #include "framerpc/service.h"
 #include "server/completion_queue.h"
 #include "server/event_loop.h"
+#include "server/handoff_monitor.h"
 #include "server/health_service.h"
 #include "server/listener.h"
 #include "server/loop_group_state.h"
+#include "server/loop_threads.h"
 #include "server/reflection_service.h"
 #include "server/service_registry.h"
 #include "server/wakeup_fd.h"
@@ -95,23 +100,28 @@ class ServerCore {
   std::vector<std::unique_ptr<Listener>> listeners_ ABSL_GUARDED_BY(mu_);
   int port_ ABSL_GUARDED_BY(mu_) = 0;
 
-  // What one loop thread needs: its wakeup fd, the queue its calls'
-  // results come back on, and the loop.
+  // What one loop needs: its wakeup fd, the queue its calls' results
+  // come back on, and the loop.
   struct LoopSlot {
     std::unique_ptr<WakeupFd> wakeup;
     std::unique_ptr<CompletionQueue> completions;
     std::unique_ptr<EventLoop> loop;
-    std::thread thread;
   };
 
-  // Stops and joins every loop thread started; the loops stay.
+  // Waits for the loops granted a thread to stop (each asked already),
+  // then stops the monitor and joins the loop threads; the loops stay.
   void JoinLoops();
 
   // Set by Start, then constant until destruction. Destroyed in reverse:
-  // the loops, then the pool (joined), then the state the loops share.
+  // the monitor and the loop threads (joined), the loops, then the pool
+  // (joined), then the state the loops share.
   LoopGroupState group_;
   std::unique_ptr<WorkerPool> workers_;
   std::vector<LoopSlot> loops_;
+  std::unique_ptr<LoopThreads> loop_threads_;
+  std::unique_ptr<HandoffMonitor> monitor_;
+  // Loops given a thread by Start: those JoinLoops waits for.
+  int loops_serving_ = 0;
 };
 
 }  // namespace internal

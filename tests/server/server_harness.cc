@@ -146,6 +146,29 @@ absl::Status RoundTripThroughTheLoop(RawClient& client, uint64_t call_id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> HoldEveryHandlerThread(ServerHarness& harness,
+                                           RawClient& client, int num_workers,
+                                           uint64_t first_call_id,
+                                           absl::string_view text) {
+  // Each Block is sent only once the one before arrived: the loop, blocked
+  // in it, decodes the next only after handing itself to another thread,
+  // so by then the hand-off has been counted and the cap is exact.
+  const int calls = 2 * num_workers;
+  const int arrived_before = harness.service().gate().arrivals();
+  for (int i = 0; i < calls; ++i) {
+    absl::Status sent = client.Send(first_call_id + static_cast<uint64_t>(i),
+                                    TestService::Method("Block"),
+                                    MakeRequest(text));
+    if (!sent.ok()) return sent;
+    if (!harness.service().gate().WaitForArrivals(arrived_before + i + 1,
+                                                  absl::Seconds(10))) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("Block call ", i + 1, " of ", calls, " never arrived"));
+    }
+  }
+  return calls;
+}
+
 TestReply ParseReply(const RawResponse& response) {
   TestReply reply;
   reply.ParseFromString(response.payload);

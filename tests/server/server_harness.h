@@ -97,6 +97,17 @@ absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
 // before it has then been received, and dispatched if the limits allow.
 absl::Status RoundTripThroughTheLoop(RawClient& client, uint64_t call_id);
 
+// Sends Block calls `first_call_id`, `first_call_id` + 1, ... (request
+// text `text`), each once the one before has arrived in its handler, until
+// every thread that may run a handler of a server with `num_workers`
+// workers is held: as many handlers handed off their loop as there are
+// workers, then every worker. Calls sent after it queue for the workers.
+// Returns how many it sent, or an error if one did not arrive in time.
+absl::StatusOr<int> HoldEveryHandlerThread(ServerHarness& harness,
+                                           RawClient& client, int num_workers,
+                                           uint64_t first_call_id,
+                                           absl::string_view text);
+
 // The reply in an OK response (an empty reply if it does not parse).
 TestReply ParseReply(const RawResponse& response);
 
