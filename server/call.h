@@ -1,12 +1,12 @@
-// Call and CallResult, one unary call on its way from the loop to a worker
-// and back, and the server's use of the call codec (rpc/call_codec.h) around
+// Call and CallResult, one unary call on its way from the loop to the
+// thread that runs it (the loop's own, or a worker) and back, and the server's use of the call codec (rpc/call_codec.h) around
 // them: DecodeCall, on the loop, turns a request frame body into a Call and
 // rejects what the server cannot serve; AppendCallResult, on whichever
-// thread ran the call (a worker, or the loop for inline handlers), turns a
+// thread ran the call (the loop's, a handed-off one, or a worker), turns a
 // result into a Response frame in a connection's output buffer.
 //
-// Plain values, moved between threads through the worker queue and the
-// completion queue (whose mutexes order the accesses). The functions are
+// Plain values, moved between threads through the loop's hand-off, the
+// worker queue and the completion queue (which order the accesses). The functions are
 // stateless.
 #ifndef FRAMERPC_SERVER_CALL_H_
 #define FRAMERPC_SERVER_CALL_H_
@@ -29,7 +29,7 @@
 namespace framerpc {
 namespace internal {
 
-// A decoded request, ready for a worker.
+// A decoded request, ready to run.
 struct Call {
   uint64_t connection_id = 0;
   uint64_t call_id = 0;

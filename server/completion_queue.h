@@ -12,7 +12,9 @@
 // that connection's calls (ConnectionOutput::loop_waits: reading paused by
 // the per-connection limits, read-closed, stopping). Any other finished
 // call is counted on the loop's next pass, with no thread hop: at
-// concurrency 1 a call then costs one hand-off (loop -> worker), not two.
+// concurrency 1 a worker's call then costs one hand-off (loop -> worker),
+// not two. (Calls run on the loop itself come here only when their loop
+// was handed off mid-handler.)
 //
 // Borrows the WakeupFd, which must outlive it. Push is thread-safe; the
 // rest is for the loop thread.

@@ -7,8 +7,9 @@
 // understand, answers at once what needs no handler (unknown method, server
 // stopping), and hands each call that has a handler to `dispatch`.
 // The way back is ConnectionOutput::AppendResult, from whichever thread ran
-// the call. EventLoop dispatches to its WorkerPool, whose workers append
-// and send their own responses; the fuzz target runs RunCall inline.
+// the call. EventLoop queues the calls to run on its own thread (or, while
+// too many handlers are blocked, hands them to its WorkerPool); the fuzz
+// target runs RunCall inline.
 //
 // Borrows everything. Not thread-safe: the connection's thread only.
 #ifndef FRAMERPC_SERVER_REQUEST_INTAKE_H_

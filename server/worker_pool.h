@@ -1,6 +1,8 @@
 // WorkerPool, a fixed set of threads that run tasks queued under a
-// std::mutex. Handlers run here, never on the loop thread, so a handler
-// may block.
+// std::mutex. The server's calls come here only while as many handlers as
+// it has workers are blocked after their loops were handed off
+// (event_loop.h, "Handlers on the loop"), so that blocked handlers do not
+// multiply threads; a task may block.
 //
 // Each task is queued in a lane (the server uses one per connection):
 // FIFO within a lane, and free workers serve the lanes with queued tasks

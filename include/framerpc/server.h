@@ -1,12 +1,16 @@
 // Server: serves registered Services over TCP (IPv4, IPv6) and Unix sockets.
 //
-// One thread runs a poll(2) loop over every listening and connected socket:
-// it accepts, reads and decodes requests, and writes what workers could not.
-// Handlers run on a pool of worker threads, so a handler may block without
-// stalling other connections; a worker sends its call's response itself,
-// and the loop takes over only when the socket is full. A
-// service added with ServiceOptions::inline_handlers runs its handlers on
-// the loop thread instead: no hand-off, but they must never block.
+// Poll loops (ServerOptions::num_loops, one per core by default) watch the
+// listening and connected sockets: they accept, read and decode requests,
+// and run each call's handler on the loop's own thread, with no hand-off to
+// another thread, so a short handler costs nothing beyond itself. A handler
+// may still block: once the loop has been in handlers for 1 ms, another
+// thread takes the loop over and serves its other connections, while the
+// first finishes the handler and sends its response itself. While as many
+// handed-off handlers run as ServerOptions::num_workers, new calls go to a
+// pool of that many workers instead. A service added with
+// ServiceOptions::inline_handlers runs where it is decoded and is never
+// handed off (its handlers must not block).
 //
 // Services are borrowed: each must outlive the server. Lifecycle: AddService
 // and Listen (any number), then Start once, then Shutdown from any thread and
@@ -41,10 +45,11 @@ class Server {
 
   // Registers `service` under its full name. Fails ALREADY_EXISTS when a
   // service of that name is registered, FAILED_PRECONDITION after Start.
-  // `service_options` choose how its handlers run: on the worker pool (the
-  // default; a handler may block) or, with inline_handlers, on the loop
-  // thread with no thread hand-off (a handler must not block: see
-  // ServiceOptions). Services with either setting may share a server.
+  // `service_options` choose how its handlers run: on the loop, handed off
+  // when they block (the default; a handler may block), or, with
+  // inline_handlers, on the loop and never handed off (a handler must not
+  // block: see ServiceOptions). Services with either setting may share a
+  // server.
   absl::Status AddService(Service* service,
                           ServiceOptions service_options = ServiceOptions());
 
@@ -85,11 +90,11 @@ class Server {
   // 0 when there is none.
   int port() const;
 
-  // Starts the loop and the workers; returns once serving. Fails
+  // Starts the loops and the workers; returns once serving. Fails
   // FAILED_PRECONDITION when called twice, after Shutdown, or before any
   // Listen; INVALID_ARGUMENT naming the field for unusable ServerOptions;
   // RESOURCE_EXHAUSTED, saying how many threads could be made, when the
-  // system cannot create the loop or every worker thread (the server is
+  // system cannot create a loop's thread or every worker thread (the server is
   // then stopped, its listeners closed).
   absl::Status Start();
 
@@ -99,7 +104,7 @@ class Server {
   // when it runs out, calls not yet started are answered UNAVAILABLE and
   // every connection is closed (a call still running then loses its
   // response; its caller sees the connection close). Returns once every
-  // worker has returned: a handler that never returns blocks Shutdown.
+  // handler has returned: a handler that never returns blocks Shutdown.
   // Safe to call more than once and from any thread, but not from a
   // handler. A second call may shorten the grace, then waits like Wait().
   void Shutdown(absl::Duration grace = absl::ZeroDuration());

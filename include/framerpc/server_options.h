@@ -1,4 +1,4 @@
-// ServerOptions: how many workers a Server runs and the limits that keep one
+// ServerOptions: how many threads a Server runs and the limits that keep one
 // bad or greedy peer from hurting the others. A plain value; the defaults are
 // meant to be safe for a server on a network.
 #ifndef FRAMERPC_SERVER_OPTIONS_H_
@@ -25,12 +25,19 @@ enum class PollerKind {
 };
 
 struct ServerOptions {
-  // Threads that run handlers. 0: one per core of the machine, but at least
-  // 4, so that a few handlers blocked on I/O do not stall every other call
-  // on a small machine.
+  // How many handlers may block at once before calls wait. Handlers run on
+  // their loop's thread; one that blocks past the hand-off bound (1 ms)
+  // keeps its thread while another thread takes the loop over. While this
+  // many handed-off handlers run, new calls go instead to a pool of this
+  // many worker threads, where they queue once every worker is busy too.
+  // So up to twice this many handlers block at once (plus one per loop,
+  // during the bound), and the threads made for hand-offs stay about this
+  // many. 0: one per core of the machine, but at least 4, so that a few
+  // handlers blocked on I/O do not stall every other call on a small
+  // machine.
   int num_workers = 0;
-  // Poll loops: threads that accept, read, decode and write (and run
-  // inline handlers). 0: one per core of the machine. Each connection is
+  // Poll loops: each accepts (the first), reads, decodes, runs handlers and
+  // writes on its thread. 0: one per core of the machine. Each connection is
   // served by one loop for its whole life, assigned in turn as connections
   // are accepted, so a server's I/O grows with its cores the way a
   // thread-per-connection server's does, while one connection's calls stay
@@ -96,25 +103,22 @@ struct ServerOptions {
 // ServiceOptions: how one registered service's handlers are run
 // (Server::AddService). A plain value.
 struct ServiceOptions {
-  // Run this service's handlers on the poll loop thread itself, as soon as
-  // a request is decoded, instead of handing them to a worker.
+  // Never hand this service's handlers off: run each on the poll loop
+  // thread the moment its request is decoded, however long it takes.
   //
-  // What it buys: no thread hand-off per call. A worker call costs one hop
-  // (loop -> worker: a futex wake and a context switch; the worker then
-  // sends its response itself). Inline, a call is read, handler, write on
-  // one thread; the payload is parsed straight from the connection's input
-  // buffer without being copied; responses of calls decoded in one read
-  // go out in one send.
-  //
-  // The trade-off: while an inline handler runs, its loop serves nobody. A
-  // handler that blocks (I/O, locks held by slow code, sleeping) or merely
-  // runs long stalls every connection of that loop (with num_loops 1, of
-  // the server), and calls of one connection no longer overlap. Use it only for
-  // handlers that finish in microseconds and never block; keep the default
-  // (workers) for the rest (measurements: docs/performance.md, "Choosing the
-  // options"). Everything else is unchanged: deadlines (a call whose deadline
-  // passed is answered DEADLINE_EXCEEDED without running), a throwing handler
-  // (INTERNAL), the per-connection limits and Shutdown.
+  // Every handler runs on its loop's thread anyway, and a loop that has been
+  // in handlers for 1 ms is handed to another thread (ServerOptions::
+  // num_workers), so by default a handler may block. What inline adds: the
+  // request is parsed straight from the connection's input buffer, not
+  // copied, and the responses of calls decoded in one read go out in one
+  // send; what it costs: the loop is never handed off, so while an inline
+  // handler runs, its loop serves nobody (with num_loops 1, the server),
+  // and calls of one connection never overlap. Use it only for handlers
+  // that finish in microseconds and never block (measurements:
+  // docs/performance.md, "Handlers on the loop"). Everything else is
+  // unchanged: deadlines (a call whose deadline passed is answered
+  // DEADLINE_EXCEEDED without running), a throwing handler (INTERNAL), the
+  // per-connection limits and Shutdown.
   bool inline_handlers = false;
 };
 
