@@ -269,8 +269,9 @@ int Main(int argc, char** argv) {
   const std::string failures = FormatFailures(report.cells());
   if (!failures.empty()) std::printf("\nFailed cells:\n%s", failures.c_str());
   std::printf(
-      "\nTargets (framerpc: handlers on workers; framerpc-inline: "
-      "on the loop; framerpc-pool: on the loop, the Channel with "
+      "\nTargets (framerpc: handlers on the loop, handed off when they "
+      "block; framerpc-inline: on the loop, never handed off; "
+      "framerpc-pool: inline, the Channel with "
       "max_connections 8; all TCP, one shared Channel; ratio per "
       "run, median of runs%s):\n%s",
       results.runs().size() < 3 ? "; fewer than 3 runs: indicative only" : "",

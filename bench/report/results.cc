@@ -63,9 +63,10 @@ struct TargetSpec {
 // The targets of the issue, in the order they are reported.
 std::vector<TargetSpec> IssueTargets() {
   std::vector<TargetSpec> all;
-  // The default server (handlers on workers), then the same server with
-  // the echo handler run on the loop thread: the mode meant for handlers
-  // that do not block, which the echo is; then that server with the
+  // The default server (handlers on the loop, handed off when they
+  // block), then the same server with the echo handler never handed off:
+  // the mode meant for handlers that do not block, which the echo is; then
+  // that server with the
   // shared Channel opening up to 8 connections (max_connections).
   for (const char* system : {"framerpc", "framerpc-inline", "framerpc-pool"}) {
     const std::vector<TargetSpec> rows = {
