@@ -373,6 +373,40 @@ TEST(Server, ExpiredDeadlineIsAnsweredWithoutRunningTheHandler) {
   EXPECT_EQ(harness.service().count(), 0);
 }
 
+// Megabyte requests, alone in the input buffer or sharing it with the next
+// one, reach their handlers intact, and the connection reads on after them.
+TEST(Server, LargeRequestsArriveIntactAloneInTheBufferOrNot) {
+  ServerHarness harness;
+  absl::StatusOr<RawClient> client = harness.StartAndConnect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::string big(1 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
+
+  absl::StatusOr<RawResponse> alone =
+      CallOnce(*client, 1, TestService::Method("Echo"), MakeRequest(big));
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  EXPECT_EQ(ParseReply(*alone).text(), big);
+
+  std::string pair;
+  for (uint64_t id : {2, 3}) {
+    pair += EncodeRequest(id, TestService::Method("Echo"),
+                          MakeRequest(big + std::to_string(id))
+                              .SerializeAsString());
+  }
+  ASSERT_TRUE(client->SendRaw(pair).ok());
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
+    ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
+    const uint64_t id = (*response)->header.call_id();
+    EXPECT_EQ(ParseReply(**response).text(), big + std::to_string(id));
+  }
+  // And the connection reads on normally after them.
+  absl::StatusOr<RawResponse> small =
+      CallOnce(*client, 4, TestService::Method("Echo"), MakeRequest("small"));
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(ParseReply(*small).text(), "small");
+}
+
 TEST(Server, HalfClosedClientStillGetsItsResponses) {
   ServerHarness harness;
   absl::StatusOr<RawClient> client = harness.StartAndConnect();
