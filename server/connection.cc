@@ -91,7 +91,9 @@ ssize_t Connection::DiscardInput(int* saved_errno) {
 
 absl::Time Connection::CloseDeadline(absl::Duration idle_timeout) const {
   if (state_ == State::kLingering) return linger_deadline_;
-  if (calls_in_flight_ > 0) return absl::InfiniteFuture();
+  if (calls_in_flight_ > calls_waiting_for_output_) {
+    return absl::InfiniteFuture();
+  }
   return last_activity_ + idle_timeout;
 }
 

@@ -63,14 +63,20 @@ class Connection {
   std::shared_ptr<ConnectionOutput> shared_output() const { return output_; }
   const FrameDecoder& decoder() const { return decoder_; }
 
-  // Calls dispatched to workers that the loop has not yet heard finish. A
-  // call finishing counts as activity for the idle clock.
+  // Calls decoded whose end the loop has not yet seen (queued, running, or
+  // waiting for output room). A call finishing counts as activity for the
+  // idle clock.
   int calls_in_flight() const { return calls_in_flight_; }
   void AddCall() { ++calls_in_flight_; }
   void FinishCall(absl::Time now) {
     --calls_in_flight_;
     last_activity_ = now;
   }
+  // Of those, the calls that wait for the peer to read enough of the output
+  // before they run: they keep the idle clock running (a peer that never
+  // reads must not hold its connection open forever through them).
+  void AddCallWaitingForOutput() { ++calls_waiting_for_output_; }
+  void FinishWaitingForOutput() { --calls_waiting_for_output_; }
 
   // The events the poller watches for this connection (kept by the loop).
   short events() const { return events_; }
@@ -115,7 +121,8 @@ class Connection {
 
   // When the connection should be closed if nothing happens meanwhile: the
   // linger deadline, or last activity plus `idle_timeout` while no call is
-  // in flight; absl::InfiniteFuture() otherwise. Activity is progress in
+  // in flight other than those waiting for output room;
+  // absl::InfiniteFuture() otherwise. Activity is progress in
   // whole messages: a whole request received, a call finished, or all
   // queued output written. Pieces do not count, so a peer that trickles a
   // frame in (or reads its responses) a few bytes at a time cannot keep a
@@ -132,6 +139,7 @@ class Connection {
   std::shared_ptr<ConnectionOutput> output_;
   FrameDecoder decoder_;
   int calls_in_flight_ = 0;
+  int calls_waiting_for_output_ = 0;
   short events_ = 0;
   absl::Time last_activity_;
   absl::Time linger_deadline_ = absl::InfiniteFuture();

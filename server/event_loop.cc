@@ -107,7 +107,7 @@ ServedLoop::Outcome EventLoop::Serve() {
     now = absl::Now();
     HandleReadyEvents(now);
     HandleCompletions(now);
-    if (!RunLocalCalls()) return Outcome::kHandedOff;
+    if (!RunLocalCalls(now)) return Outcome::kHandedOff;
     CheckDeferred();
     RunTimers(now);
     closed_.clear();
@@ -385,27 +385,43 @@ void EventLoop::SettleTouched(absl::Time now) {
 }
 
 bool EventLoop::OutputHasRoom(const LocalCall& local) const {
-  if (connections_by_id_.count(local.call->connection_id) == 0) return true;
   // An empty output always takes one response, however large.
   const ConnectionOutput& output = *local.output;
   return output.empty() || output.readable_bytes() + output.largest_response() <=
                                options_.max_pending_output_bytes;
 }
 
-void EventLoop::RequeueWaitingCalls() {
+void EventLoop::WaitForOutputRoom(LocalCall local) {
+  auto it = connections_by_id_.find(local.call->connection_id);
+  if (it != connections_by_id_.end()) it->second->AddCallWaitingForOutput();
+  waiting_for_output_.push_back(std::move(local));
+}
+
+void EventLoop::RequeueWaitingCalls(absl::Time now) {
+  touched_.clear();
   for (size_t n = waiting_for_output_.size(); n > 0; --n) {
     LocalCall local = std::move(waiting_for_output_.front());
     waiting_for_output_.pop_front();
-    if (OutputHasRoom(local)) {
+    auto it = connections_by_id_.find(local.call->connection_id);
+    if (it == connections_by_id_.end()) {
+      FinishLocalCall(local,
+                      CancelledCallResult(
+                          *local.call, absl::UnavailableError(
+                                           "connection closed before the call "
+                                           "could run")),
+                      now);
+    } else if (OutputHasRoom(local)) {
+      it->second->FinishWaitingForOutput();
       local_calls_.push_back(std::move(local));
     } else {
       waiting_for_output_.push_back(std::move(local));
     }
   }
+  touched_.clear();  // only closed connections' calls ended here
 }
 
-bool EventLoop::RunLocalCalls() {
-  if (!waiting_for_output_.empty()) RequeueWaitingCalls();
+bool EventLoop::RunLocalCalls(absl::Time now) {
+  if (!waiting_for_output_.empty()) RequeueWaitingCalls(now);
   if (local_calls_.empty()) return true;
   touched_.clear();
   // The loop serves nobody else from here until the last of these calls
@@ -416,8 +432,9 @@ bool EventLoop::RunLocalCalls() {
   for (size_t n = local_calls_.size(); n > 0; --n) {
     LocalCall local = std::move(local_calls_.front());
     local_calls_.pop_front();
-    if (!OutputHasRoom(local)) {
-      waiting_for_output_.push_back(std::move(local));
+    if (connections_by_id_.count(local.call->connection_id) != 0 &&
+        !OutputHasRoom(local)) {
+      WaitForOutputRoom(std::move(local));
       continue;
     }
     const uint64_t token = ownership_.BeginHandler(since);
@@ -449,6 +466,7 @@ void EventLoop::FinishLocalCall(const LocalCall& local,
 
 void EventLoop::CancelLocalCalls(absl::Time now) {
   touched_.clear();
+  // Their connections are all about to close: no need to uncount them.
   for (LocalCall& local : waiting_for_output_) {
     local_calls_.push_back(std::move(local));
   }

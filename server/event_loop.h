@@ -184,7 +184,7 @@ class EventLoop final : public ServedLoop {
   void HandleCompletions(absl::Time now);
   // Step 5; false when the loop was handed off (this thread no longer
   // holds it and must return at once).
-  bool RunLocalCalls();
+  bool RunLocalCalls(absl::Time now);
   // A call run here ends: its response goes out, it is uncounted and its
   // connection noted in touched_.
   struct LocalCall;
@@ -194,11 +194,14 @@ class EventLoop final : public ServedLoop {
   void CancelLocalCalls(absl::Time now);
   // Whether `local`'s response may be produced now: its connection's
   // output is empty, or leaves room for it (as large as the largest so
-  // far) under max_pending_output_bytes, or the connection is gone.
+  // far) under max_pending_output_bytes. REQUIRES: the connection is open.
   bool OutputHasRoom(const LocalCall& local) const;
   // Moves the calls waiting for output room that have it back to
-  // local_calls_.
-  void RequeueWaitingCalls();
+  // local_calls_; answers those whose connection is gone without running
+  // them (their answer could not be delivered).
+  void RequeueWaitingCalls(absl::Time now);
+  // Moves `local` to waiting_for_output_, noting it on its connection.
+  void WaitForOutputRoom(LocalCall local);
   // Settles (or closes, if their socket failed) the connections in
   // touched_ once each.
   void SettleTouched(absl::Time now);
@@ -234,7 +237,8 @@ class EventLoop final : public ServedLoop {
   // run once the peer has read enough (the loop's admission, which counts
   // calls in flight times the largest response, knows no sizes before a
   // connection's first response, and a loop produces responses faster
-  // than a peer reads them).
+  // than a peer reads them). They do not stop the idle clock: a peer that
+  // reads nothing for idle_timeout is closed, and they end unanswered.
   std::deque<LocalCall> waiting_for_output_;
   // Handed-off handlers still running past which calls go to the workers.
   const int handoff_cap_;

@@ -284,6 +284,44 @@ TEST(ServerLimits, PendingOutputStopsDispatchUntilThePeerReads) {
   EXPECT_EQ(harness.service().count(), kCalls);
 }
 
+// Calls waiting for output room (their connection's peer reads nothing)
+// do not keep the connection open: it is closed by the idle timeout like
+// any connection that makes no progress, and its waiting calls end without
+// running.
+TEST(ServerLimits, APeerThatNeverReadsIsClosedByTheIdleTimeoutThoughCallsWait) {
+  TempDir dir;
+  ServerOptions options;
+  options.idle_timeout = absl::Milliseconds(300);
+  options.max_pending_output_bytes = 1 << 20;
+  ServerHarness harness(options);
+  // A Unix socket holds far less than the replies, so they stay queued.
+  ASSERT_TRUE(harness.Start(absl::StrCat("unix:", dir.File("nr.sock"))).ok());
+  absl::StatusOr<RawClient> client = harness.Connect();
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(RoundTripThroughTheLoop(*client, 1).ok());  // accepted
+  const int fds_open = CountOpenFds();
+
+  constexpr int kCalls = 16;
+  TestRequest request;
+  request.set_code(1 << 20);
+  std::string burst;
+  for (int i = 0; i < kCalls; ++i) {
+    burst += EncodeRequest(10 + static_cast<uint64_t>(i),
+                           TestService::Method("Sized"),
+                           request.SerializeAsString());
+  }
+  ASSERT_TRUE(client->SendRaw(burst).ok());
+  // The server-side descriptor goes once the connection is closed.
+  const absl::Time deadline = absl::Now() + kWait;
+  while (CountOpenFds() >= fds_open && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_LT(CountOpenFds(), fds_open)
+      << "the connection was not closed by its idle timeout";
+  // Not every call ran: those waiting for room ended without running.
+  EXPECT_LT(harness.service().count(), kCalls);
+}
+
 // A service added inline, whose one method holds the loop thread until
 // its gate opens: a way to make the loop look late at a worker's result.
 class LoopHolder final : public Service {
