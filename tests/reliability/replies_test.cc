@@ -158,12 +158,16 @@ void SendBurstNeverRead(ServerHarness* harness, RawClient* client,
       harness->WaitForCallCountToSettle(absl::Milliseconds(300), kWait);
   EXPECT_TRUE(settled.ok()) << settled.status();
   const int64_t grown_kib = ResidentKib() - rss_before;
-  // The queue's bound (limit plus one reply), plus what the serializing
-  // buffers of the threads that ran calls keep (the loops' threads, up to
-  // four whose handlers were handed off, the four workers), plus the
-  // allocator's slack.
+  // The queue's bound (limit plus one reply), plus, for each thread that
+  // may be producing a reply at once, that reply and its serializing buffer
+  // (3 MiB): the loops' threads, up to four whose handlers were handed off
+  // and the four workers (each reply checks the queue only once it is
+  // made), plus the allocator's slack.
+  const int64_t producers =
+      std::max(1, static_cast<int>(std::thread::hardware_concurrency())) + 8;
   const int64_t bound_kib =
-      (((kOutputLimit + kReplySize) >> 10) + (24 << 10)) * kShadowFactor;
+      (((kOutputLimit + kReplySize) >> 10) + producers * (3 << 10)) *
+      kShadowFactor;
   std::printf(
       "non-reading peer, warm-up %d: %d of %d calls run, RSS %+lld KiB "
       "(bound %lld KiB)\n",
