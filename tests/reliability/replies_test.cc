@@ -71,7 +71,11 @@ int PipelineAndRead(RawClient* client, int count, int size) {
 
 TEST(Replies, BigRepliesDoNotStallCallsTheLoopAnswers) {
   ServerOptions options;
-  options.num_workers = 4;
+  // Threads producing replies at once: the loops' threads, up to
+  // num_workers handed off, num_workers workers; with 2, about as many as
+  // the four workers and the loop this test was written with (what is left
+  // of the probe's latency is CPU contention between them).
+  options.num_workers = 2;
   ServerHarness harness(options);
   absl::StatusOr<RawClient> probe = harness.StartAndConnect();
   ASSERT_TRUE(probe.ok());
@@ -96,9 +100,12 @@ TEST(Replies, BigRepliesDoNotStallCallsTheLoopAnswers) {
   // latency is how long the loop was kept from its work. When workers
   // serialized under the output's mutex (and grew one doubling buffer
   // there), the loop waited on it: 137-197 ms here; now what is left is
-  // CPU contention on a shared machine (16-56 ms).
-  absl::Duration worst = absl::ZeroDuration();
-  int probes = 0;
+  // CPU contention on a shared machine. With the threads producing replies
+  // on two cores, one probe now and then waits out the scheduler (up to
+  // 110 ms, once 267 ms, in 20 runs on an idle machine; most runs 30-60 ms
+  // worst): so the bound is on the 90th percentile, which a loop waiting
+  // on serialization fails throughout, and a looser one on the worst.
+  std::vector<absl::Duration> latencies;
   uint64_t call_id = 0;
   while (big_done.load() < kBigClients) {
     const absl::Time start = absl::Now();
@@ -106,19 +113,26 @@ TEST(Replies, BigRepliesDoNotStallCallsTheLoopAnswers) {
     auto response = probe->Read(kWait);
     ASSERT_TRUE(response.ok() && response->has_value());
     EXPECT_EQ((*response)->code(), absl::StatusCode::kUnimplemented);
-    worst = std::max(worst, absl::Now() - start);
-    ++probes;
+    latencies.push_back(absl::Now() - start);
   }
   for (std::thread& t : big) t.join();
   for (int c = 0; c < kBigClients; ++c) EXPECT_EQ(big_ok[c], kBigCalls);
+  ASSERT_FALSE(latencies.empty());
+  std::sort(latencies.begin(), latencies.end());
+  const absl::Duration p90 = latencies[latencies.size() * 9 / 10];
+  const absl::Duration worst = latencies.back();
 
   const absl::Duration bound = absl::Milliseconds(100 * kSlowdown);
+  const absl::Duration worst_bound = 4 * bound;
   std::printf(
-      "loop-answered calls during %d x %d replies of %d KiB: %d calls, "
-      "max latency %s (bound %s)\n",
-      kBigClients, kBigCalls, kReplySize >> 10, probes,
-      absl::FormatDuration(worst).c_str(), absl::FormatDuration(bound).c_str());
-  EXPECT_LT(worst, bound);
+      "loop-answered calls during %d x %d replies of %d KiB: %zu calls, "
+      "p90 %s (bound %s), max %s (bound %s)\n",
+      kBigClients, kBigCalls, kReplySize >> 10, latencies.size(),
+      absl::FormatDuration(p90).c_str(), absl::FormatDuration(bound).c_str(),
+      absl::FormatDuration(worst).c_str(),
+      absl::FormatDuration(worst_bound).c_str());
+  EXPECT_LT(p90, bound);
+  EXPECT_LT(worst, worst_bound);
 }
 
 // What a connection has shown of its replies before it stops reading.
