@@ -1,13 +1,14 @@
 // Call and CallResult, one unary call on its way from the loop to the
-// thread that runs it (the loop's own, or a worker) and back, and the server's use of the call codec (rpc/call_codec.h) around
-// them: DecodeCall, on the loop, turns a request frame body into a Call and
-// rejects what the server cannot serve; AppendCallResult, on whichever
-// thread ran the call (the loop's, a handed-off one, or a worker), turns a
-// result into a Response frame in a connection's output buffer.
+// thread that runs it (the loop's own, or a worker) and back, and the server's
+// use of the call codec (rpc/call_codec.h) around them: DecodeCall, on the
+// loop, turns a request frame body into a Call and rejects what the server
+// cannot serve; AppendCallResult, on whichever thread ran the call (the loop's,
+// a handed-off one, or a worker), turns a result into a Response frame in a
+// connection's output buffer.
 //
 // Plain values, moved between threads through the loop's hand-off, the
-// worker queue and the completion queue (which order the accesses). The functions are
-// stateless.
+// worker queue and the completion queue (which order the accesses). The
+// functions are stateless.
 #ifndef FRAMERPC_SERVER_CALL_H_
 #define FRAMERPC_SERVER_CALL_H_
 
@@ -25,6 +26,7 @@
 #include "framing/buffer.h"
 #include "google/protobuf/message.h"
 #include "rpc/call_codec.h"
+#include "server/lent_input.h"
 
 namespace framerpc {
 namespace internal {
@@ -38,8 +40,10 @@ struct Call {
   absl::Time deadline = absl::InfiniteFuture();
   Metadata metadata;
   // The serialized request message, copied out of the connection's input
-  // buffer (which the loop reuses at once).
+  // buffer (which the loop reuses at once); or, for a large one, left there
+  // and the buffer lent to the call (then `payload` is empty).
   std::string payload;
+  LentInput lent_input;
   // Borrowed from a Service, which outlives the server.
   const MethodHandler* handler = nullptr;
 };

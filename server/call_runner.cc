@@ -67,6 +67,11 @@ CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
 }
 
 CallResult RunCall(Call call) {
+  if (call.lent_input.has_buffer()) {
+    // Moving the call moves the buffer, not the bytes the view points to.
+    const absl::string_view lent = call.lent_input.payload();
+    return RunCall(std::move(call), lent);
+  }
   const std::string payload = std::move(call.payload);
   return RunCall(std::move(call), payload);
 }

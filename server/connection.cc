@@ -58,6 +58,14 @@ ssize_t Connection::ReadInput(int* saved_errno) {
   return input_.ReadFromFd(fd_.get(), saved_errno);
 }
 
+LentInput Connection::LendInput(size_t frame_size, absl::string_view payload) {
+  Buffer next = spare_input_->Take();
+  next.Append(input_.readable().substr(frame_size));
+  LentInput lent(std::move(input_), payload, spare_input_);
+  input_ = std::move(next);
+  return lent;
+}
+
 ssize_t Connection::SendOutput(int* saved_errno, absl::Time now) {
   size_t sent = 0;
   if (output_->Send(&sent, saved_errno) ==

@@ -33,6 +33,7 @@
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
 #include "server/connection_output.h"
+#include "server/lent_input.h"
 
 namespace framerpc {
 namespace internal {
@@ -94,6 +95,11 @@ class Connection {
   // not activity for the idle clock: a whole request is (NoteRequest).
   ssize_t ReadInput(int* saved_errno);
 
+  // Lends input(), whose first `frame_size` bytes are the request frame
+  // holding `payload`, to that request's call, and reads on into the spare
+  // (lent_input.h), which gets the input after the frame.
+  LentInput LendInput(size_t frame_size, absl::string_view payload);
+
   // A whole request frame was taken from input(): activity for the idle
   // clock.
   void NoteRequest(absl::Time now) { last_activity_ = now; }
@@ -136,6 +142,8 @@ class Connection {
   const std::string peer_;
   State state_ = State::kOpen;
   Buffer input_;
+  const std::shared_ptr<SpareInput> spare_input_ =
+      std::make_shared<SpareInput>();
   std::shared_ptr<ConnectionOutput> output_;
   FrameDecoder decoder_;
   int calls_in_flight_ = 0;

@@ -13,14 +13,16 @@ namespace framerpc {
 namespace internal {
 namespace {
 
-void HandleRequest(Connection* conn, absl::string_view body,
+// Returns whether the input buffer was lent to the call (and so the frame
+// is already gone from the connection's input).
+bool HandleRequest(Connection* conn, const Frame& frame,
                    const ServiceRegistry& registry,
                    const MetadataLimits& limits, bool stopping, absl::Time now,
                    IntakeCache* cache, DispatchFn dispatch) {
   Call call;
-  absl::string_view payload;  // inside `body`: no copy until a worker needs it
-  absl::Status decoded = DecodeCallInto(body, conn->id(), conn->peer(), now,
-                                        limits, &call, &payload);
+  absl::string_view payload;  // inside the frame: not copied yet
+  absl::Status decoded = DecodeCallInto(frame.body, conn->id(), conn->peer(),
+                                        now, limits, &call, &payload);
   // RESOURCE_EXHAUSTED: too much metadata in an otherwise sound frame, so
   // only this call is refused (below, after the shutdown answer every call
   // gets while stopping).
@@ -28,25 +30,25 @@ void HandleRequest(Connection* conn, absl::string_view body,
       decoded.code() == absl::StatusCode::kResourceExhausted;
   if (!decoded.ok() && !over_limit) {
     conn->Fail(decoded);
-    return;
+    return false;
   }
   if (stopping) {
     conn->output().AppendStatus(
         call.call_id, absl::UnavailableError(absl::StrCat(
                           "server shutting down: call ", call.call_id, " of ",
                           QuoteForStatus(call.method), " was not started")));
-    return;
+    return false;
   }
   if (over_limit) {
     conn->output().AppendStatus(call.call_id, decoded);
-    return;
+    return false;
   }
   if (cache->last_route.handler == nullptr ||
       call.method != cache->last_method) {
     absl::StatusOr<ServiceRegistry::Route> route = registry.Lookup(call.method);
     if (!route.ok()) {
       conn->output().AppendStatus(call.call_id, route.status());
-      return;
+      return false;
     }
     cache->last_method = call.method;
     cache->last_route = *route;
@@ -56,11 +58,19 @@ void HandleRequest(Connection* conn, absl::string_view body,
     // Zero hops: run here, parsing the request straight from the input
     // buffer, and queue the response with the others of this read.
     conn->output().AppendResult(RunCall(std::move(call), payload));
-    return;
+    return false;
   }
-  // The input buffer is reused at once: the worker gets its own copy.
-  call.payload.assign(payload.data(), payload.size());
+  // The input buffer is reused at once: the call gets its own copy of a
+  // small request, and a large one the buffer itself.
+  const size_t bytes_after = conn->input().readable_bytes() - frame.frame_size;
+  const bool lend = ShouldLendInput(payload.size(), bytes_after);
+  if (lend) {
+    call.lent_input = conn->LendInput(frame.frame_size, payload);
+  } else {
+    call.payload.assign(payload.data(), payload.size());
+  }
   dispatch(std::make_unique<Call>(std::move(call)));
+  return lend;
 }
 
 }  // namespace
@@ -89,12 +99,12 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     // Only whole frames count as activity, so a peer that trickles bytes
     // is still reaped by the idle timeout.
     conn->NoteRequest(now);
-    HandleRequest(conn, whole.body, registry, limits, stopping, now, cache,
-                  dispatch);
+    const bool lent = HandleRequest(conn, whole, registry, limits, stopping,
+                                    now, cache, dispatch);
     progressed = true;
     if (conn->state() == Connection::State::kFailing)
       return true;  // input dropped
-    conn->input().Retrieve(whole.frame_size);
+    if (!lent) conn->input().Retrieve(whole.frame_size);
   }
   if (conn->input().empty()) {
     conn->input().ShrinkIfIdle(Buffer::kMaxIdleCapacity);

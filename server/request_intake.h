@@ -50,7 +50,8 @@ struct IntakeCache {
 // a service registered with inline_handlers runs here, on the caller's
 // thread, its request parsed straight from the input buffer and its
 // response appended to the output; any other call is handed to `dispatch`
-// with its own copy of the payload. Returns whether it consumed any frame
+// with its own copy of the payload, or for a large one the input buffer
+// itself (Connection::LendInput). Returns whether it consumed any frame
 // (or failed the connection).
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,

@@ -6,10 +6,12 @@
 
 #include <string>
 
+#include "absl/types/optional.h"
 #include "framing/frame_decoder.h"
 #include "gtest/gtest.h"
 #include "proto/wire.pb.h"
 #include "server/call.h"
+#include "server/lent_input.h"
 #include "tests/server/socket_pair.h"
 
 namespace framerpc {
@@ -188,6 +190,26 @@ TEST(Connection, NotIdleWhileACallIsInFlight) {
   EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(1)), absl::InfiniteFuture());
   f.conn->FinishCall(kStart + absl::Seconds(5));
   EXPECT_EQ(f.conn->CloseDeadline(absl::Seconds(1)), kStart + absl::Seconds(6));
+}
+
+TEST(Connection, LendingTheInputKeepsWhatFollowsTheFrameAndReusesTheSpare) {
+  Fixture f;
+  const std::string frame = "[frame with the request]";
+  f.conn->input().Append(frame + "next frame's start");
+  const size_t first_capacity = f.conn->input().capacity();
+  const absl::string_view payload =
+      f.conn->input().readable().substr(1, frame.size() - 2);
+  absl::optional<LentInput> lent(f.conn->LendInput(frame.size(), payload));
+  EXPECT_EQ(lent->payload(), "frame with the request");
+  EXPECT_EQ(f.conn->input().readable(), "next frame's start");
+  // The call ends: its buffer is the spare that the next lending reads on
+  // into.
+  lent.reset();
+  f.conn->input().RetrieveAll();
+  f.conn->input().Append(frame);
+  LentInput second = f.conn->LendInput(frame.size(), "");
+  EXPECT_TRUE(f.conn->input().empty());
+  EXPECT_EQ(f.conn->input().capacity(), first_capacity);
 }
 
 }  // namespace
