@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/futex.h"
+#include "base/thread_name.h"
 
 namespace framerpc {
 namespace internal {
@@ -43,12 +44,16 @@ void HandoffMonitor::Stop() {
 }
 
 void HandoffMonitor::Main() {
+  NameThisThread("framerpc-mon");
   uint64_t begun = 0;
+  int idle_looks = 0;
   while (!stop_.load()) {
-    if (Scan(&begun)) {
+    idle_looks = Scan(&begun) ? 0 : idle_looks + 1;
+    if (idle_looks < kIdleLooksBeforeSleep) {
       std::this_thread::sleep_for(tick_);
     } else {
       SleepUntilAHandlerBegins();
+      idle_looks = 0;
     }
   }
 }

@@ -9,9 +9,13 @@
 // processor from a thread blocked in a system call the same way.
 //
 // Costs: while handlers run, the monitor wakes every `tick` (a timer wakeup
-// on some core, nothing on the loops'); when a whole tick passes with no
-// handler begun, it sleeps until the next one begins, and that handler's
-// loop pays one futex wake to ring it.
+// on some core, nothing on the loops'); once kIdleLooksBeforeSleep ticks
+// in a row pass with no handler begun, it sleeps until the next one
+// begins, and that handler's loop pays one futex wake to ring it. Steady
+// traffic so costs a tick's wakeup and no ring, whatever the call rate;
+// sleeping after a single idle tick rang the monitor about once per tick
+// at concurrency 1 (twice the wakeups) and on nearly every call of a
+// workload whose calls are a tick or more apart (1 MiB echo).
 //
 // Borrows the loops' ownership words, the loops, the threads and the
 // counters, which must outlive Stop. Start and Stop are for the owner.
@@ -39,7 +43,9 @@ class HandoffMonitor {
   // another thread, and how often the monitor looks (docs/performance.md,
   // "Handlers on the loop").
   static constexpr std::chrono::microseconds kDefaultBound{1000};
-  static constexpr std::chrono::microseconds kDefaultTick{250};
+  static constexpr std::chrono::microseconds kDefaultTick{1000};
+  // Ticks with no handler before the monitor sleeps until rung.
+  static constexpr int kIdleLooksBeforeSleep = 20;
 
   struct Watched {
     LoopOwnership* ownership;
