@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/thread_name.h"
 
 namespace framerpc {
 namespace internal {
@@ -64,6 +65,7 @@ void LoopThreads::Shutdown() {
 }
 
 void LoopThreads::ThreadMain() {
+  NameThisThread("framerpc-loop");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (granted_.empty()) {

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/futex.h"
+#include "base/thread_name.h"
 
 namespace framerpc {
 namespace internal {
@@ -198,6 +199,7 @@ void WorkerPool::Shutdown() {
 }
 
 void WorkerPool::WorkerMain(size_t index) {
+  NameThisThread("framerpc-worker");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     started_[index] = Clock::time_point::max();

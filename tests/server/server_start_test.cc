@@ -1,11 +1,14 @@
 // Server::Start when the system cannot give it threads: a status, not a
-// crash (std::thread throws std::system_error when pthread_create fails).
+// crash (std::thread throws std::system_error when pthread_create fails);
+// and the threads it starts, named for the tools that list them.
+#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "framerpc/server.h"
@@ -65,6 +68,47 @@ TEST(ServerStart, NoRoomForItsThreadsIsAStatusNotACrash) {
       << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ")";
   EXPECT_EQ(WEXITSTATUS(status), kFailedWithStatus)
       << "1: Start succeeded; 2: it failed some other way (see stderr)";
+}
+
+
+// How many of this process's threads bear each name (/proc/self/task).
+std::map<std::string, int> ThreadNames() {
+  std::map<std::string, int> names;
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return names;
+  while (const dirent* entry = readdir(tasks)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream comm(std::string("/proc/self/task/") + entry->d_name +
+                       "/comm");
+    std::string name;
+    if (std::getline(comm, name)) ++names[name];
+  }
+  closedir(tasks);
+  return names;
+}
+
+TEST(ServerStart, ItsThreadsAreNamedForWhatTheyDo) {
+  TestService service;
+  ServerOptions options;
+  options.num_loops = 2;
+  options.num_workers = 3;
+  Server server(options);
+  ASSERT_TRUE(server.AddService(&service).ok());
+  ASSERT_TRUE(server.Listen("127.0.0.1:0").ok());
+  ASSERT_TRUE(server.Start().ok());
+  // Each thread names itself as it starts: wait for them (bounded).
+  std::map<std::string, int> names = ThreadNames();
+  for (int i = 0; i < 500 && (names["framerpc-loop"] < 2 ||
+                              names["framerpc-mon"] < 1 ||
+                              names["framerpc-worker"] < 3);
+       ++i) {
+    usleep(10000);
+    names = ThreadNames();
+  }
+  EXPECT_EQ(names["framerpc-loop"], 2);
+  EXPECT_EQ(names["framerpc-mon"], 1);
+  EXPECT_EQ(names["framerpc-worker"], 3);
+  server.Shutdown(absl::ZeroDuration());
 }
 
 }  // namespace
