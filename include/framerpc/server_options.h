@@ -110,7 +110,7 @@ struct ServiceOptions {
   // in handlers for 1 ms is handed to another thread (ServerOptions::
   // num_workers), so by default a handler may block. What inline adds: the
   // request is parsed straight from the connection's input buffer, not
-  // copied, and the responses of calls decoded in one read go out in one
+  // copied (by default only requests under 64 KiB are), and the responses of calls decoded in one read go out in one
   // send; what it costs: the loop is never handed off, so while an inline
   // handler runs, its loop serves nobody (with num_loops 1, the server),
   // and calls of one connection never overlap. Use it only for handlers
