@@ -398,7 +398,8 @@ void EventLoop::WaitForOutputRoom(LocalCall local) {
 }
 
 void EventLoop::RequeueWaitingCalls(absl::Time now) {
-  touched_.clear();
+  // Only calls of closed connections end here, and those touch nothing
+  // left to settle (FinishLocalCall).
   for (size_t n = waiting_for_output_.size(); n > 0; --n) {
     LocalCall local = std::move(waiting_for_output_.front());
     waiting_for_output_.pop_front();
@@ -417,7 +418,6 @@ void EventLoop::RequeueWaitingCalls(absl::Time now) {
       waiting_for_output_.push_back(std::move(local));
     }
   }
-  touched_.clear();  // only closed connections' calls ended here
 }
 
 bool EventLoop::RunLocalCalls(absl::Time now) {
