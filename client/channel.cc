@@ -23,6 +23,16 @@ absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
                      ": connect_timeout must be positive, not ",
                      HumanDuration(options.connect_timeout)));
   }
+  for (const auto& [name, value] :
+       {std::make_pair("default_timeout", options.default_timeout),
+        std::make_pair("keepalive_time", options.keepalive_time),
+        std::make_pair("keepalive_timeout", options.keepalive_timeout)}) {
+    if (value <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("create channel to ", target, ": ", name,
+                       " must be positive, not ", HumanDuration(value)));
+    }
+  }
   auto core = std::make_unique<internal::ChannelCore>(
       std::string(target), *std::move(address), options);
   return std::shared_ptr<Channel>(new Channel(std::move(core)));

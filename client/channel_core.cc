@@ -38,10 +38,11 @@ absl::Status ChannelCore::Call(absl::string_view method,
                      "response message is null");
   }
   const absl::Time start = absl::Now();
-  const absl::Duration budget =
-      (context != nullptr ? context->DeadlineFrom(start)
-                          : absl::InfiniteFuture()) -
-      start;
+  absl::Time end = context != nullptr ? context->DeadlineFrom(start)
+                                      : absl::InfiniteFuture();
+  // A context that sets no deadline takes the channel's default.
+  if (end == absl::InfiniteFuture()) end = start + options_.default_timeout;
+  const absl::Duration budget = end - start;
   const Deadline deadline = Deadline::After(budget);
   if (context != nullptr) context->mutable_response_metadata()->clear();
   if (deadline.Expired()) {

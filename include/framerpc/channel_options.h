@@ -38,6 +38,17 @@ struct ChannelOptions {
   // over-limit request names its own.
   size_t max_metadata_entries = 64;
   size_t max_metadata_bytes = size_t{16} << 10;
+  // How long a call may take when its ClientContext sets neither a timeout
+  // nor a deadline (or when it has no context): the call then behaves as if
+  // the context had set_timeout(default_timeout). The default waits as
+  // long as the connection lives. Must be positive.
+  absl::Duration default_timeout = absl::InfiniteDuration();
+  // Dead-peer detection (docs/api.md §5.3). After `keepalive_time` without
+  // a byte from the server while calls are in flight, the Channel sends a
+  // ping; with no byte within `keepalive_timeout` after it, the connection
+  // is declared dead. Not acted on yet. Both must be positive.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
 };
 
 }  // namespace framerpc
