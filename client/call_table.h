@@ -61,6 +61,19 @@ struct PendingCall {
 
   std::atomic<State> state{State::kSending};
   absl::Status status;  // the call's outcome, once kDone
+  // Set with `status` by whoever finished the call: the server never
+  // processed it (it said so, or none of it was sent, or the server closed
+  // the connection after announcing a drain), so it may be sent again.
+  bool resend_safe = false;
+
+  // Whether any byte of the request may have left, as the connection's
+  // writers record it under its mutex while the call is registered: sent
+  // directly by its own thread (`sent_directly`), or queued (`queued`) and
+  // taken into a writer's batch since (the connection counts batches; see
+  // ClientConnection::batches_taken_).
+  bool sent_directly = false;
+  bool queued = false;
+  uint64_t queued_before_batch = 0;
 
   // Sleeps while `state` is `seen`: returns when another thread changed it
   // (and woke us), when `deadline` passes, or spuriously.

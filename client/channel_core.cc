@@ -14,10 +14,12 @@ namespace framerpc {
 namespace internal {
 namespace {
 
-// A call meets a broken connection before registering at most this often
-// (a connection breaks between the lookup and the registration), then
-// fails UNAVAILABLE rather than loop.
-constexpr int kMaxAttempts = 2;
+// A call the server never processed (docs/api.md §5.3) is sent at most
+// this often in all, each time on a connection that takes new calls, then
+// fails with the last attempt's status: a server that keeps turning calls
+// away is not hammered, and a connection that breaks between the lookup and
+// the registration costs an attempt too.
+constexpr int kMaxAttempts = 3;
 
 }  // namespace
 
@@ -54,18 +56,19 @@ absl::Status ChannelCore::Call(absl::string_view method,
         GetConnection(method, deadline, budget);
     if (!connection.ok()) return connection.status();
     PendingCall call(method, response, context);
-    bool not_started = false;
+    bool resend_safe = false;
     absl::Status status =
-        (*connection)->Call(request, &call, deadline, budget, &not_started);
+        (*connection)->Call(request, &call, deadline, budget, &resend_safe);
     Release(connection->get());
-    if (!not_started || attempt == kMaxAttempts) return status;
+    if (!resend_safe || attempt == kMaxAttempts) return status;
+    if (context != nullptr) context->mutable_response_metadata()->clear();
   }
 }
 
 std::shared_ptr<ClientConnection> ChannelCore::PickLocked(bool may_grow) {
   pool_.erase(std::remove_if(pool_.begin(), pool_.end(),
                              [](const Pooled& pooled) {
-                               return pooled.connection->broken();
+                               return !pooled.connection->accepts_calls();
                              }),
               pool_.end());
   if (pool_.empty()) return nullptr;

@@ -1,9 +1,10 @@
 // ChannelCore, what a Channel is behind its public face: the
 // target, the options, and its ClientConnections (one unless
 // ChannelOptions::max_connections says more), each opened when a call needs
-// it and again after it broke. Calls run on a connection (see
-// client_connection.h); the core only finds or makes one for each call and
-// turns the caller's ClientContext into a Deadline.
+// it and again after it broke or began to drain. Calls run on a connection
+// (see client_connection.h); the core finds or makes one for each call,
+// turns the caller's ClientContext into a Deadline, and sends a call the
+// server never processed again on another connection.
 //
 // Owned by its Channel. Thread-safe. Connections are shared with the calls
 // running on them, so a broken one is freed by its last call, not here.

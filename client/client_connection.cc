@@ -67,12 +67,12 @@ ClientConnection::ClientConnection(UniqueFd fd, std::string target,
 
 absl::Status ClientConnection::Call(const google::protobuf::Message& request,
                                     PendingCall* call, const Deadline& deadline,
-                                    absl::Duration budget, bool* not_started) {
-  *not_started = false;
-  if (broken()) {
-    *not_started = true;
+                                    absl::Duration budget, bool* resend_safe) {
+  *resend_safe = false;
+  if (!accepts_calls()) {
+    *resend_safe = true;
     return CallError(absl::StatusCode::kUnavailable, call->method, target_,
-                     "connection lost before the request was sent");
+                     "connection closing before the request was sent");
   }
   // The id is taken before the call is registered so that the request is
   // encoded outside the lock; ids only need to be unique.
@@ -105,10 +105,10 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
   bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (broken_) {
-      *not_started = true;
+    if (closing_) {
+      *resend_safe = true;
       return CallError(absl::StatusCode::kUnavailable, call->method, target_,
-                       "connection lost before the request was sent");
+                       "connection closing before the request was sent");
     }
     calls_.Insert(call);
     writer = !writing_;
@@ -118,9 +118,13 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
       // behind them, and the writer sends it.
       queued_.Append(frame.readable());
       queued = true;
+      call->queued = true;
+      call->queued_before_batch = batches_taken_;
       // A writer stays kSending, so it is never picked to take a role
       // while it is busy writing.
       if (!writer) call->state = State::kWaiting;
+    } else {
+      call->sent_directly = true;
     }
   }
 
@@ -130,13 +134,19 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
         SendOwnFrame(frame.readable(), call, deadline, budget, &leading);
     frame.RetrieveAll();
     frame.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
-    if (!sent.ok()) return sent;
+    if (!sent.ok()) {
+      *resend_safe = call->resend_safe;
+      return sent;
+    }
   } else {
     frame.RetrieveAll();
     frame.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
   }
   if (writer) FlushQueued(call, deadline, &leading);
-  return Await(call, deadline, budget, leading);
+  absl::Status status = Await(call, deadline, budget, leading);
+  // Written with the status by whoever finished the call, before kDone.
+  *resend_safe = call->resend_safe;
+  return status;
 }
 
 absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
@@ -158,7 +168,12 @@ absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
           Unavailable(absl::StrCat("send ", frame.size(), "-byte request (",
                                    sent, " bytes sent)"),
                       errno);
-      Fail(cause);
+      if (sent == 0) {
+        // Refused outright (the server had closed): none of it left.
+        std::lock_guard<std::mutex> lock(mu_);
+        call->sent_directly = false;
+      }
+      Fail(cause, /*peer_closed=*/true);
       return Abandon(call, CallError(cause, call->method, target_), *leading,
                      true);
     }
@@ -210,6 +225,7 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
         return;
       }
       std::swap(queued_, batch_);
+      ++batches_taken_;
       batch_touched = false;
     }
     const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
@@ -224,7 +240,8 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
       Fail(Unavailable(absl::StrCat("send ", batch_.readable_bytes(),
                                     " bytes of queued requests"),
-                       errno));
+                       errno),
+           /*peer_closed=*/true);
       failed = true;
     } else if (WaitWritable(own, deadline, leading, &failed)) {
       continue;
@@ -408,7 +425,7 @@ void ClientConnection::LeadStep(PendingCall* own, const Deadline& deadline) {
 bool ClientConnection::ReadInput() {
   absl::Status read = reader_.Read(fd_.get());
   if (read.ok()) return true;
-  Fail(read);
+  Fail(read, /*peer_closed=*/true);
   return false;
 }
 
@@ -417,6 +434,11 @@ bool ClientConnection::DispatchFrames(PendingCall* own) {
   absl::Status broken = reader_.DispatchFrames(
       [this, own, &own_done](const DecodedResponse& response) {
         if (Deliver(own, response)) own_done = true;
+      },
+      [this] {
+        std::lock_guard<std::mutex> lock(mu_);
+        drain_announced_ = true;
+        StopAcceptingLocked();
       });
   if (broken.ok()) return own_done;
   Fail(broken);
@@ -430,6 +452,8 @@ bool ClientConnection::Deliver(PendingCall* own,
     std::lock_guard<std::mutex> lock(mu_);
     call = calls_.Take(response.call_id);
     if (call == nullptr) return false;  // its caller gave up: drop it
+    // The server turns calls away unprocessed only while it goes away.
+    if (response.not_processed) StopAcceptingLocked();
     const bool was_promoted = call->state == State::kPromoted;
     call->state = State::kClaimed;
     // It will see only kDone, not the role it was woken for.
@@ -437,6 +461,7 @@ bool ClientConnection::Deliver(PendingCall* own,
   }
   // Out of the table, the slot is ours alone: parse without the lock.
   call->status = Complete(call, response);
+  call->resend_safe = response.not_processed && !call->status.ok();
   if (call == own) {
     // Only this thread looks at its own slot once it left the table.
     own->state = State::kDone;
@@ -503,17 +528,31 @@ void ClientConnection::PromoteLocked() {
   }
 }
 
-void ClientConnection::Fail(const absl::Status& cause) {
+void ClientConnection::Fail(const absl::Status& cause, bool peer_closed) {
   std::lock_guard<std::mutex> lock(mu_);
-  FailLocked(cause);
+  FailLocked(cause, peer_closed);
 }
 
-void ClientConnection::FailLocked(const absl::Status& cause) {
+void ClientConnection::StopAcceptingLocked() {
+  closing_ = true;
+  closing_flag_.store(true, std::memory_order_release);
+}
+
+void ClientConnection::FailLocked(const absl::Status& cause,
+                                  bool peer_closed) {
   if (broken_) return;
   broken_ = true;
   broken_flag_.store(true, std::memory_order_release);
+  StopAcceptingLocked();
   queued_.RetrieveAll();
+  // After its drain notice the server answers every call it read before
+  // closing, so one it closed on unanswered never ran.
+  const bool drained = peer_closed && drain_announced_;
   for (PendingCall* call : calls_.TakeAll()) {
+    const bool maybe_sent =
+        call->sent_directly ||
+        (call->queued && call->queued_before_batch != batches_taken_);
+    call->resend_safe = drained || !maybe_sent;
     call->status = CallError(cause, call->method, target_);
     PendingCall::SetAndWake(call, State::kDone);
   }

@@ -40,6 +40,14 @@
 // request cut off mid-frame by its deadline) fails every call in flight and
 // breaks the connection for good; the channel then opens a new one.
 //
+// Protocol version 2 (docs/protocol.md): a drain notice, or an answer
+// marked not_processed, makes the connection take no new calls while those
+// in flight go on (accepts_calls()). A call's outcome says whether it may
+// be sent again elsewhere (resend_safe): the server answered not_processed;
+// no byte of it was sent before the connection failed; or the server
+// closed the connection after its drain notice without answering it (the
+// server answers everything it read before the notice, so it never ran).
+//
 // Shared by the channel (until it breaks) and by each call running on it,
 // so the descriptor is closed, and its number reusable, only after the last
 // call returned. Thread-safe.
@@ -77,20 +85,26 @@ class ClientConnection {
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 
-  // True once the connection has failed: it accepts no more calls.
+  // True once the connection has failed.
   bool broken() const { return broken_flag_.load(std::memory_order_acquire); }
+  // False once the connection has failed, drains, or answered a call
+  // not_processed: it takes no new calls.
+  bool accepts_calls() const {
+    return !closing_flag_.load(std::memory_order_acquire);
+  }
 
   // Runs one call on this connection and returns its outcome: sends
   // `request` as call->method with call->context's metadata and a timeout
   // from `deadline`, then waits for the response, parsed into
   // call->response (with the server's metadata added to call->context).
   // `budget` (the call's whole timeout) is quoted in DEADLINE_EXCEEDED
-  // messages. When the connection was already broken, nothing is sent,
-  // `*not_started` is set, and the caller may retry on a new connection.
+  // messages. `*resend_safe` is set when the server never processed the
+  // call (see above; also when the connection took no new calls and
+  // nothing was sent): the caller may send it again on another connection.
   // `call` is unregistered again when this returns.
   absl::Status Call(const google::protobuf::Message& request, PendingCall* call,
                     const Deadline& deadline, absl::Duration budget,
-                    bool* not_started);
+                    bool* resend_safe);
 
  private:
   // --- Writer role (writing_) ---
@@ -160,8 +174,14 @@ class ClientConnection {
   // Breaks the connection: every registered call finishes with `cause`
   // (prefixed with its method and the target); the socket is shut down,
   // which wakes a reader in poll or recv and a writer. Idempotent.
-  void Fail(const absl::Status& cause);
-  void FailLocked(const absl::Status& cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `peer_closed`: the stream ended or a read or send failed (rather than
+  // our own decision to close it), which after a drain notice means the
+  // unanswered calls never ran.
+  void Fail(const absl::Status& cause, bool peer_closed = false);
+  void FailLocked(const absl::Status& cause, bool peer_closed = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The connection takes no new calls; those in flight go on.
+  void StopAcceptingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const UniqueFd fd_;
   // Whether the socket blocks on receive (up to kRecheckMs) while sends
@@ -182,6 +202,15 @@ class ClientConnection {
   bool writing_ ABSL_GUARDED_BY(mu_) = false;  // some thread is the writer
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> broken_flag_{false};  // broken_, readable without mu_
+  // Takes no new calls (broken, draining or answered not_processed).
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> closing_flag_{false};  // closing_, readable without mu_
+  // The server sent its drain notice.
+  bool drain_announced_ ABSL_GUARDED_BY(mu_) = false;
+  // How many batches writers have taken out of queued_: a queued call's
+  // frame has not been sent while this still equals its
+  // queued_before_batch.
+  uint64_t batches_taken_ ABSL_GUARDED_BY(mu_) = 0;
   // Whole frames waiting for the writer, in the order they were queued.
   Buffer queued_ ABSL_GUARDED_BY(mu_);
 

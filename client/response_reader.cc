@@ -43,7 +43,8 @@ absl::Status ResponseReader::Read(int fd) {
 }
 
 absl::Status ResponseReader::DispatchFrames(
-    absl::FunctionRef<void(const DecodedResponse&)> deliver) {
+    absl::FunctionRef<void(const DecodedResponse&)> deliver,
+    absl::FunctionRef<void()> drain) {
   while (true) {
     absl::StatusOr<absl::optional<Frame>> next = decoder_.Next(input_);
     if (!next.ok()) {
@@ -68,6 +69,13 @@ absl::Status ResponseReader::DispatchFrames(
     if (!decoded.ok()) {
       return absl::InternalError(
           absl::StrCat("read response: ", decoded.message()));
+    }
+    if (response_.call_id == 0 && response_.draining &&
+        response_.status.ok()) {
+      // Not an error: the calls in flight go on (docs/protocol.md, v2).
+      drain();
+      input_.Retrieve(frame.frame_size);
+      continue;
     }
     if (response_.call_id == 0) {
       absl::Status reported = response_.status;

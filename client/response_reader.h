@@ -39,14 +39,16 @@ class ResponseReader {
   // Calls `deliver` for every whole response frame buffered, in order, and
   // consumes it. The response, and its payload view into the input buffer,
   // are valid only during that call. A response with too much metadata is
-  // delivered as RESOURCE_EXHAUSTED for its call, with no payload. Returns OK
-  // once no whole frame is left, else the status that breaks the connection:
-  // RESOURCE_EXHAUSTED for a frame over the limit, INTERNAL for a body that is
-  // not a Response, or the code and message of a call_id 0 response (the
-  // server's connection error; INTERNAL if it says OK). The offending frame
-  // is left unconsumed.
+  // delivered as RESOURCE_EXHAUSTED for its call, with no payload. A drain
+  // notice (call_id 0, code OK, `draining` set) calls `drain` instead and
+  // is consumed. Returns OK once no whole frame is left, else the status
+  // that breaks the connection: RESOURCE_EXHAUSTED for a frame over the
+  // limit, INTERNAL for a body that is not a Response, or the code and
+  // message of any other call_id 0 response (the server's connection error;
+  // INTERNAL if it says OK). The offending frame is left unconsumed.
   absl::Status DispatchFrames(
-      absl::FunctionRef<void(const DecodedResponse&)> deliver);
+      absl::FunctionRef<void(const DecodedResponse&)> deliver,
+      absl::FunctionRef<void()> drain);
 
  private:
   Buffer input_;

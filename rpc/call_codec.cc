@@ -548,6 +548,8 @@ absl::Status DecodeResponse(absl::string_view body, DecodedResponse* response,
   if (walk.over_limit) {
     response->call_id = walk.call_id;
     response->metadata.clear();
+    response->not_processed = false;
+    response->draining = false;
     return OverLimit("response", walk, limits);
   }
   status = ParseHeader(body, walk, &header);
@@ -555,6 +557,8 @@ absl::Status DecodeResponse(absl::string_view body, DecodedResponse* response,
   response->call_id = header.call_id();
   response->status = StatusFromWire(header.code(), header.message());
   CopyMetadata(header.metadata(), &response->metadata);
+  response->not_processed = header.not_processed();
+  response->draining = header.draining();
   return absl::OkStatus();
 }
 

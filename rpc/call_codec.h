@@ -70,6 +70,10 @@ struct DecodedResponse {
   // with the number kept in the message, so it is never taken for success.
   absl::Status status;
   Metadata metadata;
+  // Version 2 (docs/protocol.md): the server never started this call, so
+  // it may be sent again; with call_id 0 and OK, the connection drains.
+  bool not_processed = false;
+  bool draining = false;
   // The serialized reply, a view into the decoded body, valid as long as
   // the body is; empty when the field is absent.
   absl::string_view payload;

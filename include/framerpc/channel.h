@@ -5,7 +5,9 @@
 // calls from many threads travel over the same connection and are matched to
 // their responses by call id, in whatever order the server answers. The
 // channel connects on the first call and reconnects on the next call after a
-// failure; calls in flight when a connection breaks fail UNAVAILABLE.
+// failure; calls in flight when a connection breaks fail UNAVAILABLE, except
+// those the server never processed, which are sent again on a new connection
+// within their deadline (docs/api.md §5.3).
 //
 // Thread-safe. Held by shared_ptr: every Stub shares ownership, and the
 // connection closes when the last holder lets go (no call may be running

@@ -157,6 +157,21 @@ bool FakeConnection::ReplyStatus(uint64_t call_id, int code,
   return Send(response);
 }
 
+bool FakeConnection::ReplyNotProcessed(uint64_t call_id) {
+  wire::Response response;
+  response.set_call_id(call_id);
+  response.set_code(static_cast<int>(absl::StatusCode::kUnavailable));
+  response.set_message("fake server: not processed");
+  response.set_not_processed(true);
+  return Send(response);
+}
+
+bool FakeConnection::SendDrainNotice() {
+  wire::Response notice;
+  notice.set_draining(true);
+  return Send(notice);
+}
+
 bool FakeConnection::WriteRaw(absl::string_view bytes) {
   // A client that gave up may have closed already: not a test failure.
   return WriteAll(fd_.get(), bytes, absl::Now() + kScriptTimeout).ok();
@@ -164,6 +179,16 @@ bool FakeConnection::WriteRaw(absl::string_view bytes) {
 
 void FakeConnection::Close() {
   std::lock_guard<std::mutex> lock(server_->mu_);
+  fd_.Reset();
+}
+
+void FakeConnection::Reset() {
+  std::lock_guard<std::mutex> lock(server_->mu_);
+  if (!fd_.valid()) return;
+  const linger reset{1, 0};
+  EXPECT_EQ(::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &reset,
+                         sizeof(reset)),
+            0);
   fd_.Reset();
 }
 

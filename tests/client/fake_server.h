@@ -81,6 +81,10 @@ class FakeConnection {
              const Metadata& metadata = {});
   // Answers `call_id` with a non-OK `code` and `message`.
   bool ReplyStatus(uint64_t call_id, int code, absl::string_view message);
+  // Answers `call_id` UNAVAILABLE with not_processed set (protocol v2).
+  bool ReplyNotProcessed(uint64_t call_id);
+  // Sends the drain notice: call_id 0, code 0, draining (protocol v2).
+  bool SendDrainNotice();
   // Sends `response` as it is (its payload field included).
   bool Send(const wire::Response& response);
   bool WriteRaw(absl::string_view bytes);
@@ -93,6 +97,9 @@ class FakeConnection {
 
   // Closes the socket now (the client sees end of stream).
   void Close();
+  // Closes the socket with a reset (SO_LINGER 0): the client's next send
+  // fails before any byte leaves.
+  void Reset();
   // True when the client closed its end within `timeout`; requests that
   // arrive meanwhile are discarded.
   bool WaitForClientClose(absl::Duration timeout = kScriptTimeout);
