@@ -29,7 +29,10 @@ ChannelCore::ChannelCore(std::string target, Address address,
       address_(std::move(address)),
       options_(options),
       max_connections_(
-          static_cast<size_t>(std::max(options.max_connections, 1))) {}
+          static_cast<size_t>(std::max(options.max_connections, 1))),
+      // Channels created together should not retry together.
+      backoff_(static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
+               reinterpret_cast<uintptr_t>(this)) {}
 
 absl::Status ChannelCore::Call(absl::string_view method,
                                const google::protobuf::Message& request,
@@ -51,9 +54,10 @@ absl::Status ChannelCore::Call(absl::string_view method,
     return CallDeadlineExceeded(method, target_, budget,
                                 "before the call started");
   }
+  const bool wait_for_ready = context != nullptr && context->wait_for_ready();
   for (int attempt = 1;; ++attempt) {
     absl::StatusOr<std::shared_ptr<ClientConnection>> connection =
-        GetConnection(method, deadline, budget);
+        GetConnection(method, deadline, budget, wait_for_ready);
     if (!connection.ok()) return connection.status();
     PendingCall call(method, response, context);
     bool resend_safe = false;
@@ -97,63 +101,82 @@ void ChannelCore::Release(const ClientConnection* connection) {
 }
 
 absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
-    absl::string_view method, const Deadline& deadline, absl::Duration budget) {
+    absl::string_view method, const Deadline& deadline, absl::Duration budget,
+    bool wait_for_ready) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     std::shared_ptr<ClientConnection> open = PickLocked(/*may_grow=*/true);
     if (open != nullptr) return open;
-    if (!connecting_) break;
-    const uint64_t attempt = connect_attempts_;
-    auto done = [&] { return !connecting_; };
-    if (deadline.infinite()) {
-      connect_done_.wait(lock, done);
-    } else if (!connect_done_.wait_until(lock, deadline.steady(), done)) {
-      return CallDeadlineExceeded(method, target_, budget,
-                                  "while waiting for the connection");
+    if (connecting_) {
+      const uint64_t attempt = connect_attempts_;
+      auto done = [&] { return !connecting_; };
+      if (deadline.infinite()) {
+        connect_done_.wait(lock, done);
+      } else if (!connect_done_.wait_until(lock, deadline.steady(), done)) {
+        return CallDeadlineExceeded(method, target_, budget,
+                                    "while waiting for the connection");
+      }
+      if (connect_attempts_ != attempt && !last_connect_error_.ok() &&
+          !wait_for_ready) {
+        return CallError(last_connect_error_, method, target_);
+      }
+      continue;
     }
-    if (connect_attempts_ != attempt && !last_connect_error_.ok()) {
-      return CallError(last_connect_error_, method, target_);
+    if (wait_for_ready && !backoff_.next_attempt().Expired()) {
+      // Waits out the backoff, or less if another caller connects.
+      const Deadline until = Deadline::Earlier(deadline, backoff_.next_attempt());
+      connect_done_.wait_until(lock, until.steady());
+      if (deadline.Expired()) {
+        return CallDeadlineExceeded(
+            method, target_, budget,
+            absl::StrCat("waiting for the server to be ready; last attempt: ",
+                         last_connect_error_.message()));
+      }
+      continue;
     }
-  }
-  connecting_ = true;
-  lock.unlock();
+    connecting_ = true;
+    lock.unlock();
 
-  const Deadline connect_deadline =
-      Deadline::Earlier(deadline, Deadline::After(options_.connect_timeout));
-  absl::StatusOr<UniqueFd> fd = Connect(address_, connect_deadline);
+    const Deadline connect_deadline =
+        Deadline::Earlier(deadline, Deadline::After(options_.connect_timeout));
+    absl::StatusOr<UniqueFd> fd = Connect(address_, connect_deadline);
 
-  lock.lock();
-  connecting_ = false;
-  ++connect_attempts_;
-  connect_done_.notify_all();
-  if (fd.ok()) {
-    last_connect_error_ = absl::OkStatus();
-    auto connection = std::make_shared<ClientConnection>(
-        std::move(*fd), target_, options_.max_frame_size,
-        MetadataLimits{options_.max_metadata_entries,
-                       options_.max_metadata_bytes});
-    pool_.push_back(Pooled{connection, max_connections_ > 1 ? 1 : 0});
-    return connection;
-  }
-  if (fd.status().code() == absl::StatusCode::kDeadlineExceeded) {
-    if (deadline.NotAfter(connect_deadline)) {
-      // The call's own deadline cut the attempt short: nothing to share.
+    lock.lock();
+    connecting_ = false;
+    ++connect_attempts_;
+    connect_done_.notify_all();
+    if (fd.ok()) {
       last_connect_error_ = absl::OkStatus();
-      return CallDeadlineExceeded(method, target_, budget,
-                                  fd.status().message());
+      backoff_.Succeeded();
+      auto connection = std::make_shared<ClientConnection>(
+          std::move(*fd), target_, options_.max_frame_size,
+          MetadataLimits{options_.max_metadata_entries,
+                         options_.max_metadata_bytes});
+      pool_.push_back(Pooled{connection, max_connections_ > 1 ? 1 : 0});
+      return connection;
     }
-    last_connect_error_ = absl::UnavailableError(
-        absl::StrCat(fd.status().message(), " after ",
-                     HumanDuration(options_.connect_timeout),
-                     " (ChannelOptions::connect_timeout)"));
-  } else {
-    last_connect_error_ = fd.status();
+    if (fd.status().code() == absl::StatusCode::kDeadlineExceeded) {
+      if (deadline.NotAfter(connect_deadline)) {
+        // The call's own deadline cut the attempt short: nothing to share.
+        last_connect_error_ = absl::OkStatus();
+        return CallDeadlineExceeded(method, target_, budget,
+                                    fd.status().message());
+      }
+      last_connect_error_ = absl::UnavailableError(
+          absl::StrCat(fd.status().message(), " after ",
+                       HumanDuration(options_.connect_timeout),
+                       " (ChannelOptions::connect_timeout)"));
+    } else {
+      last_connect_error_ = fd.status();
+    }
+    backoff_.Failed();
+    // One more connection failed to open, but open ones can still carry the
+    // call.
+    open = PickLocked(/*may_grow=*/false);
+    if (open != nullptr) return open;
+    if (!wait_for_ready) return CallError(last_connect_error_, method, target_);
+    // Waits for the server: around again, after the backoff.
   }
-  // One more connection failed to open, but open ones can still carry the
-  // call.
-  std::shared_ptr<ClientConnection> open = PickLocked(/*may_grow=*/false);
-  if (open != nullptr) return open;
-  return CallError(last_connect_error_, method, target_);
 }
 
 }  // namespace internal

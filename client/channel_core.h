@@ -24,6 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/client_connection.h"
+#include "client/connect_backoff.h"
 #include "client/deadline.h"
 #include "framerpc/channel_options.h"
 #include "framerpc/client_context.h"
@@ -56,9 +57,11 @@ class ChannelCore {
   // their own deadline) and share its failure, unless it failed by running
   // into the connecting caller's deadline, in which case they try
   // themselves. Callers that find only busy ones share the least busy.
+  // With `wait_for_ready`, a failure is not shared or returned: the caller
+  // waits out the backoff and tries again until its deadline.
   absl::StatusOr<std::shared_ptr<ClientConnection>> GetConnection(
       absl::string_view method, const Deadline& deadline,
-      absl::Duration budget);
+      absl::Duration budget, bool wait_for_ready);
   // The call on `connection` is over.
   void Release(const ClientConnection* connection);
 
@@ -87,6 +90,8 @@ class ChannelCore {
   // The last attempt's failure to share with its waiters; OK when there is
   // none to share.
   absl::Status last_connect_error_ ABSL_GUARDED_BY(mu_);
+  // When callers that wait for the server may try again.
+  ConnectBackoff backoff_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace internal

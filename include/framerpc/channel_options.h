@@ -10,7 +10,8 @@ namespace framerpc {
 
 struct ChannelOptions {
   // How long one attempt to connect may take before the call fails
-  // UNAVAILABLE (a call's own deadline, if earlier, wins).
+  // UNAVAILABLE (a call's own deadline, if earlier, wins; a call that
+  // waits for ready tries again after the backoff instead).
   absl::Duration connect_timeout = absl::Seconds(5);
   // Largest response body accepted; a larger frame fails every call on the
   // connection RESOURCE_EXHAUSTED and closes it. Requests larger than this

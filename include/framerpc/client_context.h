@@ -31,6 +31,17 @@ class ClientContext {
   // neither a timeout nor a deadline is set.
   absl::Time DeadlineFrom(absl::Time start) const;
 
+  // What a call does when no connection to the server can be opened
+  // (docs/api.md §5.3). false (the default), fail fast: the call tries to
+  // connect once, itself, and fails UNAVAILABLE at once if that fails. true:
+  // the call keeps trying, spaced by the channel's reconnect backoff (20 ms
+  // after a failure, growing 1.6 times per failure to at most 1 s, ±20 %
+  // jitter), until a connection opens or its deadline passes
+  // (DEADLINE_EXCEEDED, naming the last failure); without a deadline it
+  // waits for as long as it takes.
+  void set_wait_for_ready(bool wait) { wait_for_ready_ = wait; }
+  bool wait_for_ready() const { return wait_for_ready_; }
+
   // Adds (or replaces) a key sent to the server with the request.
   void AddMetadata(absl::string_view key, absl::string_view value);
   const Metadata& metadata() const { return metadata_; }
@@ -43,6 +54,7 @@ class ClientContext {
  private:
   absl::Duration timeout_ = absl::InfiniteDuration();
   absl::Time deadline_ = absl::InfiniteFuture();
+  bool wait_for_ready_ = false;
   Metadata metadata_;
   Metadata response_metadata_;
 };
