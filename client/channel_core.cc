@@ -55,18 +55,38 @@ absl::Status ChannelCore::Call(absl::string_view method,
                                 "before the call started");
   }
   const bool wait_for_ready = context != nullptr && context->wait_for_ready();
+  CallCancellation cancellation(context);
+  if (!cancellation.Watch(&ChannelCore::WakeWaiters, this)) {
+    return CallCancelled(method, target_, "before the call started");
+  }
   for (int attempt = 1;; ++attempt) {
     absl::StatusOr<std::shared_ptr<ClientConnection>> connection =
-        GetConnection(method, deadline, budget, wait_for_ready);
+        GetConnection(method, deadline, budget, wait_for_ready, cancellation);
     if (!connection.ok()) return connection.status();
     PendingCall call(method, response, context);
+    ClientConnection::CancelTarget cancel_target{connection->get(), &call};
     bool resend_safe = false;
-    absl::Status status =
-        (*connection)->Call(request, &call, deadline, budget, &resend_safe);
+    absl::Status status;
+    if (cancellation.Watch(&ClientConnection::CancelHook, &cancel_target)) {
+      status =
+          (*connection)->Call(request, &call, deadline, budget, &resend_safe);
+      // Before `call` goes: a cancellation must not reach it any more.
+      cancellation.Watch(&ChannelCore::WakeWaiters, this);
+    } else {
+      status = CallCancelled(method, target_, "before it was sent");
+    }
     Release(connection->get());
     if (!resend_safe || attempt == kMaxAttempts) return status;
     if (context != nullptr) context->mutable_response_metadata()->clear();
   }
+}
+
+void ChannelCore::WakeWaiters(void* arg) {
+  ChannelCore* core = static_cast<ChannelCore*>(arg);
+  // Under the lock, so that a waiter between its check of the flag and its
+  // wait cannot miss the signal.
+  std::lock_guard<std::mutex> lock(core->mu_);
+  core->connect_done_.notify_all();
 }
 
 std::shared_ptr<ClientConnection> ChannelCore::PickLocked(bool may_grow) {
@@ -102,19 +122,23 @@ void ChannelCore::Release(const ClientConnection* connection) {
 
 absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
     absl::string_view method, const Deadline& deadline, absl::Duration budget,
-    bool wait_for_ready) {
+    bool wait_for_ready, const CallCancellation& cancellation) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     std::shared_ptr<ClientConnection> open = PickLocked(/*may_grow=*/true);
     if (open != nullptr) return open;
     if (connecting_) {
       const uint64_t attempt = connect_attempts_;
-      auto done = [&] { return !connecting_; };
+      auto done = [&] { return !connecting_ || cancellation.cancelled(); };
       if (deadline.infinite()) {
         connect_done_.wait(lock, done);
       } else if (!connect_done_.wait_until(lock, deadline.steady(), done)) {
         return CallDeadlineExceeded(method, target_, budget,
                                     "while waiting for the connection");
+      }
+      if (cancellation.cancelled()) {
+        return CallCancelled(method, target_,
+                             "while waiting for the connection");
       }
       if (connect_attempts_ != attempt && !last_connect_error_.ok() &&
           !wait_for_ready) {
@@ -124,8 +148,16 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
     }
     if (wait_for_ready && !backoff_.next_attempt().Expired()) {
       // Waits out the backoff, or less if another caller connects.
-      const Deadline until = Deadline::Earlier(deadline, backoff_.next_attempt());
-      connect_done_.wait_until(lock, until.steady());
+      const Deadline until =
+          Deadline::Earlier(deadline, backoff_.next_attempt());
+      const uint64_t attempts = connect_attempts_;
+      connect_done_.wait_until(lock, until.steady(), [&] {
+        return cancellation.cancelled() || connect_attempts_ != attempts;
+      });
+      if (cancellation.cancelled()) {
+        return CallCancelled(method, target_,
+                             "while waiting for the server to be ready");
+      }
       if (deadline.Expired()) {
         return CallDeadlineExceeded(
             method, target_, budget,

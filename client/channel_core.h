@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "client/call_cancellation.h"
 #include "client/client_connection.h"
 #include "client/connect_backoff.h"
 #include "client/deadline.h"
@@ -58,10 +59,15 @@ class ChannelCore {
   // into the connecting caller's deadline, in which case they try
   // themselves. Callers that find only busy ones share the least busy.
   // With `wait_for_ready`, a failure is not shared or returned: the caller
-  // waits out the backoff and tries again until its deadline.
+  // waits out the backoff and tries again until its deadline. Every wait
+  // ends CANCELLED when `cancellation` says so (WakeWaiters wakes it).
   absl::StatusOr<std::shared_ptr<ClientConnection>> GetConnection(
       absl::string_view method, const Deadline& deadline,
-      absl::Duration budget, bool wait_for_ready);
+      absl::Duration budget, bool wait_for_ready,
+      const CallCancellation& cancellation);
+  // A CallCancellation hook while a call looks for a connection: `arg` is
+  // the ChannelCore; wakes the callers waiting in GetConnection.
+  static void WakeWaiters(void* arg);
   // The call on `connection` is over.
   void Release(const ClientConnection* connection);
 
@@ -81,7 +87,8 @@ class ChannelCore {
   const size_t max_connections_;
 
   std::mutex mu_;
-  std::condition_variable connect_done_;  // signalled when connecting_ ends
+  // Signalled when connecting_ ends, and when a waiting call is cancelled.
+  std::condition_variable connect_done_;
   // Open connections. Calls still running on a broken one keep their own
   // reference; it leaves the pool when next looked at.
   std::vector<Pooled> pool_ ABSL_GUARDED_BY(mu_);

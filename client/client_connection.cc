@@ -11,8 +11,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/posix_error.h"
+#include "client/call_cancellation.h"
 #include "client/call_status.h"
 #include "client/response_reader.h"
+#include "proto/wire.pb.h"
 #include "rpc/call_codec.h"
 
 namespace framerpc {
@@ -29,6 +31,10 @@ constexpr int kRetryLeadMs = 10;
 // that a writer gave up on (a writer whose deadline passed with the socket
 // full). Its own request may be among them.
 constexpr int kRecheckMs = 10;
+
+// Protocol version 2's control method (docs/protocol.md), answered by the
+// server itself.
+constexpr absl::string_view kCancelMethod = "framerpc.Control/Cancel";
 
 absl::Status Unavailable(absl::string_view what, int error_number) {
   return absl::UnavailableError(PosixError(what, error_number).message());
@@ -110,12 +116,19 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
       return CallError(absl::StatusCode::kUnavailable, call->method, target_,
                        "connection closing before the request was sent");
     }
+    // Checked under mu_, which Cancel() takes after the flag is set: either
+    // we see it here, or Cancel() finds the call registered.
+    if (CallCancellation::IsCancelled(call->context)) {
+      return CallCancelled(call->method, target_, "before it was sent");
+    }
     calls_.Insert(call);
     writer = !writing_;
     if (writer) writing_ = true;
-    if (!writer || !queued_.empty()) {
-      // Someone is writing (or frames are already waiting): ours goes
-      // behind them, and the writer sends it.
+    // batch_ is read only when nobody else holds the writer role.
+    if (!writer || !queued_.empty() || !batch_.empty()) {
+      // Someone is writing (or frames are already waiting, perhaps the
+      // rest of a batch a writer could not finish): ours goes behind them,
+      // and the writer sends it.
       queued_.Append(frame.readable());
       queued = true;
       call->queued = true;
@@ -178,7 +191,13 @@ absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
                      true);
     }
     bool failed = false;
-    if (WaitWritable(call, deadline, leading, &failed)) continue;
+    // A cancelled call stops waiting for room only while none of its
+    // frame has left; once some has, the rest must follow for the sake of
+    // the other calls on the connection.
+    if (WaitWritable(call, deadline, leading, &failed,
+                     /*stop_when_done=*/sent == 0 && call->context != nullptr)) {
+      continue;
+    }
     if (failed) {
       // Fail() has finished the call; the reason below is not used.
       return Abandon(call,
@@ -268,16 +287,20 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
 }
 
 bool ClientConnection::WaitWritable(PendingCall* own, const Deadline& deadline,
-                                    bool* leading, bool* failed) {
+                                    bool* leading, bool* failed,
+                                    bool stop_when_done) {
   // The socket is full. Read meanwhile if nobody else does: a server
   // blocked writing responses we do not read may stop reading ours.
   while (true) {
+    if (stop_when_done && own->state == State::kDone) return false;
     if (!*leading) *leading = TryLead(own);
     pollfd p{fd_.get(), static_cast<short>(POLLOUT | (*leading ? POLLIN : 0)),
              0};
     int timeout_ms = deadline.PollTimeoutMs();
-    if (!*leading && (timeout_ms < 0 || timeout_ms > kRetryLeadMs)) {
-      // The reader may give up its role without waking us: look again.
+    if ((!*leading || stop_when_done) &&
+        (timeout_ms < 0 || timeout_ms > kRetryLeadMs)) {
+      // The reader may give up its role without waking us, or a
+      // cancellation end our call: look again.
       timeout_ms = kRetryLeadMs;
     }
     const int ready = ::poll(&p, 1, timeout_ms);
@@ -300,6 +323,80 @@ bool ClientConnection::WaitWritable(PendingCall* own, const Deadline& deadline,
     }
     return true;
   }
+}
+
+void ClientConnection::SendQueuedWithoutWaiting() {
+  while (true) {
+    if (batch_.empty()) {
+      batch_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (broken_ || queued_.empty()) {
+        queued_.RetrieveAll();
+        writing_ = false;
+        return;
+      }
+      std::swap(queued_, batch_);
+      ++batches_taken_;
+    }
+    const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      batch_.Retrieve(static_cast<size_t>(n));
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      // The socket is full: the next writer sends the rest, starting with
+      // what is left of batch_ (new requests queue behind it).
+      std::lock_guard<std::mutex> lock(mu_);
+      ReleaseWriterLocked();
+      return;
+    }
+    Fail(Unavailable(absl::StrCat("send ", batch_.readable_bytes(),
+                                  " bytes of queued requests"),
+                     errno),
+         /*peer_closed=*/true);
+    std::lock_guard<std::mutex> lock(mu_);
+    batch_.RetrieveAll();
+    writing_ = false;
+    return;
+  }
+}
+
+void ClientConnection::CancelHook(void* arg) {
+  const CancelTarget* target = static_cast<const CancelTarget*>(arg);
+  target->connection->Cancel(target->call);
+}
+
+void ClientConnection::Cancel(PendingCall* call) {
+  bool send_now = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!calls_.Remove(call)) return;
+    const bool was_promoted = call->state == State::kPromoted;
+    if (!broken_) {
+      // Tells the server, behind the call's own request wherever that is.
+      wire::CancelRequest cancel;
+      cancel.set_call_id(call->call_id);
+      RequestHeader header;
+      header.call_id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
+      header.method = kCancelMethod;
+      // A few bytes, far below any frame limit; should it fail anyway, the
+      // call still ends, only the server is not told.
+      if (EncodeRequest(header, cancel, max_frame_size_, &queued_).ok() &&
+          !writing_) {
+        writing_ = true;
+        send_now = true;
+      }
+    }
+    call->status = CallCancelled(call->method, target_);
+    call->resend_safe = false;
+    // Its thread may return at once; `call` is not touched after this.
+    PendingCall::SetAndWake(call, State::kDone);
+    // It will not take the role it was woken for.
+    if (was_promoted) PromoteLocked();
+  }
+  if (send_now) SendQueuedWithoutWaiting();
 }
 
 void ClientConnection::ReleaseWriterLocked() {

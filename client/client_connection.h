@@ -48,6 +48,13 @@
 // closed the connection after its drain notice without answering it (the
 // server answers everything it read before the notice, so it never ran).
 //
+// Cancel() (ClientContext::TryCancel, from any thread) finishes a call
+// CANCELLED wherever its thread waits: asleep on its slot it is woken; as
+// the reader it sees its slot done when its bounded wait in recv or poll
+// ends (kRecheckMs). A framerpc.Control/Cancel request naming the call then
+// goes out behind the call's own request, sent by the cancelling thread
+// itself when nobody else is writing.
+//
 // Shared by the channel (until it breaks) and by each call running on it,
 // so the descriptor is closed, and its number reusable, only after the last
 // call returned. Thread-safe.
@@ -106,6 +113,21 @@ class ClientConnection {
                     const Deadline& deadline, absl::Duration budget,
                     bool* resend_safe);
 
+  // What a cancellation of a call on this connection needs; lives on the
+  // calling thread's stack while the call runs here.
+  struct CancelTarget {
+    ClientConnection* connection;
+    PendingCall* call;
+  };
+  // A CallCancellation hook: `arg` is a CancelTarget; runs Cancel.
+  static void CancelHook(void* arg);
+  // Finishes `call` CANCELLED if it is registered (not yet answered) and
+  // queues a framerpc.Control/Cancel for it, sending it now if no other
+  // thread is writing (never waiting for room). Does nothing for a call
+  // that is not registered: one whose Call() then sees the context
+  // cancelled and sends nothing, or one already answered or failed.
+  void Cancel(PendingCall* call);
+
  private:
   // --- Writer role (writing_) ---
   // Sends `frame` (the caller's own, not queued) while holding the writer
@@ -122,10 +144,14 @@ class ClientConnection {
   // to let a waiting caller carry on.
   void FlushQueued(PendingCall* own, const Deadline& deadline, bool* leading);
   // Waits until the socket takes more bytes (reading meanwhile if leading).
-  // False when the deadline passed or the connection failed; `*failed`
-  // tells which.
+  // False when the deadline passed, the connection failed (`*failed`), or,
+  // with `stop_when_done`, `own` was finished meanwhile (cancelled).
   bool WaitWritable(PendingCall* own, const Deadline& deadline, bool* leading,
-                    bool* failed);
+                    bool* failed, bool stop_when_done = false);
+  // Holding the writer role: sends queued frames while the socket takes
+  // them, then gives up the role; what the socket does not take is left
+  // for the next writer (a waiting caller is woken for it).
+  void SendQueuedWithoutWaiting();
   void ReleaseWriterLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queued bytes that no writer is sending.
   bool OutputStrandedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
