@@ -9,6 +9,7 @@
 #include "client/call_status.h"
 #include "client/call_table.h"
 #include "client/connector.h"
+#include "client/tcp_keepalive.h"
 
 namespace framerpc {
 namespace internal {
@@ -177,13 +178,20 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
     connecting_ = false;
     ++connect_attempts_;
     connect_done_.notify_all();
+    if (fd.ok() && address_.kind != Address::Kind::kUnix) {
+      absl::Status kept = SetTcpKeepalive(fd->get(), options_.keepalive_time,
+                                          options_.keepalive_timeout);
+      if (!kept.ok()) fd = absl::StatusOr<UniqueFd>(std::move(kept));
+    }
     if (fd.ok()) {
       last_connect_error_ = absl::OkStatus();
       backoff_.Succeeded();
       auto connection = std::make_shared<ClientConnection>(
           std::move(*fd), target_, options_.max_frame_size,
           MetadataLimits{options_.max_metadata_entries,
-                         options_.max_metadata_bytes});
+                         options_.max_metadata_bytes},
+          KeepaliveOptions{options_.keepalive_time,
+                           options_.keepalive_timeout});
       pool_.push_back(Pooled{connection, max_connections_ > 1 ? 1 : 0});
       return connection;
     }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/human_duration.h"
 #include "base/posix_error.h"
 #include "client/call_cancellation.h"
 #include "client/call_status.h"
@@ -35,6 +36,7 @@ constexpr int kRecheckMs = 10;
 // Protocol version 2's control method (docs/protocol.md), answered by the
 // server itself.
 constexpr absl::string_view kCancelMethod = "framerpc.Control/Cancel";
+constexpr absl::string_view kPingMethod = "framerpc.Control/Ping";
 
 absl::Status Unavailable(absl::string_view what, int error_number) {
   return absl::UnavailableError(PosixError(what, error_number).message());
@@ -64,12 +66,15 @@ Buffer& ThreadFrameBuffer() {
 
 ClientConnection::ClientConnection(UniqueFd fd, std::string target,
                                    size_t max_frame_size,
-                                   const MetadataLimits& metadata_limits)
+                                   const MetadataLimits& metadata_limits,
+                                   const KeepaliveOptions& keepalive)
     : fd_(std::move(fd)),
       blocking_reads_(UseBlockingReads(fd_.get())),
       target_(std::move(target)),
       max_frame_size_(max_frame_size),
-      reader_(max_frame_size, metadata_limits) {}
+      reader_(max_frame_size, metadata_limits),
+      keepalive_(keepalive),
+      silence_(keepalive.time, keepalive.timeout) {}
 
 absl::Status ClientConnection::Call(const google::protobuf::Message& request,
                                     PendingCall* call, const Deadline& deadline,
@@ -121,6 +126,7 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
     if (CallCancellation::IsCancelled(call->context)) {
       return CallCancelled(call->method, target_, "before it was sent");
     }
+    if (calls_.empty()) ++busy_epoch_;  // silence counts from here
     calls_.Insert(call);
     writer = !writing_;
     if (writer) writing_ = true;
@@ -503,7 +509,13 @@ void ClientConnection::LeadStep(PendingCall* own, const Deadline& deadline) {
       // One recv that waits up to kRecheckMs (none arrived: EAGAIN, read
       // as no bytes), as a hand-written blocking client does, rather than
       // poll and then recv.
-      if (ReadInput()) DispatchFrames(own);
+      const uint64_t before = reader_.bytes_read();
+      if (!ReadInput()) return;
+      if (reader_.bytes_read() == before) {
+        CheckSilence();
+        return;
+      }
+      DispatchFrames(own);
       return;
     }
     timeout_ms = kRecheckMs;
@@ -516,7 +528,57 @@ void ClientConnection::LeadStep(PendingCall* own, const Deadline& deadline) {
     if (errno != EINTR) Fail(Unavailable("poll for responses", errno));
     return;
   }
+  if (ready == 0) {
+    CheckSilence();
+    return;
+  }
   if (ready > 0 && ReadInput()) DispatchFrames(own);
+}
+
+void ClientConnection::CheckSilence() {
+  if (keepalive_.time == absl::InfiniteDuration()) return;
+  uint64_t busy_epoch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (calls_.empty()) return;  // an idle connection is not pinged
+    busy_epoch = busy_epoch_;
+  }
+  switch (silence_.Look(Deadline::Clock::now(), reader_.bytes_read(),
+                        busy_epoch)) {
+    case SilenceWatch::Action::kNone:
+      return;
+    case SilenceWatch::Action::kPing:
+      break;
+    case SilenceWatch::Action::kDead:
+      Fail(absl::UnavailableError(absl::StrCat(
+          "connection presumed dead: no byte from the server for ",
+          HumanDuration(keepalive_.time), " and none within ",
+          HumanDuration(keepalive_.timeout),
+          " of a keepalive ping (ChannelOptions::keepalive_time, "
+          "keepalive_timeout)")));
+      return;
+  }
+  // Any answer proves the server alive, even UNIMPLEMENTED from a version 1
+  // server; its call id is nobody's, so it is dropped.
+  bool send_now = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (broken_) return;
+    RequestHeader header;
+    header.call_id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
+    header.method = kPingMethod;
+    // An empty request is far below any frame limit; should encoding fail
+    // anyway, no ping goes and the timeout still runs.
+    if (!EncodeRequest(header, absl::string_view(), max_frame_size_, &queued_)
+             .ok()) {
+      return;
+    }
+    if (!writing_) {
+      writing_ = true;
+      send_now = true;
+    }
+  }
+  if (send_now) SendQueuedWithoutWaiting();
 }
 
 bool ClientConnection::ReadInput() {

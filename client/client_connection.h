@@ -55,6 +55,13 @@
 // goes out behind the call's own request, sent by the cancelling thread
 // itself when nobody else is writing.
 //
+// Keepalive (docs/api.md §5.3): the reader asks its SilenceWatch
+// (client/silence_watch.h) whenever a bounded wait for input ends empty
+// (every kRecheckMs of silence, never on the path of a call whose answer
+// comes): with calls in flight and no byte received for `keepalive.time`,
+// it sends a framerpc.Control/Ping; with still no byte `keepalive.timeout`
+// after that, it fails the connection UNAVAILABLE.
+//
 // Shared by the channel (until it breaks) and by each call running on it,
 // so the descriptor is closed, and its number reusable, only after the last
 // call returned. Thread-safe.
@@ -75,6 +82,7 @@
 #include "client/call_table.h"
 #include "client/deadline.h"
 #include "client/response_reader.h"
+#include "client/silence_watch.h"
 #include "framing/buffer.h"
 #include "google/protobuf/message.h"
 #include "rpc/call_codec.h"
@@ -82,13 +90,20 @@
 namespace framerpc {
 namespace internal {
 
+// ChannelOptions::keepalive_time and keepalive_timeout, for one connection.
+struct KeepaliveOptions {
+  absl::Duration time = absl::InfiniteDuration();  // infinite: no pings
+  absl::Duration timeout = absl::InfiniteDuration();
+};
+
 class ClientConnection {
  public:
   // Takes a connected, non-blocking socket. `target` names the server in
   // messages; `max_frame_size` bounds requests and responses;
   // `metadata_limits` bounds each response's metadata.
   ClientConnection(UniqueFd fd, std::string target, size_t max_frame_size,
-                   const MetadataLimits& metadata_limits = {});
+                   const MetadataLimits& metadata_limits = {},
+                   const KeepaliveOptions& keepalive = {});
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 
@@ -179,6 +194,9 @@ class ClientConnection {
   void LeadStep(PendingCall* own, const Deadline& deadline);
   // One read by reader_; false after failing the connection.
   bool ReadInput();
+  // After a wait for input that ended with nothing read: pings or fails the
+  // connection as the keepalive rules above say.
+  void CheckSilence();
   // Delivers every whole frame reader_ holds. True when `own` was completed
   // or the connection failed.
   bool DispatchFrames(PendingCall* own);
@@ -242,13 +260,22 @@ class ClientConnection {
 
   // The writer's batch: queued frames taken out of queued_ in one swap,
   // being sent. Used only by the thread holding the writer role (or, while
-  // nobody holds it, under mu_); it is then empty or an untouched batch,
-  // so it always starts on a frame boundary.
+  // nobody holds it, under mu_); it is then empty, an untouched batch
+  // (starting on a frame boundary), or the rest of a batch that a writer
+  // which never waits for room (sending a Cancel or a ping) left when the
+  // socket was full. New frames always queue behind it.
   Buffer batch_;
 
   // Used only by the thread holding the reader role; the role passes
   // between threads under mu_, which orders their accesses.
   ResponseReader reader_;
+
+  // Keepalive. The options are constant; silence_ is the reader's, like
+  // reader_.
+  const KeepaliveOptions keepalive_;
+  SilenceWatch silence_;
+  // Counts the times calls came in flight when none were.
+  uint64_t busy_epoch_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace internal

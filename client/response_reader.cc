@@ -26,7 +26,10 @@ absl::Status ResponseReader::Read(int fd) {
   if (missing > kReadReserveThreshold) input_.EnsureWritable(missing);
   int error_number = 0;
   const ssize_t n = input_.ReadFromFd(fd, &error_number);
-  if (n > 0) return absl::OkStatus();
+  if (n > 0) {
+    bytes_read_ += static_cast<uint64_t>(n);
+    return absl::OkStatus();
+  }
   if (n < 0) {
     if (error_number == EAGAIN || error_number == EWOULDBLOCK) {
       return absl::OkStatus();

@@ -11,6 +11,7 @@
 #define FRAMERPC_CLIENT_RESPONSE_READER_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -35,6 +36,8 @@ class ResponseReader {
   // breaks the connection, UNAVAILABLE: the server closed it (between
   // frames or mid-frame, saying how much is missing) or the read failed.
   absl::Status Read(int fd);
+  // Bytes read so far: a change shows the server alive (keepalive).
+  uint64_t bytes_read() const { return bytes_read_; }
 
   // Calls `deliver` for every whole response frame buffered, in order, and
   // consumes it. The response, and its payload view into the input buffer,
@@ -52,6 +55,7 @@ class ResponseReader {
 
  private:
   Buffer input_;
+  uint64_t bytes_read_ = 0;
   FrameDecoder decoder_;
   const MetadataLimits metadata_limits_;
   // Reused from frame to frame, so its metadata map keeps its storage.

@@ -46,8 +46,15 @@ struct ChannelOptions {
   absl::Duration default_timeout = absl::InfiniteDuration();
   // Dead-peer detection (docs/api.md §5.3). After `keepalive_time` without
   // a byte from the server while calls are in flight, the Channel sends a
-  // ping; with no byte within `keepalive_timeout` after it, the connection
-  // is declared dead. Not acted on yet. Both must be positive.
+  // framerpc.Control/Ping; with no byte within `keepalive_timeout` after
+  // it, the connection is declared dead and its calls fail UNAVAILABLE
+  // (those the server cannot have seen are sent again), deadline or not.
+  // A connection with no call in flight is never pinged, so pings never
+  // hold an idle connection open against the server's idle timeout. The
+  // kernel is told the same on TCP sockets: TCP_USER_TIMEOUT of their sum,
+  // and TCP keepalive probes after `keepalive_time` of idleness, dead after
+  // one unanswered for `keepalive_timeout` (whole seconds, rounded up).
+  // Both must be positive.
   absl::Duration keepalive_time = absl::Seconds(30);
   absl::Duration keepalive_timeout = absl::Seconds(10);
 };
