@@ -18,28 +18,18 @@ namespace framerpc {
 namespace {
 
 using testing_support::EchoOf;
+using testing_support::CountingEchoScript;
 using testing_support::EchoScript;
 using testing_support::Event;
 using testing_support::FakeConnection;
 using testing_support::MakeChannel;
 using testing_support::ParseEchoRequest;
+using testing_support::ReadRequests;
 using testing_support::ReceivedRequest;
 using testing_support::Say;
 using testing_support::StartServer;
 
 constexpr absl::Duration kCallTimeout = absl::Seconds(20);
-
-std::vector<ReceivedRequest> ReadRequests(FakeConnection& connection,
-                                          size_t count) {
-  std::vector<ReceivedRequest> requests;
-  while (requests.size() < count) {
-    absl::optional<ReceivedRequest> request = connection.Read();
-    if (!request) break;
-    requests.push_back(*std::move(request));
-  }
-  EXPECT_EQ(requests.size(), count);
-  return requests;
-}
 
 absl::StatusOr<test::EchoReply> SayWithin(Channel& channel,
                                           absl::string_view text,
@@ -102,11 +92,7 @@ TEST(ChannelDrain, NotProcessedAnswerIsSentAgainOnANewConnection) {
       connection.WaitForClientClose();
       return;
     }
-    while (absl::optional<ReceivedRequest> request = connection.Read()) {
-      ++requests;
-      connection.Reply(request->header.call_id(),
-                       EchoOf(ParseEchoRequest(*request)));
-    }
+    CountingEchoScript(connection, &requests);
   });
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   absl::StatusOr<test::EchoReply> reply = SayWithin(*channel, "again");
@@ -127,11 +113,7 @@ TEST(ChannelDrain, UnansweredWhenTheServerClosesAfterItsNoticeIsSentAgain) {
       connection.Close();
       return;
     }
-    while (absl::optional<ReceivedRequest> request = connection.Read()) {
-      ++requests;
-      connection.Reply(request->header.call_id(),
-                       EchoOf(ParseEchoRequest(*request)));
-    }
+    CountingEchoScript(connection, &requests);
   });
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   std::vector<absl::StatusOr<test::EchoReply>> replies(
@@ -156,11 +138,7 @@ TEST(ChannelDrain, WrittenThenClosedWithoutNoticeIsNotSentAgain) {
       first_closed.Notify();
       return;
     }
-    while (absl::optional<ReceivedRequest> request = connection.Read()) {
-      ++requests;
-      connection.Reply(request->header.call_id(),
-                       EchoOf(ParseEchoRequest(*request)));
-    }
+    CountingEchoScript(connection, &requests);
   });
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   absl::StatusOr<test::EchoReply> reply = SayWithin(*channel, "once only");
@@ -190,11 +168,7 @@ TEST(ChannelDrain, CallNeverSentBeforeTheConnectionFailedIsSentAgain) {
       reset.Notify();
       return;
     }
-    while (absl::optional<ReceivedRequest> request = connection.Read()) {
-      ++requests;
-      connection.Reply(request->header.call_id(),
-                       EchoOf(ParseEchoRequest(*request)));
-    }
+    CountingEchoScript(connection, &requests);
   });
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   ASSERT_TRUE(SayWithin(*channel, "first").ok());

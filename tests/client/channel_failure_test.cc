@@ -2,10 +2,6 @@
 // connection errors, oversize and garbled responses. Each case checks the
 // code of docs/api.md §6 (status codes), that the message names the call,
 // and that the channel works again afterwards.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -14,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "base/unique_fd.h"
 #include "framerpc/channel.h"
 #include "framing/frame_decoder.h"
 #include "gtest/gtest.h"
@@ -28,9 +23,11 @@ using testing_support::EchoOf;
 using testing_support::EchoScript;
 using testing_support::Event;
 using testing_support::FakeConnection;
+using testing_support::FreeLoopbackAddress;
 using testing_support::kSay;
 using testing_support::MakeChannel;
 using testing_support::ParseEchoRequest;
+using testing_support::ReadRequests;
 using testing_support::ReceivedRequest;
 using testing_support::Say;
 using testing_support::StartServer;
@@ -41,19 +38,6 @@ constexpr absl::Duration kSlack = absl::Seconds(4);
 
 bool Contains(const absl::Status& status, absl::string_view part) {
   return status.message().find(part) != absl::string_view::npos;
-}
-
-// Reads `count` requests on the connection (from calls made in parallel).
-std::vector<ReceivedRequest> ReadRequests(FakeConnection& connection,
-                                          size_t count) {
-  std::vector<ReceivedRequest> requests;
-  while (requests.size() < count) {
-    absl::optional<ReceivedRequest> request = connection.Read();
-    if (!request) break;
-    requests.push_back(*std::move(request));
-  }
-  EXPECT_EQ(requests.size(), count);
-  return requests;
 }
 
 // Runs `count` calls in parallel on `channel` and returns their statuses.
@@ -181,21 +165,7 @@ TEST(ChannelFailure, ReaderDeadlinePassesAndAWaitingCallerTakesOver) {
 }
 
 TEST(ChannelFailure, RefusedConnectionIsUnavailable) {
-  // A port that was just free: bound, never listened on, closed.
-  UniqueFd probe(::socket(AF_INET, SOCK_STREAM, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe.get(), reinterpret_cast<sockaddr*>(&address),
-                   sizeof(address)),
-            0);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&address),
-                          &length),
-            0);
-  probe.Reset();
-  const std::string target =
-      absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+  const std::string target = FreeLoopbackAddress();
 
   std::shared_ptr<Channel> channel = MakeChannel(target);
   ClientContext context;

@@ -1,10 +1,6 @@
 // With no server reachable a call fails UNAVAILABLE at once, unless its
 // context says set_wait_for_ready(true): then it keeps trying, spaced by
 // the channel's reconnect backoff, until its deadline (docs/api.md §5.3).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <atomic>
 #include <memory>
 #include <string>
@@ -12,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "base/unique_fd.h"
 #include "framerpc/channel.h"
 #include "gtest/gtest.h"
 #include "tests/client/echo_scripts.h"
@@ -22,6 +17,7 @@ namespace {
 
 using testing_support::EchoScript;
 using testing_support::FakeServer;
+using testing_support::FreeLoopbackAddress;
 using testing_support::MakeChannel;
 using testing_support::Say;
 using testing_support::StartServer;
@@ -29,23 +25,6 @@ using testing_support::StartServer;
 // How late past its deadline a call may return, and how long "at once"
 // may take: generous, for sanitizer builds on a loaded machine.
 constexpr absl::Duration kSlack = absl::Seconds(4);
-
-// "127.0.0.1:PORT" for a port that was just free: bound, never listened
-// on, closed (so connecting to it is refused until a server listens).
-std::string FreeLoopbackAddress() {
-  UniqueFd probe(::socket(AF_INET, SOCK_STREAM, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(probe.get(), reinterpret_cast<sockaddr*>(&address),
-                   sizeof(address)),
-            0);
-  socklen_t length = sizeof(address);
-  EXPECT_EQ(::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&address),
-                          &length),
-            0);
-  return absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
-}
 
 absl::Status CallWithin(Channel& channel, absl::Duration timeout,
                         bool wait_for_ready) {

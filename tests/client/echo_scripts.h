@@ -4,11 +4,21 @@
 #ifndef FRAMERPC_TESTS_CLIENT_ECHO_SCRIPTS_H_
 #define FRAMERPC_TESTS_CLIENT_ECHO_SCRIPTS_H_
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "base/unique_fd.h"
 #include "framerpc/channel.h"
 #include "framerpc/client_context.h"
 #include "gtest/gtest.h"
@@ -34,14 +44,50 @@ inline test::EchoReply EchoOf(const test::EchoRequest& request) {
   return reply;
 }
 
-// Answers every request with its echo until the client closes.
-inline void EchoScript(FakeConnection& connection) {
+// Answers every request with its echo until the client closes, counting
+// the requests in `*requests` when given.
+inline void CountingEchoScript(FakeConnection& connection,
+                               std::atomic<int>* requests) {
   while (absl::optional<ReceivedRequest> request = connection.Read()) {
+    if (requests != nullptr) ++*requests;
     if (!connection.Reply(request->header.call_id(),
                           EchoOf(ParseEchoRequest(*request)))) {
       return;
     }
   }
+}
+inline void EchoScript(FakeConnection& connection) {
+  CountingEchoScript(connection, nullptr);
+}
+
+// Reads `count` requests on the connection (from calls made in parallel).
+inline std::vector<ReceivedRequest> ReadRequests(FakeConnection& connection,
+                                                 size_t count) {
+  std::vector<ReceivedRequest> requests;
+  while (requests.size() < count) {
+    absl::optional<ReceivedRequest> request = connection.Read();
+    if (!request) break;
+    requests.push_back(*std::move(request));
+  }
+  EXPECT_EQ(requests.size(), count);
+  return requests;
+}
+
+// "127.0.0.1:PORT" for a port that was just free: bound, never listened
+// on, closed (so connecting to it is refused until a server listens).
+inline std::string FreeLoopbackAddress() {
+  UniqueFd probe(::socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(probe.get(), reinterpret_cast<sockaddr*>(&address),
+                   sizeof(address)),
+            0);
+  socklen_t length = sizeof(address);
+  EXPECT_EQ(::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&address),
+                          &length),
+            0);
+  return absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
 }
 
 inline std::unique_ptr<FakeServer> StartServer(
