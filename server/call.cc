@@ -70,6 +70,16 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
   return call;
 }
 
+bool ClaimCall(const Call& call) {
+  if (call.cancellation == nullptr) return true;
+  int state = CallCancellation::kQueued;
+  if (call.cancellation->state.compare_exchange_strong(
+          state, CallCancellation::kStarted, std::memory_order_acq_rel)) {
+    return true;
+  }
+  return state == CallCancellation::kStarted;
+}
+
 void AppendCallResult(const CallResult& result, size_t max_body_size,
                       Buffer* out) {
   ResponseHeader header{result.call_id, result.status, &result.metadata};

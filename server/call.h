@@ -44,6 +44,12 @@ struct CallCancellation {
   // could read the answer). Not set when the peer only finished sending.
   std::atomic<bool> by_caller{false};
   std::atomic<bool> connection_closed{false};
+  // Who answers the call: whoever moves it out of kQueued. The thread that
+  // runs it (or answers it unstarted) claims kStarted; a Cancel that finds
+  // it still queued claims kAnsweredEarly and answers CANCELLED at once,
+  // and the call is then dropped unanswered when its turn comes.
+  enum State : int { kQueued, kStarted, kAnsweredEarly };
+  std::atomic<int> state{kQueued};
 };
 
 // A decoded request, ready to run.
@@ -65,6 +71,10 @@ struct Call {
   std::shared_ptr<CallCancellation> cancellation;
 };
 
+// Claims `call` for the calling thread, the one to run or answer it: false
+// when a Cancel already answered it. Idempotent for that thread.
+bool ClaimCall(const Call& call);
+
 // What a call produced, for the loop to send.
 struct CallResult {
   uint64_t connection_id = 0;
@@ -79,6 +89,8 @@ struct CallResult {
   // No handler ran (the call was never started): sent as the Response's
   // not_processed, so that the client may send the call again elsewhere.
   bool not_processed = false;
+  // A Cancel answered the call before it started: nothing is sent.
+  bool already_answered = false;
 };
 
 // Decodes a Request frame body received from `peer` at `received`. The

@@ -67,6 +67,8 @@ CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
   result.call_id = call.call_id;
   result.status = status;
   result.not_processed = true;  // no handler ran
+  // A Cancel may have answered it already (CANCELLED), which stands.
+  result.already_answered = !ClaimCall(call);
   return result;
 }
 
@@ -81,7 +83,12 @@ CallResult RunCall(Call call) {
 }
 
 CallResult RunCall(Call call, absl::string_view payload) {
-  // A call cancelled while it waited for its turn never starts.
+  // A call cancelled while it waited for its turn never starts: a Cancel
+  // that found it queued answered it already, or it is answered here.
+  if (!ClaimCall(call)) {
+    // Dropped unsent (already_answered): the status is never seen.
+    return CancelledCallResult(call, absl::CancelledError("answered"));
+  }
   if (call.cancellation != nullptr) {
     if (call.cancellation->by_caller.load(std::memory_order_acquire)) {
       return CancelledCallResult(

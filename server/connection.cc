@@ -110,7 +110,9 @@ bool Connection::CancelCall(uint64_t call_id) {
   if (cancellation == nullptr) return false;  // finished already
   cancellation->by_caller.store(true, std::memory_order_release);
   cancellation->cancelled.store(true, std::memory_order_release);
-  return true;
+  int state = CallCancellation::kQueued;
+  return cancellation->state.compare_exchange_strong(
+      state, CallCancellation::kAnsweredEarly, std::memory_order_acq_rel);
 }
 
 void Connection::MarkCallsCancelled(bool connection_closed) {

@@ -99,8 +99,10 @@ class Connection {
   // so the table stays within about twice max_calls_per_connection.
   std::shared_ptr<CallCancellation> TrackCall(uint64_t call_id);
   // framerpc.Control/Cancel: marks call `call_id`, if it is still in
-  // flight, cancelled by its caller (it will not start; if running, its
-  // handler sees IsCancelled()). Returns whether such a call was found.
+  // flight, cancelled by its caller (if running, its handler sees
+  // IsCancelled()). Returns true when it had not started: it never will,
+  // and the caller must answer it CANCELLED now (whoever dequeues it drops
+  // it, CallCancellation::state).
   bool CancelCall(uint64_t call_id);
   // The connection is going away: every call in flight is marked cancelled
   // and, unless it has started, will not start.

@@ -60,6 +60,7 @@ ConnectionOutput::ConnectionOutput(int fd, size_t max_queued_bytes)
 }
 
 bool ConnectionOutput::AppendResult(const CallResult& result) {
+  if (result.already_answered) return false;
   Buffer& scratch = ThreadScratch();
   scratch.RetrieveAll();
   const size_t queued = readable_bytes();

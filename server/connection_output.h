@@ -71,7 +71,7 @@ class ConnectionOutput {
   // longer takes results (failed or closed: dropped), or a RESOURCE_EXHAUSTED
   // one in its place when the queue is already at its bound. Returns
   // whether the buffer was empty before, which makes the caller the one to
-  // send it.
+  // send it. A result already_answered appends nothing (returns false).
   bool AppendResult(const CallResult& result);
   // Appends a Response carrying only `status` and `not_processed` (unknown
   // method, stopping, a control method's answer). Returns the frame's size.

@@ -24,9 +24,17 @@ void AnswerControl(Connection* conn, const Call& call,
     wire::CancelRequest cancel;
     if (cancel.ParseFromArray(payload.data(),
                               static_cast<int>(payload.size()))) {
-      // OK whether or not the call is still in flight: a call that already
-      // finished has its answer on the way.
-      conn->CancelCall(cancel.call_id());
+      // A call still queued is answered at once, ahead of the Cancel's own
+      // OK (which comes whether or not the call is still in flight: one
+      // that already finished has its answer on the way).
+      if (conn->CancelCall(cancel.call_id())) {
+        conn->output().AppendStatus(
+            cancel.call_id(),
+            absl::CancelledError(
+                absl::StrCat("call ", cancel.call_id(),
+                             " was cancelled by the caller before it started")),
+            /*not_processed=*/true);
+      }
     } else {
       status = absl::InvalidArgumentError(absl::StrCat(
           "call ", call.call_id, " of ", kCancelMethod, ": ", payload.size(),

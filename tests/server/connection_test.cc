@@ -60,13 +60,22 @@ TEST(Connection, CancelMarksOnlyTheNamedLiveCall) {
   std::shared_ptr<CallCancellation> first = f.conn->TrackCall(1);
   std::shared_ptr<CallCancellation> second = f.conn->TrackCall(2);
   EXPECT_FALSE(f.conn->CancelCall(3));  // unknown
+  // Still queued: the caller of CancelCall answers it, and it never starts.
   EXPECT_TRUE(f.conn->CancelCall(2));
   EXPECT_TRUE(second->cancelled.load());
   EXPECT_TRUE(second->by_caller.load());
   EXPECT_FALSE(second->connection_closed.load());
+  EXPECT_EQ(second->state.load(), CallCancellation::kAnsweredEarly);
   EXPECT_FALSE(first->cancelled.load());
-  first.reset();  // the call finished
+  // Running: marked, but its runner answers it.
+  first->state.store(CallCancellation::kStarted);
   EXPECT_FALSE(f.conn->CancelCall(1));
+  EXPECT_TRUE(first->cancelled.load());
+  EXPECT_EQ(first->state.load(), CallCancellation::kStarted);
+  first.reset();  // the call finished
+  std::shared_ptr<CallCancellation> third = f.conn->TrackCall(3);
+  third.reset();
+  EXPECT_FALSE(f.conn->CancelCall(3));
 }
 
 TEST(Connection, PeerEndOfStreamAndCloseCancelTheCallsInFlight) {
