@@ -29,6 +29,9 @@ constexpr int kCallIdField = 1;
 constexpr int kMethodOrCodeField = 2;
 constexpr int kTimeoutOrMessageField = 3;
 constexpr int kMetadataField = 4;
+// Response only (version 2).
+constexpr int kNotProcessedField = 5;
+constexpr int kDrainingField = 6;
 constexpr int kPayloadField = 15;
 // A map entry's own fields.
 constexpr int kKeyField = 1;
@@ -53,6 +56,8 @@ uint8_t* AsBytes(char* p) { return reinterpret_cast<uint8_t*>(p); }
 size_t VarintFieldSize(uint64_t value) {
   return value == 0 ? 0 : kTagSize + CodedOutputStream::VarintSize64(value);
 }
+
+size_t BoolFieldSize(bool value) { return value ? kTagSize + 1 : 0; }
 
 size_t Int32FieldSize(int32_t value) {
   return value == 0 ? 0 : kTagSize + WireFormatLite::Int32Size(value);
@@ -91,6 +96,11 @@ size_t PayloadFieldSize(size_t payload_size) {
 uint8_t* WriteVarintField(int field, uint64_t value, uint8_t* p) {
   if (value == 0) return p;
   return WireFormatLite::WriteUInt64ToArray(field, value, p);
+}
+
+uint8_t* WriteBoolField(int field, bool value, uint8_t* p) {
+  if (!value) return p;
+  return WireFormatLite::WriteBoolToArray(field, value, p);
 }
 
 uint8_t* WriteInt32Field(int field, int32_t value, uint8_t* p) {
@@ -187,16 +197,21 @@ absl::Status AppendResponse(const ResponseHeader& header, size_t payload_size,
   const std::string message = header.status.ok()
                                   ? std::string()
                                   : ValidUtf8OrEscaped(header.status.message());
-  const size_t header_size = VarintFieldSize(header.call_id) +
-                             Int32FieldSize(code) + StringFieldSize(message) +
-                             MetadataSize(header.metadata);
+  const size_t header_size =
+      VarintFieldSize(header.call_id) + Int32FieldSize(code) +
+      StringFieldSize(message) + MetadataSize(header.metadata) +
+      BoolFieldSize(header.not_processed) + BoolFieldSize(header.draining);
   return AppendFrame(
       kResponseType, header_size,
       [&header, code, &message](uint8_t* p) {
         p = WriteVarintField(kCallIdField, header.call_id, p);
         p = WriteInt32Field(kMethodOrCodeField, code, p);
         p = WriteStringField(kTimeoutOrMessageField, message, p);
-        return WriteMetadata(header.metadata, p);
+        p = WriteMetadata(header.metadata, p);
+        // Fields 5 and 6 after the metadata, in field order, as protobuf
+        // writes them.
+        p = WriteBoolField(kNotProcessedField, header.not_processed, p);
+        return WriteBoolField(kDrainingField, header.draining, p);
       },
       payload_size, write_payload, max_body_size, out);
 }
@@ -542,14 +557,14 @@ absl::Status DecodeResponse(absl::string_view body, DecodedResponse* response,
                             const MetadataLimits& limits) {
   wire::Response& header = ThreadHeader<wire::Response>();
   Walk walk;
+  response->not_processed = false;
+  response->draining = false;
   absl::Status status = WalkBody(body, header, limits, false, &walk);
   if (!status.ok()) return status;
   response->payload = walk.payload;
   if (walk.over_limit) {
     response->call_id = walk.call_id;
     response->metadata.clear();
-    response->not_processed = false;
-    response->draining = false;
     return OverLimit("response", walk, limits);
   }
   status = ParseHeader(body, walk, &header);

@@ -45,11 +45,15 @@ struct RequestHeader {
 // What a Response carries besides the reply, as a sender has it.
 // Borrowed for the duration of the Encode call.
 struct ResponseHeader {
-  uint64_t call_id = 0;  // 0: a connection error
+  uint64_t call_id = 0;  // 0: a connection-level message
   // Travels as its code and, unless OK, its message (escaped if it is not
   // valid UTF-8, which the peer could not parse as a proto3 string).
   absl::Status status;
   const Metadata* metadata = nullptr;  // null: none
+  // Version 2 (docs/protocol.md, section 7): no handler ran for this call.
+  bool not_processed = false;
+  // Version 2: with call_id 0 and an OK status, the drain notice.
+  bool draining = false;
 };
 
 // A received Request. Owns its fields except `payload`.
@@ -70,8 +74,9 @@ struct DecodedResponse {
   // with the number kept in the message, so it is never taken for success.
   absl::Status status;
   Metadata metadata;
-  // Version 2 (docs/protocol.md): the server never started this call, so
-  // it may be sent again; with call_id 0 and OK, the connection drains.
+  // Version 2 flags, false when absent (a version 1 server never sets
+  // them). A call_id 0 response with `draining` set is the drain notice,
+  // not a connection error.
   bool not_processed = false;
   bool draining = false;
   // The serialized reply, a view into the decoded body, valid as long as

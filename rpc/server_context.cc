@@ -13,7 +13,20 @@ ServerContext::ServerContext(std::string method, std::string peer,
       deadline_(deadline),
       metadata_(std::move(metadata)) {}
 
+ServerContext::ServerContext(std::string method, std::string peer,
+                             absl::Time deadline, Metadata metadata,
+                             std::shared_ptr<const std::atomic<bool>> cancelled)
+    : method_(std::move(method)),
+      peer_(std::move(peer)),
+      deadline_(deadline),
+      metadata_(std::move(metadata)),
+      cancelled_(std::move(cancelled)) {}
+
 bool ServerContext::IsExpired() const { return absl::Now() >= deadline_; }
+
+bool ServerContext::IsCancelled() const {
+  return cancelled_ != nullptr && cancelled_->load(std::memory_order_acquire);
+}
 
 void ServerContext::AddResponseMetadata(absl::string_view key,
                                         absl::string_view value) {

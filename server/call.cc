@@ -70,9 +70,20 @@ absl::StatusOr<std::unique_ptr<Call>> DecodeCall(absl::string_view body,
   return call;
 }
 
+bool ClaimCall(const Call& call) {
+  if (call.cancellation == nullptr) return true;
+  int state = CallCancellation::kQueued;
+  if (call.cancellation->state.compare_exchange_strong(
+          state, CallCancellation::kStarted, std::memory_order_acq_rel)) {
+    return true;
+  }
+  return state == CallCancellation::kStarted;
+}
+
 void AppendCallResult(const CallResult& result, size_t max_body_size,
                       Buffer* out) {
-  const ResponseHeader header{result.call_id, result.status, &result.metadata};
+  ResponseHeader header{result.call_id, result.status, &result.metadata};
+  header.not_processed = result.not_processed;
   absl::Status status =
       EncodeResponse(header, result.response.get(), max_body_size, out);
   if (status.ok()) return;
@@ -85,11 +96,20 @@ void AppendCallResult(const CallResult& result, size_t max_body_size,
 }
 
 void AppendStatusResponse(uint64_t call_id, const absl::Status& status,
-                          Buffer* out) {
+                          Buffer* out, bool not_processed) {
+  ResponseHeader header{call_id, status, nullptr};
+  header.not_processed = not_processed;
   // Only the status travels, a few bytes plus a message of our own making:
   // far below the limit, so this cannot fail.
-  EncodeResponse(ResponseHeader{call_id, status, nullptr}, absl::string_view(),
-                 kMaxEncodableBodySize, out)
+  EncodeResponse(header, absl::string_view(), kMaxEncodableBodySize, out)
+      .IgnoreError();
+}
+
+void AppendDrainNotice(Buffer* out) {
+  ResponseHeader header;
+  header.draining = true;
+  // Two fields of a few bytes: this cannot fail either.
+  EncodeResponse(header, absl::string_view(), kMaxEncodableBodySize, out)
       .IgnoreError();
 }
 

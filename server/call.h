@@ -12,6 +12,7 @@
 #ifndef FRAMERPC_SERVER_CALL_H_
 #define FRAMERPC_SERVER_CALL_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -31,6 +32,26 @@
 namespace framerpc {
 namespace internal {
 
+// Whether a call's caller is still waiting for it: shared by the call, its
+// ServerContext and its connection's table of calls (Connection::TrackCall),
+// which sets the flags from the loop thread when a Cancel names the call or
+// the connection goes away. The thread that runs the call reads them.
+struct CallCancellation {
+  // What ServerContext::IsCancelled() reports.
+  std::atomic<bool> cancelled{false};
+  // Set with `cancelled` when the call must not start any more: the caller
+  // cancelled it (answered CANCELLED), or its connection is closed (nobody
+  // could read the answer). Not set when the peer only finished sending.
+  std::atomic<bool> by_caller{false};
+  std::atomic<bool> connection_closed{false};
+  // Who answers the call: whoever moves it out of kQueued. The thread that
+  // runs it (or answers it unstarted) claims kStarted; a Cancel that finds
+  // it still queued claims kAnsweredEarly and answers CANCELLED at once,
+  // and the call is then dropped unanswered when its turn comes.
+  enum State : int { kQueued, kStarted, kAnsweredEarly };
+  std::atomic<int> state{kQueued};
+};
+
 // A decoded request, ready to run.
 struct Call {
   uint64_t connection_id = 0;
@@ -46,7 +67,13 @@ struct Call {
   LentInput lent_input;
   // Borrowed from a Service, which outlives the server.
   const MethodHandler* handler = nullptr;
+  // Null for a call run at once where it is decoded (inline handlers).
+  std::shared_ptr<CallCancellation> cancellation;
 };
+
+// Claims `call` for the calling thread, the one to run or answer it: false
+// when a Cancel already answered it. Idempotent for that thread.
+bool ClaimCall(const Call& call);
 
 // What a call produced, for the loop to send.
 struct CallResult {
@@ -59,6 +86,11 @@ struct CallResult {
   // The reply message when `status` is OK; serialized straight into the
   // output buffer.
   std::unique_ptr<google::protobuf::Message> response;
+  // No handler ran (the call was never started): sent as the Response's
+  // not_processed, so that the client may send the call again elsewhere.
+  bool not_processed = false;
+  // A Cancel answered the call before it started: nothing is sent.
+  bool already_answered = false;
 };
 
 // Decodes a Request frame body received from `peer` at `received`. The
@@ -87,10 +119,15 @@ absl::Status DecodeCallInto(absl::string_view body, uint64_t connection_id,
 void AppendCallResult(const CallResult& result, size_t max_body_size,
                       Buffer* out);
 
-// Appends a Response frame with only a call id and `status` (UNIMPLEMENTED,
-// UNAVAILABLE, or with call_id 0 a connection error).
+// Appends a Response frame with only a call id, `status` and
+// `not_processed` (UNIMPLEMENTED, UNAVAILABLE, the answer to a control
+// method, or with call_id 0 a connection error).
 void AppendStatusResponse(uint64_t call_id, const absl::Status& status,
-                          Buffer* out);
+                          Buffer* out, bool not_processed = false);
+
+// Appends the drain notice, Response{call_id: 0, code: 0, draining: true}
+// (docs/protocol.md, section 7).
+void AppendDrainNotice(Buffer* out);
 
 }  // namespace internal
 }  // namespace framerpc

@@ -1,6 +1,8 @@
 #include "server/call_runner.h"
 
+#include <atomic>
 #include <exception>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -8,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "base/human_duration.h"
 #include "framerpc/server_context.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace internal {
@@ -40,9 +43,9 @@ class CallTask final : public WorkerTask {
 }  // namespace
 
 absl::Status ShutdownNotStartedError(const Call& call) {
-  return absl::UnavailableError(absl::StrCat("server shutting down: call ",
-                                             call.call_id, " of ", call.method,
-                                             " was not started"));
+  return absl::UnavailableError(
+      absl::StrCat("server shutting down: call ", call.call_id, " of ",
+                   QuoteForStatus(call.method), " was not started"));
 }
 
 void FinishCallOffLoop(const CallResult& result, ConnectionOutput* output,
@@ -63,6 +66,9 @@ CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
   result.method = call.method;
   result.call_id = call.call_id;
   result.status = status;
+  result.not_processed = true;  // no handler ran
+  // A Cancel may have answered it already (CANCELLED), which stands.
+  result.already_answered = !ClaimCall(call);
   return result;
 }
 
@@ -77,6 +83,26 @@ CallResult RunCall(Call call) {
 }
 
 CallResult RunCall(Call call, absl::string_view payload) {
+  // A call cancelled while it waited for its turn never starts: a Cancel
+  // that found it queued answered it already, or it is answered here.
+  if (!ClaimCall(call)) {
+    // Dropped unsent (already_answered): the status is never seen.
+    return CancelledCallResult(call, absl::CancelledError("answered"));
+  }
+  if (call.cancellation != nullptr) {
+    if (call.cancellation->by_caller.load(std::memory_order_acquire)) {
+      return CancelledCallResult(
+          call, absl::CancelledError(absl::StrCat(
+                    "call ", call.call_id, " of ", QuoteForStatus(call.method),
+                    " was cancelled by the caller before it started")));
+    }
+    if (call.cancellation->connection_closed.load(std::memory_order_acquire)) {
+      return CancelledCallResult(
+          call, absl::UnavailableError(absl::StrCat(
+                    "call ", call.call_id, " of ", QuoteForStatus(call.method),
+                    " not started: its connection was closed")));
+    }
+  }
   const absl::Time start = absl::Now();
   if (start >= call.deadline) {
     return CancelledCallResult(call, absl::DeadlineExceededError(absl::StrCat(
@@ -88,8 +114,16 @@ CallResult RunCall(Call call, absl::string_view payload) {
   CallResult result;
   result.connection_id = call.connection_id;
   result.call_id = call.call_id;
+  // The context sees only the flag IsCancelled() reports, sharing the
+  // ownership of the whole record.
+  std::shared_ptr<const std::atomic<bool>> cancelled;
+  if (call.cancellation != nullptr) {
+    cancelled = std::shared_ptr<const std::atomic<bool>>(
+        call.cancellation, &call.cancellation->cancelled);
+  }
   ServerContext context(std::move(call.method), std::move(call.peer),
-                        call.deadline, std::move(call.metadata));
+                        call.deadline, std::move(call.metadata),
+                        std::move(cancelled));
   absl::Status status;
   try {
     status = call.handler->Run(context, payload, &result.response);

@@ -24,8 +24,10 @@
 namespace framerpc {
 namespace internal {
 
-// Runs `call` on the calling thread. Returns DEADLINE_EXCEEDED without
-// running the handler when the deadline has already passed; INTERNAL, with
+// Runs `call` on the calling thread. Returns CANCELLED without running the
+// handler when the caller cancelled the call, UNAVAILABLE when its
+// connection was closed meanwhile, and DEADLINE_EXCEEDED when the deadline
+// has already passed (all three marked not_processed); INTERNAL, with
 // the exception's what(), when the handler throws; otherwise the handler's
 // status, its reply and its response metadata. REQUIRES: call.handler set.
 CallResult RunCall(Call call);
@@ -35,7 +37,8 @@ CallResult RunCall(Call call);
 // request bytes still in the connection's input buffer.
 CallResult RunCall(Call call, absl::string_view payload);
 
-// The result for a call that was never started (`status` is why).
+// The result for a call that was never started (`status` is why), marked
+// not_processed.
 CallResult CancelledCallResult(const Call& call, const absl::Status& status);
 
 // UNAVAILABLE "server shutting down": `call` was queued when the shutdown

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <iterator>
 #include <utility>
 
 namespace framerpc {
@@ -43,6 +44,11 @@ bool Connection::WantsInput(const ServerOptions& options,
                             bool server_stopping) const {
   switch (state_) {
     case State::kOpen:
+      // A draining connection only answers UNAVAILABLE: no call starts,
+      // but a peer that does not read must still meet the output's limit.
+      if (draining_) {
+        return output_->readable_bytes() < options.max_pending_output_bytes;
+      }
       return !server_stopping && CanStartCall(options);
     case State::kLingering:
       return true;
@@ -72,8 +78,69 @@ ssize_t Connection::SendOutput(int* saved_errno, absl::Time now) {
       ConnectionOutput::SendOutcome::kFailed) {
     return -1;
   }
-  if (sent > 0 && output_->empty()) last_activity_ = now;
+  if (output_->empty()) {
+    // Control answers alone are no activity. (A worker may have sent some
+    // of them itself; the count is then high until the output is next seen
+    // empty, and at worst one send is not counted, whose call's end was.)
+    if (sent > control_output_bytes_) last_activity_ = now;
+    control_output_bytes_ = 0;
+  }
   return static_cast<ssize_t>(sent);
+}
+
+std::shared_ptr<CallCancellation> Connection::TrackCall(uint64_t call_id) {
+  // Amortised O(1): a sweep happens only after as many insertions as there
+  // are live entries, and removes every dead one.
+  const size_t live_bound = static_cast<size_t>(calls_in_flight_) * 2 + 16;
+  if (calls_.size() >= live_bound) {
+    for (auto it = calls_.begin(); it != calls_.end();) {
+      it = it->second.expired() ? calls_.erase(it) : std::next(it);
+    }
+  }
+  auto cancellation = std::make_shared<CallCancellation>();
+  calls_[call_id] = cancellation;
+  return cancellation;
+}
+
+bool Connection::CancelCall(uint64_t call_id) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return false;
+  const std::shared_ptr<CallCancellation> cancellation = it->second.lock();
+  calls_.erase(it);
+  if (cancellation == nullptr) return false;  // finished already
+  cancellation->by_caller.store(true, std::memory_order_release);
+  cancellation->cancelled.store(true, std::memory_order_release);
+  int state = CallCancellation::kQueued;
+  return cancellation->state.compare_exchange_strong(
+      state, CallCancellation::kAnsweredEarly, std::memory_order_acq_rel);
+}
+
+void Connection::MarkCallsCancelled(bool connection_closed) {
+  for (const auto& entry : calls_) {
+    const std::shared_ptr<CallCancellation> cancellation = entry.second.lock();
+    if (cancellation == nullptr) continue;  // finished
+    if (connection_closed) {
+      cancellation->connection_closed.store(true, std::memory_order_release);
+    }
+    cancellation->cancelled.store(true, std::memory_order_release);
+  }
+}
+
+void Connection::CancelAllCalls() {
+  MarkCallsCancelled(/*connection_closed=*/true);
+  calls_.clear();
+}
+
+void Connection::MarkReadClosed() {
+  state_ = State::kReadClosed;
+  MarkCallsCancelled(/*connection_closed=*/false);
+}
+
+void Connection::StartDraining(absl::Time window_end) {
+  if (draining_) return;
+  draining_ = true;
+  drain_window_end_ = window_end;
+  output_->AppendDrainNotice();
 }
 
 void Connection::Fail(const absl::Status& status) {
@@ -102,6 +169,7 @@ absl::Time Connection::CloseDeadline(absl::Duration idle_timeout) const {
   if (calls_in_flight_ > calls_waiting_for_output_) {
     return absl::InfiniteFuture();
   }
+  if (draining_ && output_->empty()) return drain_window_end_;
   return last_activity_ + idle_timeout;
 }
 

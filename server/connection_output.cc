@@ -60,6 +60,7 @@ ConnectionOutput::ConnectionOutput(int fd, size_t max_queued_bytes)
 }
 
 bool ConnectionOutput::AppendResult(const CallResult& result) {
+  if (result.already_answered) return false;
   Buffer& scratch = ThreadScratch();
   scratch.RetrieveAll();
   const size_t queued = readable_bytes();
@@ -82,11 +83,21 @@ bool ConnectionOutput::AppendResult(const CallResult& result) {
   return was_empty;
 }
 
-void ConnectionOutput::AppendStatus(uint64_t call_id,
-                                    const absl::Status& status) {
+size_t ConnectionOutput::AppendStatus(uint64_t call_id,
+                                      const absl::Status& status,
+                                      bool not_processed) {
   Buffer& scratch = ThreadScratch();
   scratch.RetrieveAll();
-  AppendStatusResponse(call_id, status, &scratch);
+  AppendStatusResponse(call_id, status, &scratch, not_processed);
+  const size_t size = scratch.readable_bytes();
+  AppendFrames(&scratch, /*result=*/nullptr);
+  return size;
+}
+
+void ConnectionOutput::AppendDrainNotice() {
+  Buffer& scratch = ThreadScratch();
+  scratch.RetrieveAll();
+  internal::AppendDrainNotice(&scratch);
   AppendFrames(&scratch, /*result=*/nullptr);
 }
 

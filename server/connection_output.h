@@ -71,10 +71,15 @@ class ConnectionOutput {
   // longer takes results (failed or closed: dropped), or a RESOURCE_EXHAUSTED
   // one in its place when the queue is already at its bound. Returns
   // whether the buffer was empty before, which makes the caller the one to
-  // send it.
+  // send it. A result already_answered appends nothing (returns false).
   bool AppendResult(const CallResult& result);
-  // Appends a Response carrying only `status` (unknown method, stopping).
-  void AppendStatus(uint64_t call_id, const absl::Status& status);
+  // Appends a Response carrying only `status` and `not_processed` (unknown
+  // method, stopping, a control method's answer). Returns the frame's size.
+  size_t AppendStatus(uint64_t call_id, const absl::Status& status,
+                      bool not_processed = false);
+  // Appends the drain notice (call_id 0, draining); results are still
+  // taken after it.
+  void AppendDrainNotice();
   // Appends the connection error (call_id 0) and stops taking results.
   void Fail(const absl::Status& status);
 

@@ -17,8 +17,16 @@ namespace framerpc {
 namespace internal {
 namespace {
 
-// Longest a failed connection drains its input after the error response.
+// Longest a failed or drained connection drains its input after its last
+// response (at most idle_timeout, and while stopping at most the grace).
 constexpr absl::Duration kMaxLinger = absl::Seconds(2);
+
+// How long a draining connection keeps answering requests (UNAVAILABLE,
+// not_processed) after the drain notice once nothing else is left to
+// answer: long enough for requests the peer sent before it read the notice
+// to arrive and be answered rather than met by the close (at most
+// idle_timeout, and while stopping at most the grace).
+constexpr absl::Duration kDrainWindow = absl::Milliseconds(250);
 
 bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
@@ -140,7 +148,7 @@ bool EventLoop::CheckStop(absl::Time now) {
     stop_deadline_ = requested_stop_deadline_;
   }
   if (!stopping_) BeginStop(now);
-  if (calls_in_flight_ == 0 && AllOutputSent()) return true;
+  if (calls_in_flight_ == 0 && connections_.empty()) return true;
   if (now < stop_deadline_) return false;
   // Grace is over: calls still queued are answered UNAVAILABLE, in one last
   // non-blocking write per connection; running ones are abandoned.
@@ -156,17 +164,29 @@ void EventLoop::BeginStop(absl::Time now) {
   std::vector<Connection*> all;
   all.reserve(connections_.size());
   for (const auto& entry : connections_) all.push_back(entry.second.get());
-  for (Connection* conn : all) Settle(conn, now);
+  // The drain notice goes first, ahead of the answers to the requests
+  // already buffered (UNAVAILABLE, not_processed).
+  for (Connection* conn : all) {
+    StartDraining(conn, now);
+    Settle(conn, now);
+  }
 }
 
-bool EventLoop::AllOutputSent() const {
-  for (const auto& entry : connections_) {
-    const Connection& conn = *entry.second;
-    const bool serving = conn.state() == Connection::State::kOpen ||
-                         conn.state() == Connection::State::kReadClosed;
-    if (serving && !conn.output().empty()) return false;
+void EventLoop::StartDraining(Connection* conn, absl::Time now) {
+  if (conn->state() != Connection::State::kOpen &&
+      conn->state() != Connection::State::kReadClosed) {
+    return;  // failing or lingering: it says nothing more
   }
-  return true;
+  absl::Time window_end = now + std::min(options_.idle_timeout, kDrainWindow);
+  if (stopping_) window_end = std::min(window_end, stop_deadline_);
+  conn->StartDraining(window_end);
+  // The timers look at it again when the window ends.
+  next_timer_scan_ = std::min(next_timer_scan_, window_end);
+}
+
+absl::Time EventLoop::LingerDeadline(absl::Time now) const {
+  const absl::Time deadline = now + std::min(options_.idle_timeout, kMaxLinger);
+  return stopping_ ? std::min(deadline, stop_deadline_) : deadline;
 }
 
 absl::Duration EventLoop::PollTimeout(absl::Time now) const {
@@ -236,8 +256,14 @@ void EventLoop::Adopt(AcceptedSocket socket, absl::Time now) {
   conn->set_events(POLLIN);
   poller_->Add(conn->fd(), POLLIN);
   connections_by_id_.emplace(id, conn.get());
+  Connection* const adopted = conn.get();
   const int fd = conn->fd();
   connections_.emplace(fd, std::move(conn));
+  // Accepted just before the listener closed: told at once.
+  if (stopping_) {
+    StartDraining(adopted, now);
+    Settle(adopted, now);
+  }
 }
 
 void EventLoop::HandleConnectionEvent(Connection* conn, short revents,
@@ -328,9 +354,15 @@ void EventLoop::Settle(Connection* conn, absl::Time now) {
     }
     again = (progressed || flushed) && conn->output().empty();
   } while (again);
-  // The error response is out (whoever sent it): shut the write side.
-  if (conn->state() == Connection::State::kFailing && conn->output().empty()) {
-    conn->StartLingering(now + std::min(options_.idle_timeout, kMaxLinger));
+  // The error response is out (whoever sent it), or a drained connection
+  // has nothing left to answer: shut the write side, so that the peer
+  // reads every response and then the end of the stream.
+  if ((conn->state() == Connection::State::kFailing &&
+       conn->output().empty()) ||
+      (conn->state() == Connection::State::kOpen && conn->DrainFinished(now))) {
+    const absl::Time deadline = LingerDeadline(now);
+    conn->StartLingering(deadline);
+    next_timer_scan_ = std::min(next_timer_scan_, deadline);
   }
   if (conn->state() == Connection::State::kReadClosed &&
       conn->calls_in_flight() == 0 && conn->output().empty()) {
@@ -496,11 +528,31 @@ void EventLoop::RunTimers(absl::Time now) {
       next = std::min(next, deadline);
     }
   }
-  for (Connection* conn : expired) Close(conn);
+  // Set first: expiring may bring it forward (a drain window, a linger).
   next_timer_scan_ = next;
+  for (Connection* conn : expired) Expire(conn, now);
+}
+
+void EventLoop::Expire(Connection* conn, absl::Time now) {
+  const bool serving = conn->state() == Connection::State::kOpen ||
+                       conn->state() == Connection::State::kReadClosed;
+  if (serving && !conn->draining()) {
+    // Idle: the peer is told before the connection closes (Settle shuts
+    // its write side once the drain window is over).
+    StartDraining(conn, now);
+    Settle(conn, now);
+  } else if (serving && conn->output().empty()) {
+    Settle(conn, now);  // the drain window is over
+  } else {
+    // Lingering, or failing or draining with output the peer has left
+    // unread for idle_timeout.
+    Close(conn);
+  }
 }
 
 void EventLoop::Close(Connection* conn) {
+  // Handlers still running see IsCancelled(); queued calls do not start.
+  conn->CancelAllCalls();
   group_->open_connections.fetch_sub(1);
   poller_->Remove(conn->fd());
   connections_by_id_.erase(conn->id());
@@ -524,6 +576,7 @@ void EventLoop::CloseAll() {
     // could destroy the last responses before the peer reads them.
     int error = 0;
     entry.second->DiscardInput(&error);
+    entry.second->CancelAllCalls();
     poller_->Remove(entry.first);
   }
   connections_by_id_.clear();

@@ -10,12 +10,16 @@
 //
 // One iteration of Serve(), each step one call there:
 //   1. Stop check (CheckStop). A new stop request closes the listeners
-//      (unlinking Unix socket files), stops reading, and answers requests
-//      already buffered UNAVAILABLE. While stopping, the loop ends once no
-//      call is in flight and every open connection's output is sent, or
-//      when the grace deadline passes: calls still queued are then answered
-//      UNAVAILABLE (one last non-blocking send) and calls still running are
-//      abandoned (their results are dropped).
+//      (unlinking Unix socket files), sends every connection the drain
+//      notice (docs/protocol.md, section 7), and answers requests already
+//      buffered, and every one read from then on, UNAVAILABLE with
+//      not_processed. A connection closes gracefully once its calls are
+//      answered, its output sent and its drain window over (SHUT_WR, then
+//      lingering until the peer's end of stream). The loop ends once no
+//      call is in flight and every connection is closed, or when the grace
+//      deadline passes: calls still queued are then answered UNAVAILABLE,
+//      not_processed (one last non-blocking send) and calls still running
+//      are abandoned (their results are dropped).
 //   2. The poller's wait (Poll: epoll_wait or poll), until the nearest
 //      of: the next timer scan (at most 1 s away), the grace deadline, the
 //      end of an accept pause, and,
@@ -47,8 +51,9 @@
 //   6. The deferred-task check (CheckDeferred): while calls are queued
 //      behind busy workers, workers are woken for those queued too long,
 //      in case the busy ones are blocked in their handlers (WorkerPool).
-//   7. Timers (RunTimers): an accept pause ends; idle connections and
-//      expired lingering ones are closed.
+//   7. Timers (RunTimers): an accept pause ends; idle connections get the
+//      drain notice, drained ones start lingering, and expired lingering
+//      ones are closed.
 //   8. Connections closed during the iteration are destroyed (their fds
 //      closed) only now, so no descriptor number is reused within one
 //      iteration and "still registered" is a sound check.
@@ -154,7 +159,11 @@ class EventLoop final : public ServedLoop {
   // Step 1; true once the loop should end.
   bool CheckStop(absl::Time now);
   void BeginStop(absl::Time now);
-  bool AllOutputSent() const;
+  // Sends conn the drain notice, with the drain window that suits now
+  // (shorter while stopping, if the grace is). Once per connection.
+  void StartDraining(Connection* conn, absl::Time now);
+  // When a connection starting to linger now is closed at the latest.
+  absl::Time LingerDeadline(absl::Time now) const;
   // Step 2: fills ready_.
   void Poll(absl::Time now);
   absl::Duration PollTimeout(absl::Time now) const;
@@ -209,6 +218,10 @@ class EventLoop final : public ServedLoop {
   void CheckDeferred();
   // Step 7.
   void RunTimers(absl::Time now);
+  // conn's CloseDeadline passed: an idle connection starts draining, a
+  // drained one lingering, a lingering one (or a draining one whose peer
+  // does not read) is closed.
+  void Expire(Connection* conn, absl::Time now);
   // Unregisters `conn` and moves it to closed_ (destroyed in step 8).
   void Close(Connection* conn);
   void CloseAll();

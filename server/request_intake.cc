@@ -6,12 +6,44 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "framing/frame_decoder.h"
+#include "proto/wire.pb.h"
+#include "rpc/control_methods.h"
 #include "rpc/quote_for_status.h"
 #include "server/call_runner.h"
 
 namespace framerpc {
 namespace internal {
 namespace {
+
+// Answers a control method (rpc/control_methods.h) at once, on the loop.
+// Its answer does not count as activity for the idle clock.
+void AnswerControl(Connection* conn, const Call& call,
+                   absl::string_view payload) {
+  absl::Status status;
+  if (call.method == kCancelMethod) {
+    wire::CancelRequest cancel;
+    if (cancel.ParseFromArray(payload.data(),
+                              static_cast<int>(payload.size()))) {
+      // A call still queued is answered at once, ahead of the Cancel's own
+      // OK (which comes whether or not the call is still in flight: one
+      // that already finished has its answer on the way).
+      if (conn->CancelCall(cancel.call_id())) {
+        conn->output().AppendStatus(
+            cancel.call_id(),
+            absl::CancelledError(
+                absl::StrCat("call ", cancel.call_id(),
+                             " was cancelled by the caller before it started")),
+            /*not_processed=*/true);
+      }
+    } else {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "call ", call.call_id, " of ", kCancelMethod, ": ", payload.size(),
+          "-byte payload does not parse as "
+          "framerpc.wire.CancelRequest"));
+    }
+  }
+  conn->NoteControlOutput(conn->output().AppendStatus(call.call_id, status));
+}
 
 // Returns whether the input buffer was lent to the call (and so the frame
 // is already gone from the connection's input).
@@ -34,11 +66,33 @@ bool HandleRequest(Connection* conn, const Frame& frame,
   }
   if (stopping) {
     conn->output().AppendStatus(
-        call.call_id, absl::UnavailableError(absl::StrCat(
-                          "server shutting down: call ", call.call_id, " of ",
-                          QuoteForStatus(call.method), " was not started")));
+        call.call_id,
+        absl::UnavailableError(
+            absl::StrCat("server shutting down: call ", call.call_id, " of ",
+                         QuoteForStatus(call.method), " was not started")),
+        /*not_processed=*/true);
     return false;
   }
+  if (conn->draining()) {
+    conn->output().AppendStatus(
+        call.call_id,
+        absl::UnavailableError(absl::StrCat(
+            "server draining the connection: call ", call.call_id, " of ",
+            QuoteForStatus(call.method),
+            " was not started; the connection is closing after being idle "
+            "(ServerOptions::idle_timeout)")),
+        /*not_processed=*/true);
+    return false;
+  }
+  if (!over_limit &&
+      (call.method == kPingMethod || call.method == kCancelMethod)) {
+    AnswerControl(conn, call, payload);
+    return false;
+  }
+  // Only whole requests other than control ones count as activity, so that
+  // a peer that trickles bytes, or only pings, is still reaped by the idle
+  // timeout.
+  conn->NoteRequest(now);
   if (over_limit) {
     conn->output().AppendStatus(call.call_id, decoded);
     return false;
@@ -69,6 +123,7 @@ bool HandleRequest(Connection* conn, const Frame& frame,
   } else {
     call.payload.assign(payload.data(), payload.size());
   }
+  call.cancellation = conn->TrackCall(call.call_id);
   dispatch(std::make_unique<Call>(std::move(call)));
   return lend;
 }
@@ -83,7 +138,8 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
   bool progressed = false;
   while (conn->state() == Connection::State::kOpen ||
          conn->state() == Connection::State::kReadClosed) {
-    if (!stopping && !conn->CanStartCall(options)) break;
+    // Stopping or draining, every request is answered at once.
+    if (!stopping && !conn->draining() && !conn->CanStartCall(options)) break;
     absl::StatusOr<absl::optional<Frame>> frame =
         conn->decoder().Next(conn->input());
     if (!frame.ok()) {
@@ -96,9 +152,6 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     }
     if (!frame->has_value()) break;
     const Frame whole = **frame;
-    // Only whole frames count as activity, so a peer that trickles bytes
-    // is still reaped by the idle timeout.
-    conn->NoteRequest(now);
     const bool lent = HandleRequest(conn, whole, registry, limits, stopping,
                                     now, cache, dispatch);
     progressed = true;

@@ -5,7 +5,10 @@
 // ProcessRequests decodes every whole frame in a connection's input (as far
 // as its limits allow), fails the connection on a frame it cannot
 // understand, answers at once what needs no handler (unknown method, server
-// stopping), and hands each call that has a handler to `dispatch`.
+// stopping, connection draining, the control methods Ping and Cancel of
+// rpc/control_methods.h), and hands each call that has a handler to
+// `dispatch`, registered on the connection (Connection::TrackCall) so that
+// a Cancel can find it.
 // The way back is ConnectionOutput::AppendResult, from whichever thread ran
 // the call. EventLoop queues the calls to run on its own thread (or, while
 // too many handlers are blocked, hands them to its WorkerPool); the fuzz
@@ -42,17 +45,20 @@ struct IntakeCache {
 };
 
 // Consumes the whole frames in conn's input while the connection is open
-// (or read-closed) and, unless `stopping`, CanStartCall allows. A frame over
-// the limit, a body that is not a Request or a call_id 0 fails the
-// connection (Connection::Fail: one call_id 0 response, input dropped).
-// While `stopping`, every request is answered UNAVAILABLE. `now` is when
-// the bytes were received (the start of each call's timeout). A method of
-// a service registered with inline_handlers runs here, on the caller's
-// thread, its request parsed straight from the input buffer and its
-// response appended to the output; any other call is handed to `dispatch`
-// with its own copy of the payload, or for a large one the input buffer
-// itself (Connection::LendInput). Returns whether it consumed any frame
-// (or failed the connection).
+// (or read-closed) and, unless stopping or draining, CanStartCall allows.
+// A frame over the limit, a body that is not a Request or a call_id 0
+// fails the connection (Connection::Fail: one call_id 0 response, input
+// dropped). While `stopping`, or while the connection is draining, every
+// request (control methods included) is answered UNAVAILABLE with
+// not_processed, whatever the limits. Control methods are answered here and
+// are not activity for the idle clock (Connection::NoteRequest). `now` is
+// when the bytes were received (the start of each call's timeout). A
+// method of a service registered with inline_handlers runs here, on the
+// caller's thread, its request parsed straight from the input buffer and
+// its response appended to the output; any other call is handed to
+// `dispatch` with its own copy of the payload, or for a large one the
+// input buffer itself (Connection::LendInput). Returns whether it consumed
+// any frame (or failed the connection).
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
                      absl::Time now, IntakeCache* cache, DispatchFn dispatch);

@@ -99,12 +99,16 @@ class Server {
   absl::Status Start();
 
   // Stops accepting (closing listeners, removing Unix socket files) and
-  // reading; requests already received but not dispatched are answered
-  // UNAVAILABLE. Calls queued or running may finish for up to `grace`;
-  // when it runs out, calls not yet started are answered UNAVAILABLE and
-  // every connection is closed (a call still running then loses its
-  // response; its caller sees the connection close). Returns once every
-  // handler has returned: a handler that never returns blocks Shutdown.
+  // first sends every connection the drain notice (docs/protocol.md,
+  // section 7: send no new calls here); requests already received but not
+  // dispatched, and every request read from then on, are answered
+  // UNAVAILABLE, marked not processed. Calls queued or running may finish
+  // for up to `grace`; a connection with nothing left to answer closes
+  // gracefully. When the grace runs out, calls not yet started are answered
+  // UNAVAILABLE, not processed, and every connection is closed (a call
+  // still running then loses its response; its caller sees the connection
+  // close). Returns once every handler has returned: a handler that never
+  // returns blocks Shutdown.
   // Safe to call more than once and from any thread, but not from a
   // handler. A second call may shorten the grace, then waits like Wait().
   void Shutdown(absl::Duration grace = absl::ZeroDuration());

@@ -1,12 +1,16 @@
 // ServerContext: what a handler knows about the call it serves (method, peer,
-// deadline, the caller's metadata) and the metadata it sends back.
+// deadline, the caller's metadata, whether the caller is still waiting) and
+// the metadata it sends back.
 //
 // The server creates one per call and passes it to the handler by reference;
 // it lives until the response is sent. Not thread-safe: a handler that hands
-// the context to other threads must synchronise itself.
+// the context to other threads must synchronise itself. IsCancelled() alone
+// may be called from any thread.
 #ifndef FRAMERPC_SERVER_CONTEXT_H_
 #define FRAMERPC_SERVER_CONTEXT_H_
 
+#include <atomic>
+#include <memory>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -20,6 +24,11 @@ class ServerContext {
   // `deadline` is absl::InfiniteFuture() for a call without one.
   ServerContext(std::string method, std::string peer, absl::Time deadline,
                 Metadata metadata);
+  // As above, for a call that can be cancelled: IsCancelled() reports
+  // `cancelled`, which the server sets (null: never cancelled).
+  ServerContext(std::string method, std::string peer, absl::Time deadline,
+                Metadata metadata,
+                std::shared_ptr<const std::atomic<bool>> cancelled);
 
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
@@ -32,6 +41,13 @@ class ServerContext {
   absl::Time deadline() const { return deadline_; }
   // True once the deadline has passed: the answer will not be read.
   bool IsExpired() const;
+  // True once the caller cancelled the call (framerpc.Control/Cancel) or
+  // went away: its connection was reset or closed, or the peer finished
+  // sending on it. Its answer will not be read, so a long handler may stop
+  // early; whatever it returns is still sent if the connection is open.
+  // Never true for a handler of a service registered with inline_handlers,
+  // which runs before anything else can happen on its connection.
+  bool IsCancelled() const;
 
   // The caller's metadata.
   const Metadata& metadata() const { return metadata_; }
@@ -46,6 +62,7 @@ class ServerContext {
   absl::Time deadline_;
   Metadata metadata_;
   Metadata response_metadata_;
+  std::shared_ptr<const std::atomic<bool>> cancelled_;
 };
 
 }  // namespace framerpc

@@ -56,10 +56,13 @@ struct ServerOptions {
   // wait in the listen backlog meanwhile (docs/reliability.md, section 1).
   int max_connections = 10000;
   // A connection that makes no progress for this long is closed (checked
-  // at least once a second, so up to that much later). Progress is counted
-  // in whole messages: a complete request frame arriving, a call finishing,
-  // or every queued response having been written. A connection with a call
-  // in flight is never idle. Bytes of a frame still incomplete do not count:
+  // at least once a second, so up to that much later): first the drain
+  // notice (docs/protocol.md, section 7), then a graceful close. Progress
+  // is counted in whole messages: a complete request frame arriving, a
+  // call finishing, or every queued response having been written; control
+  // requests (Ping, Cancel) and their answers are no progress, so pings
+  // alone do not keep a connection open. A connection with a call in
+  // flight is never idle. Bytes of a frame still incomplete do not count:
   // a peer trickling one byte a second ("slow loris") is closed
   // idle_timeout after its last whole request, and so is a legitimate
   // frame (or the responses it is waiting to read) that takes longer than

@@ -106,6 +106,8 @@ void CompareResponse(absl::string_view body, const MetadataLimits& limits,
       }
       Check(SameMetadata(expected.metadata(), got.metadata));
       Check(got.payload == expected.payload());
+      Check(got.not_processed == expected.not_processed());
+      Check(got.draining == expected.draining());
       Check(WithinLimits(expected.metadata(), limits));
       break;
     }

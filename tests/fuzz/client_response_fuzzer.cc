@@ -99,6 +99,10 @@ void RunPeer(int fd, absl::string_view stream) {
 }
 
 // Call ids that the stream answers OK before anything breaks the connection.
+// The drain notice (call_id 0 with `draining` set) is not taken to break it:
+// version 2 says it does not (docs/protocol.md, section 7), so a client
+// may read on past it; one that treats it as a connection error only fails
+// calls, which this set does not constrain.
 std::set<uint64_t> OkAnswers(absl::string_view stream) {
   std::set<uint64_t> ids;
   framerpc::FrameDecoder decoder(kMaxFrame);

@@ -57,8 +57,9 @@ inline void CheckResponse(const DecodedResponse& response,
                           absl::string_view body) {
   CheckInside(response.payload, body);
   Buffer again;
-  const ResponseHeader header{response.call_id, response.status,
-                              &response.metadata};
+  ResponseHeader header{response.call_id, response.status, &response.metadata};
+  header.not_processed = response.not_processed;
+  header.draining = response.draining;
   if (!EncodeResponse(header, response.payload, kMaxEncodableBodySize, &again)
            .ok()) {
     std::abort();
@@ -67,6 +68,8 @@ inline void CheckResponse(const DecodedResponse& response,
   if (!DecodeResponse(BodyOf(again), &twice).ok()) std::abort();
   if (twice.call_id != response.call_id || twice.status != response.status ||
       twice.metadata != response.metadata ||
+      twice.not_processed != response.not_processed ||
+      twice.draining != response.draining ||
       twice.payload != response.payload) {
     std::abort();
   }

@@ -49,13 +49,18 @@ def request(call_id, method, timeout_us=0, meta=(), payload=b""):
     return body
 
 
-def response(call_id, code=0, message="", meta=(), payload=b""):
+def response(call_id, code=0, message="", meta=(), payload=b"",
+             not_processed=False, draining=False):
     body = field_varint(1, call_id) if call_id else b""
     if code:
         body += field_varint(2, code)
     if message:
         body += field_bytes(3, message)
     body += metadata(meta)
+    if not_processed:
+        body += field_varint(5, 1)
+    if draining:
+        body += field_varint(6, 1)
     if payload:
         body += field_bytes(15, payload)
     return body
@@ -78,6 +83,10 @@ def frame(body):
 def echo_payload(text):
     # A wire.Request used as the test service's message: method = text.
     return field_bytes(2, text) + field_varint(1, 9)
+
+
+PING = "framerpc.Control/Ping"
+CANCEL = "framerpc.Control/Cancel"
 
 
 def write(target, name, data):
@@ -135,6 +144,18 @@ def server_seeds():
                            + frame(request(2, echo, payload=echo_payload("after")))),
         "metadata_repeated_key": (63, 0, frame(request(1, echo, meta=[("k", "v")] * 100,
                                                        payload=echo_payload("r")))),
+        # Version 2 control methods: a ping, a cancel of a call in flight,
+        # of an unknown call and of itself, and one whose payload does not
+        # parse; then the same while stopping.
+        "control": (63, 0, frame(request(1, PING))
+                    + frame(request(2, echo, payload=echo_payload("c")))
+                    + frame(request(3, CANCEL, payload=field_varint(1, 2)))
+                    + frame(request(4, CANCEL, payload=field_varint(1, 99)))
+                    + frame(request(5, CANCEL, payload=field_varint(1, 5)))
+                    + frame(request(6, CANCEL, payload=b"\xff"))
+                    + frame(request(7, PING, payload=b"ignored"))),
+        "control_stopping": (63, 1, frame(request(1, PING))
+                             + frame(request(2, CANCEL, payload=field_varint(1, 1)))),
     }
     for name, (step, mode, stream) in seeds.items():
         write("server_connection_fuzzer", name, bytes([step, mode]) + stream)
@@ -159,6 +180,13 @@ def client_seeds():
         "empty": b"",
         "bad_payload": frame(response(1, payload=b"\x0a\xff")) + ok[2] + ok[3],
         "duplicate": ok[1] + ok[1] + ok[3],
+        # Version 2: the drain notice ahead of answers, and answers marked
+        # not processed.
+        "drain_notice": frame(response(0, draining=True)) + ok[1] + ok[2] + ok[3],
+        "not_processed": frame(response(1, code=14, message="draining",
+                                        not_processed=True))
+                         + frame(response(2, code=1, message="cancelled",
+                                          not_processed=True)) + ok[3],
     }
     for name, stream in seeds.items():
         write("client_response_fuzzer", name, stream)
@@ -191,6 +219,12 @@ def differential_seeds():
         "tag_five_bytes": field_varint(1, 1) + b"\xfa\x80\x80\x80\x70\x01x",
         "negative_code": response(1, code=-1, message="m"),
         "many_entries": metadata([("%02d" % i, "v" * i) for i in range(20)]),
+        "drain_notice": response(0, draining=True),
+        "response_not_processed": response(9, code=14, message="later",
+                                           not_processed=True),
+        "flags_repeated": field_varint(5, 1) + field_varint(6, 2) + field_varint(5, 0),
+        "ping": request(5, "framerpc.Control/Ping"),
+        "cancel": request(6, "framerpc.Control/Cancel", payload=field_varint(1, 1)),
     }
     for name, body in bodies.items():
         write("call_codec_differential_fuzzer", name, b"\x00" + body)

@@ -7,15 +7,18 @@
 // appends it.
 //
 // Input: byte 0 picks the read size (1..64), byte 1 the mode (bit 0: the
-// server is stopping; bit 1: the peer reads no responses until the end, so
-// the pending-output limit holds requests back); the rest is the stream.
+// server is stopping, and the connection draining; bit 1: the peer reads no
+// responses until the end, so the pending-output limit holds requests
+// back); the rest is the stream. Control methods (framerpc.Control/Ping,
+// /Cancel) in the stream are answered by ProcessRequests itself.
 //
 // Checked on every input: every response frame decodes as a Response;
 // without a connection error, every request frame received is answered
 // exactly once (call ids compared as multisets); with one, exactly one
 // call_id 0 response with a non-OK code comes last, and only call ids that
-// were sent are answered before it. While stopping, every answer is
-// UNAVAILABLE.
+// were sent are answered before it. While stopping, the drain notice comes
+// first and every answer is UNAVAILABLE, not_processed. Only error answers
+// are ever marked not_processed.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -111,6 +114,8 @@ class Driver {
     options_.max_frame_size = kMaxFrame;
     options_.max_calls_per_connection = kMaxCallsPerConnection;
     options_.max_pending_output_bytes = kMaxPendingOutput;
+    // As the loop does when it begins to stop.
+    if (stopping_) conn_.StartDraining(absl::InfiniteFuture());
   }
 
   // One read of `bytes`; false once the connection stopped reading for
@@ -231,6 +236,7 @@ void CheckResponses(const std::string& wire, const std::vector<uint64_t>& sent,
   framerpc::Buffer buffer;
   buffer.Append(wire);
   bool connection_error = false;
+  bool first = true;
   while (true) {
     auto frame = decoder.Next(buffer);
     if (!frame.ok()) std::abort();
@@ -239,17 +245,27 @@ void CheckResponses(const std::string& wire, const std::vector<uint64_t>& sent,
     framerpc::DecodedResponse response;
     if (!framerpc::DecodeResponse((*frame)->body, &response).ok()) std::abort();
     framerpc::fuzz::CheckResponse(response, (*frame)->body);
-    if (response.call_id == 0) {
+    if (response.not_processed && response.status.ok()) std::abort();
+    if (stopping && first != response.draining) std::abort();
+    if (!stopping && response.draining) std::abort();
+    first = false;
+    if (response.draining) {
+      if (response.call_id != 0 || !response.status.ok()) std::abort();
+    } else if (response.call_id == 0) {
       if (response.status.ok()) std::abort();
       connection_error = true;
     } else {
       if (open[response.call_id]-- <= 0) std::abort();  // never asked
-      if (stopping && !absl::IsUnavailable(response.status)) std::abort();
+      if (stopping &&
+          (!absl::IsUnavailable(response.status) || !response.not_processed)) {
+        std::abort();
+      }
       if (!response.status.ok() && !response.payload.empty()) std::abort();
     }
     buffer.Retrieve((*frame)->frame_size);
   }
   if (!buffer.empty()) std::abort();  // a partial response frame
+  if (stopping && first) std::abort();  // no drain notice
   if (connection_error != failed) std::abort();
   if (!failed) {
     for (const auto& entry : open) {

@@ -287,6 +287,8 @@ TEST(HostilePeer, SilentConnectionsAreReapedAndHoldNoWorker) {
   ExpectFreshClientServed(harness);  // one worker, still free
   const absl::Time start = absl::Now();
   for (RawClient& client : silent) {
+    // Told first, then closed.
+    EXPECT_TRUE(ReadDrainNotice(client, absl::Seconds(5)).ok());
     EXPECT_TRUE(client.ReadsEndOfStream(absl::Seconds(5)));
   }
   EXPECT_LT(absl::Now() - start, absl::Seconds(4));

@@ -120,6 +120,49 @@ TEST(CallCodec, EncodingMatchesPlainProtobufByteForByte) {
   }
 }
 
+TEST(CallCodec, VersionTwoFlagsMatchProtobufAndRoundTrip) {
+  const Metadata metadata = {{"m", "v"}};
+  const wire::Request reply = UserMessage();
+  for (const bool not_processed : {false, true}) {
+    for (const bool draining : {false, true}) {
+      SCOPED_TRACE(absl::StrCat("not_processed ", not_processed, " draining ",
+                                draining));
+      ResponseHeader header{3, absl::UnavailableError("later"), &metadata};
+      header.not_processed = not_processed;
+      header.draining = draining;
+      wire::Response plain;
+      plain.set_call_id(3);
+      plain.set_code(14);
+      plain.set_message("later");
+      (*plain.mutable_metadata())["m"] = "v";
+      plain.set_not_processed(not_processed);
+      plain.set_draining(draining);
+      plain.set_payload(reply.SerializeAsString());
+      const std::string frame = EncodedResponse(header, &reply);
+      EXPECT_EQ(Hex(frame.substr(kFrameHeaderSize)),
+                Hex(plain.SerializeAsString()));
+
+      DecodedResponse decoded;
+      decoded.not_processed = !not_processed;  // overwritten either way
+      decoded.draining = !draining;
+      ASSERT_TRUE(
+          DecodeResponse(absl::string_view(frame).substr(kFrameHeaderSize),
+                         &decoded)
+              .ok());
+      EXPECT_EQ(decoded.not_processed, not_processed);
+      EXPECT_EQ(decoded.draining, draining);
+      EXPECT_EQ(decoded.status, absl::UnavailableError("later"));
+    }
+  }
+}
+
+TEST(CallCodec, DrainNoticeIsCallIdZeroAndTheDrainingFlagOnly) {
+  ResponseHeader notice;
+  notice.draining = true;
+  EXPECT_EQ(Hex(EncodedResponse(notice, nullptr)),
+            Hex(Bytes({0x00, 0x00, 0x00, 0x02, 0x30, 0x01})));
+}
+
 TEST(CallCodec, EmptyPayloadIsOmittedLikeProtobufDoes) {
   const wire::Request empty;
   EXPECT_EQ(Hex(EncodedRequest(RequestHeader{9, "a.B/C", 0, nullptr}, empty)),
@@ -461,6 +504,8 @@ void ExpectAgreesWithProtobuf(const std::string& body) {
   if (response_parsed && response_status.ok()) {
     EXPECT_EQ(response.call_id, plain_response.call_id());
     EXPECT_EQ(response.payload, plain_response.payload());
+    EXPECT_EQ(response.not_processed, plain_response.not_processed());
+    EXPECT_EQ(response.draining, plain_response.draining());
   }
 }
 

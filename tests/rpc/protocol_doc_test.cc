@@ -1,4 +1,4 @@
-// Checks the worked example of docs/protocol.md against the call codec, both
+// Checks the worked examples of docs/protocol.md against the call codec, both
 // ways, so the document cannot drift from the code.
 #include <fstream>
 #include <sstream>
@@ -11,7 +11,9 @@
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
 #include "gtest/gtest.h"
+#include "proto/wire.pb.h"
 #include "rpc/call_codec.h"
+#include "rpc/control_methods.h"
 
 namespace framerpc {
 namespace {
@@ -90,6 +92,80 @@ TEST(ProtocolDoc, ResponseExamples) {
   EXPECT_EQ(decoded.call_id, 2u);
   EXPECT_EQ(decoded.status, absl::NotFoundError("no such key"));
   EXPECT_TRUE(decoded.payload.empty());
+}
+
+TEST(ProtocolDoc, VersionTwoExamples) {
+  Buffer notice;
+  ResponseHeader notice_header;
+  notice_header.draining = true;
+  ASSERT_TRUE(
+      EncodeResponse(notice_header, absl::string_view(), 1 << 20, &notice)
+          .ok());
+  const std::string documented_notice = ExampleBytes("drain-notice-frame");
+  EXPECT_EQ(Hex(notice), absl::BytesToHexString(documented_notice));
+  DecodedResponse decoded;
+  ASSERT_TRUE(
+      DecodeResponse(absl::string_view(documented_notice).substr(4), &decoded)
+          .ok());
+  EXPECT_EQ(decoded.call_id, 0u);
+  EXPECT_TRUE(decoded.status.ok());
+  EXPECT_TRUE(decoded.draining);
+  EXPECT_FALSE(decoded.not_processed);
+
+  Buffer ping;
+  ASSERT_TRUE(EncodeRequest(RequestHeader{5, kPingMethod, 0, nullptr},
+                            absl::string_view(), 1 << 20, &ping)
+                  .ok());
+  const std::string documented_ping = ExampleBytes("ping-frame");
+  EXPECT_EQ(Hex(ping), absl::BytesToHexString(documented_ping));
+  DecodedRequest request;
+  ASSERT_TRUE(
+      DecodeRequest(absl::string_view(documented_ping).substr(4), &request)
+          .ok());
+  EXPECT_EQ(request.call_id, 5u);
+  EXPECT_EQ(request.method, "framerpc.Control/Ping");
+  EXPECT_TRUE(request.payload.empty());
+
+  Buffer ping_answer;
+  ASSERT_TRUE(EncodeResponse(ResponseHeader{5, absl::OkStatus(), nullptr},
+                             absl::string_view(), 1 << 20, &ping_answer)
+                  .ok());
+  EXPECT_EQ(Hex(ping_answer),
+            absl::BytesToHexString(ExampleBytes("ping-answer-frame")));
+
+  wire::CancelRequest cancel;
+  cancel.set_call_id(1);
+  Buffer cancel_frame;
+  ASSERT_TRUE(EncodeRequest(RequestHeader{6, kCancelMethod, 0, nullptr}, cancel,
+                            1 << 20, &cancel_frame)
+                  .ok());
+  const std::string documented_cancel = ExampleBytes("cancel-frame");
+  EXPECT_EQ(Hex(cancel_frame), absl::BytesToHexString(documented_cancel));
+  ASSERT_TRUE(
+      DecodeRequest(absl::string_view(documented_cancel).substr(4), &request)
+          .ok());
+  EXPECT_EQ(request.call_id, 6u);
+  EXPECT_EQ(request.method, "framerpc.Control/Cancel");
+  wire::CancelRequest parsed;
+  ASSERT_TRUE(parsed.ParseFromArray(request.payload.data(),
+                                    static_cast<int>(request.payload.size())));
+  EXPECT_EQ(parsed.call_id(), 1u);
+
+  ResponseHeader refused{7, absl::UnavailableError("draining"), nullptr};
+  refused.not_processed = true;
+  Buffer refused_frame;
+  ASSERT_TRUE(
+      EncodeResponse(refused, absl::string_view(), 1 << 20, &refused_frame)
+          .ok());
+  const std::string documented_refused = ExampleBytes("not-processed-frame");
+  EXPECT_EQ(Hex(refused_frame), absl::BytesToHexString(documented_refused));
+  ASSERT_TRUE(
+      DecodeResponse(absl::string_view(documented_refused).substr(4), &decoded)
+          .ok());
+  EXPECT_EQ(decoded.call_id, 7u);
+  EXPECT_EQ(decoded.status, absl::UnavailableError("draining"));
+  EXPECT_TRUE(decoded.not_processed);
+  EXPECT_FALSE(decoded.draining);
 }
 
 }  // namespace

@@ -4,12 +4,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 
 #include "absl/types/optional.h"
 #include "framing/frame_decoder.h"
 #include "gtest/gtest.h"
 #include "proto/wire.pb.h"
+#include "rpc/call_codec.h"
 #include "server/call.h"
 #include "server/lent_input.h"
 #include "tests/server/socket_pair.h"
@@ -51,6 +53,81 @@ TEST(Connection, WantsInputOnlyWhileOpenAndUnderTheLimits) {
   f.conn->output().TakeAll();
   f.conn->MarkReadClosed();
   EXPECT_FALSE(f.conn->WantsInput(options, false));
+}
+
+TEST(Connection, CancelMarksOnlyTheNamedLiveCall) {
+  Fixture f;
+  std::shared_ptr<CallCancellation> first = f.conn->TrackCall(1);
+  std::shared_ptr<CallCancellation> second = f.conn->TrackCall(2);
+  EXPECT_FALSE(f.conn->CancelCall(3));  // unknown
+  // Still queued: the caller of CancelCall answers it, and it never starts.
+  EXPECT_TRUE(f.conn->CancelCall(2));
+  EXPECT_TRUE(second->cancelled.load());
+  EXPECT_TRUE(second->by_caller.load());
+  EXPECT_FALSE(second->connection_closed.load());
+  EXPECT_EQ(second->state.load(), CallCancellation::kAnsweredEarly);
+  EXPECT_FALSE(first->cancelled.load());
+  // Running: marked, but its runner answers it.
+  first->state.store(CallCancellation::kStarted);
+  EXPECT_FALSE(f.conn->CancelCall(1));
+  EXPECT_TRUE(first->cancelled.load());
+  EXPECT_EQ(first->state.load(), CallCancellation::kStarted);
+  first.reset();  // the call finished
+  std::shared_ptr<CallCancellation> third = f.conn->TrackCall(3);
+  third.reset();
+  EXPECT_FALSE(f.conn->CancelCall(3));
+}
+
+TEST(Connection, PeerEndOfStreamAndCloseCancelTheCallsInFlight) {
+  Fixture f;
+  std::shared_ptr<CallCancellation> call = f.conn->TrackCall(1);
+  f.conn->MarkReadClosed();
+  // The peer only finished sending: the call still runs, but may stop early.
+  EXPECT_TRUE(call->cancelled.load());
+  EXPECT_FALSE(call->by_caller.load());
+  EXPECT_FALSE(call->connection_closed.load());
+  f.conn->CancelAllCalls();
+  EXPECT_TRUE(call->connection_closed.load());
+  EXPECT_EQ(f.conn->tracked_calls(), 0u);
+}
+
+TEST(Connection, FinishedCallsLeaveTheTableBounded) {
+  Fixture f;
+  // One call in flight at a time, as a client calling in a loop: dead
+  // entries are swept once there are 2 x calls in flight + 16 of them.
+  for (uint64_t id = 1; id <= 10000; ++id) {
+    f.conn->AddCall();
+    std::shared_ptr<CallCancellation> call = f.conn->TrackCall(id);
+    f.conn->FinishCall(kStart);
+  }
+  EXPECT_LE(f.conn->tracked_calls(), 18u);
+}
+
+TEST(Connection, DrainingSendsTheNoticeOnceAndKeepsReading) {
+  Fixture f;
+  ServerOptions options;
+  options.max_calls_per_connection = 1;
+  f.conn->AddCall();
+  EXPECT_FALSE(f.conn->WantsInput(options, false));  // at the call limit
+  f.conn->StartDraining(kStart + absl::Milliseconds(250));
+  f.conn->StartDraining(kStart + absl::Seconds(9));  // no second notice
+  EXPECT_TRUE(f.conn->draining());
+  // Every request is answered at once now: the call limit does not apply.
+  EXPECT_TRUE(f.conn->WantsInput(options, /*server_stopping=*/true));
+  DecodedResponse notice;
+  const std::string bytes = f.conn->output().TakeAll();
+  ASSERT_EQ(bytes.size(), 6u);
+  ASSERT_TRUE(DecodeResponse(absl::string_view(bytes).substr(4), &notice).ok());
+  EXPECT_EQ(notice.call_id, 0u);
+  EXPECT_TRUE(notice.status.ok());
+  EXPECT_TRUE(notice.draining);
+  // Finished only once the call is answered and the window is over.
+  EXPECT_FALSE(f.conn->DrainFinished(kStart + absl::Seconds(1)));
+  f.conn->FinishCall(kStart);
+  EXPECT_FALSE(f.conn->DrainFinished(kStart + absl::Milliseconds(100)));
+  EXPECT_TRUE(f.conn->DrainFinished(kStart + absl::Milliseconds(250)));
+  EXPECT_EQ(f.conn->CloseDeadline(absl::Minutes(5)),
+            kStart + absl::Milliseconds(250));
 }
 
 // Regression: every call in flight used to append its response whatever

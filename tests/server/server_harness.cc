@@ -112,14 +112,11 @@ TestRequest MakeRequest(absl::string_view text) {
   return request;
 }
 
-absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
-                                     absl::string_view method,
-                                     const google::protobuf::Message& request,
-                                     uint64_t timeout_us,
-                                     const Metadata& metadata) {
-  absl::Status sent =
-      client.Send(call_id, method, request, timeout_us, metadata);
-  if (!sent.ok()) return sent;
+namespace {
+
+// Reads call `call_id`'s response, which must be the next frame.
+absl::StatusOr<RawResponse> ReadResponseTo(RawClient& client,
+                                           uint64_t call_id) {
   absl::StatusOr<absl::optional<RawResponse>> response = client.Read();
   if (!response.ok()) return response.status();
   if (!response->has_value()) {
@@ -132,6 +129,28 @@ absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
                                             (*response)->header.call_id()));
   }
   return **std::move(response);
+}
+
+}  // namespace
+
+absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
+                                     absl::string_view method,
+                                     const google::protobuf::Message& request,
+                                     uint64_t timeout_us,
+                                     const Metadata& metadata) {
+  absl::Status sent =
+      client.Send(call_id, method, request, timeout_us, metadata);
+  if (!sent.ok()) return sent;
+  return ReadResponseTo(client, call_id);
+}
+
+absl::StatusOr<RawResponse> CallOnceWithPayload(RawClient& client,
+                                                uint64_t call_id,
+                                                absl::string_view method,
+                                                absl::string_view payload) {
+  absl::Status sent = client.SendPayload(call_id, method, payload);
+  if (!sent.ok()) return sent;
+  return ReadResponseTo(client, call_id);
 }
 
 absl::Status RoundTripThroughTheLoop(RawClient& client, uint64_t call_id) {
@@ -167,6 +186,29 @@ absl::StatusOr<int> HoldEveryHandlerThread(ServerHarness& harness,
     }
   }
   return calls;
+}
+
+bool IsDrainNotice(const RawResponse& response) {
+  return response.header.call_id() == 0 && response.header.code() == 0 &&
+         response.header.draining() && !response.header.not_processed() &&
+         response.payload.empty();
+}
+
+absl::Status ReadDrainNotice(RawClient& client, absl::Duration timeout) {
+  absl::StatusOr<absl::optional<RawResponse>> next = client.Read(timeout);
+  if (!next.ok()) return next.status();
+  if (!next->has_value()) {
+    return absl::UnavailableError(
+        "end of stream where the drain notice was expected");
+  }
+  if (!IsDrainNotice(**next)) {
+    return absl::InternalError(absl::StrCat(
+        "expected the drain notice, read a response to call ",
+        (*next)->header.call_id(), " with code ", (*next)->header.code(),
+        " (draining ", (*next)->header.draining(),
+        "): ", (*next)->header.message()));
+  }
+  return absl::OkStatus();
 }
 
 TestReply ParseReply(const RawResponse& response) {

@@ -91,6 +91,13 @@ absl::StatusOr<RawResponse> CallOnce(RawClient& client, uint64_t call_id,
                                      uint64_t timeout_us = 0,
                                      const Metadata& metadata = {});
 
+// As CallOnce, with the request's payload as bytes (control methods,
+// payloads that do not parse).
+absl::StatusOr<RawResponse> CallOnceWithPayload(RawClient& client,
+                                                uint64_t call_id,
+                                                absl::string_view method,
+                                                absl::string_view payload);
+
 // Sends call `call_id` to a method that does not exist, which the server's
 // loop answers itself, and reads that answer (the next frame must be it).
 // Since a connection's frames are handled in order, every request sent
@@ -107,6 +114,14 @@ absl::StatusOr<int> HoldEveryHandlerThread(ServerHarness& harness,
                                            RawClient& client, int num_workers,
                                            uint64_t first_call_id,
                                            absl::string_view text);
+
+// Whether `response` is the drain notice, Response{call_id: 0, code: 0,
+// draining: true} (docs/protocol.md, section 7).
+bool IsDrainNotice(const RawResponse& response);
+
+// Reads the next frame, which must be the drain notice; otherwise an error
+// saying what came instead.
+absl::Status ReadDrainNotice(RawClient& client, absl::Duration timeout = kWait);
 
 // The reply in an OK response (an empty reply if it does not parse).
 TestReply ParseReply(const RawResponse& response);

@@ -251,6 +251,7 @@ TEST(ServerInline, ShutdownAnswersWhatWasSentAndCloses) {
   ASSERT_TRUE(echo.ok());
   EXPECT_EQ(ParseReply(*echo).text(), "x");
   harness.server().Shutdown(absl::Seconds(5));
+  EXPECT_TRUE(ReadDrainNotice(*client).ok());
   EXPECT_TRUE(client->ReadsEndOfStream());
 }
 

@@ -189,8 +189,10 @@ TEST(ServerLimits, IdleConnectionIsClosed) {
   ASSERT_TRUE(client.ok()) << client.status();
   ExpectEchoWorks(*client, 1);
   const absl::Time idle_since = absl::Now();
-  EXPECT_TRUE(client->ReadsEndOfStream(absl::Seconds(5)));
+  // Told first (docs/protocol.md, section 7), then a clean end of stream.
+  EXPECT_TRUE(ReadDrainNotice(*client, absl::Seconds(5)).ok());
   EXPECT_GE(absl::Now() - idle_since, absl::Milliseconds(150));
+  EXPECT_TRUE(client->ReadsEndOfStream(absl::Seconds(5)));
 }
 
 TEST(ServerLimits, ConnectionWithACallInFlightIsNotIdle) {
@@ -212,7 +214,8 @@ TEST(ServerLimits, ConnectionWithACallInFlightIsNotIdle) {
   absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
   ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
   EXPECT_EQ(ParseReply(**response).text(), "late");
-  // Then it idles out.
+  // Then it idles out: the drain notice, then the end.
+  EXPECT_TRUE(ReadDrainNotice(*client, absl::Seconds(5)).ok());
   EXPECT_TRUE(client->ReadsEndOfStream(absl::Seconds(5)));
 }
 

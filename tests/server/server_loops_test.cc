@@ -77,6 +77,8 @@ TEST(ServerLoops, ShutdownDrainsTheConnectionsOfEveryLoop) {
   absl::SleepFor(absl::Milliseconds(50));
   harness.service().gate().Open();
   for (RawClient& client : clients) {
+    // Each was told first that the server is draining.
+    ASSERT_TRUE(ReadDrainNotice(client).ok());
     absl::StatusOr<absl::optional<RawResponse>> answer = client.Read();
     ASSERT_TRUE(answer.ok() && answer->has_value());
     EXPECT_EQ((*answer)->code(), absl::StatusCode::kOk);

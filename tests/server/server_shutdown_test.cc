@@ -1,5 +1,6 @@
-// End-to-end tests of Server::Shutdown and Wait: grace for calls in flight,
-// UNAVAILABLE for calls never started, idempotence across threads, and that
+// End-to-end tests of Server::Shutdown and Wait: the drain notice, grace for
+// calls in flight, UNAVAILABLE and not_processed for calls never started,
+// idempotence across threads, and that
 // nothing (descriptor, thread, socket file) outlives the server.
 #include <errno.h>
 #include <sys/socket.h>
@@ -73,6 +74,7 @@ TEST(ServerShutdown, IdleServerDoesNotWaitOutTheGrace) {
   const absl::Time start = absl::Now();
   harness.server().Shutdown(absl::Hours(1));
   EXPECT_LT(absl::Now() - start, kWait);
+  EXPECT_TRUE(ReadDrainNotice(*client).ok());
   EXPECT_TRUE(client->ReadsEndOfStream());
 }
 
@@ -91,6 +93,7 @@ TEST(ServerShutdown, GraceLetsRunningAndQueuedCallsFinish) {
 
   std::thread stopper([&] { harness.server().Shutdown(kWait); });
   ASSERT_TRUE(WaitUntilRefused(harness.address()));
+  ASSERT_TRUE(ReadDrainNotice(*client).ok());
   harness.service().gate().Open();
 
   std::multiset<std::string> texts;
@@ -126,14 +129,17 @@ TEST(ServerShutdown, CallsNotStartedWhenTheGraceEndsAreUnavailable) {
     harness.server().Shutdown(absl::Milliseconds(50));
     returned = true;
   });
-  // Calls 2 and 3 never started: UNAVAILABLE. The held calls are still
-  // running when the grace ends, so their connection closes without their
-  // answers (their caller sees UNAVAILABLE).
+  // The drain notice first. Calls 2 and 3 never started: UNAVAILABLE, not
+  // processed. The held calls are still running when the grace ends, so
+  // their connection closes without their answers (their caller sees
+  // UNAVAILABLE).
+  ASSERT_TRUE(ReadDrainNotice(*client).ok());
   std::set<uint64_t> unavailable;
   for (int i = 0; i < 2; ++i) {
     absl::StatusOr<absl::optional<RawResponse>> response = client->Read();
     ASSERT_TRUE(response.ok() && response->has_value()) << response.status();
     EXPECT_EQ((*response)->code(), absl::StatusCode::kUnavailable);
+    EXPECT_TRUE((*response)->header.not_processed());
     EXPECT_THAT((*response)->header.message(), HasSubstr("shutting down"));
     unavailable.insert((*response)->header.call_id());
   }
@@ -163,10 +169,12 @@ TEST(ServerShutdown, RequestsBufferedButNotDispatchedAreUnavailable) {
           .ok());
   ASSERT_TRUE(harness.service().gate().WaitForArrivals(1, kWait));
   std::thread stopper([&] { harness.server().Shutdown(kWait); });
+  ASSERT_TRUE(ReadDrainNotice(*client).ok());
   absl::StatusOr<absl::optional<RawResponse>> first = client->Read();
   ASSERT_TRUE(first.ok() && first->has_value()) << first.status();
   EXPECT_EQ((*first)->header.call_id(), 2u);
   EXPECT_EQ((*first)->code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE((*first)->header.not_processed());
   harness.service().gate().Open();
   absl::StatusOr<absl::optional<RawResponse>> second = client->Read();
   ASSERT_TRUE(second.ok() && second->has_value()) << second.status();
@@ -217,6 +225,7 @@ TEST(ServerShutdown, ManyCallsInFlightEachGetOkOrUnavailable) {
       EXPECT_TRUE(response.ok()) << response.status();
       if (!response.ok() || !response->has_value())
         break;  // the rest fail UNAVAILABLE at the caller
+      if (IsDrainNotice(**response)) continue;
       const absl::StatusCode code = (*response)->code();
       EXPECT_TRUE(code == absl::StatusCode::kOk ||
                   code == absl::StatusCode::kUnavailable)
@@ -255,6 +264,7 @@ TEST(ServerShutdown, LeavesNoDescriptorOrThreadBehind) {
     harness.server().Shutdown(absl::Seconds(1));
     for (RawClient& client : clients) {
       if (client.fd() >= 0) {
+        EXPECT_TRUE(ReadDrainNotice(client).ok());
         EXPECT_TRUE(client.ReadsEndOfStream());
       }
     }

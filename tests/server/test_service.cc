@@ -56,6 +56,7 @@ TestService::TestService() : Service(kName) {
   AddUnaryMethod("Count", &TestService::Count);
   AddUnaryMethod("Sized", &TestService::Sized);
   AddUnaryMethod("Concurrent", &TestService::Concurrent);
+  AddUnaryMethod("AwaitCancel", &TestService::AwaitCancel);
 }
 
 absl::Status TestService::Echo(ServerContext&, const TestRequest& request,
@@ -140,6 +141,47 @@ absl::Status TestService::Concurrent(ServerContext&, const TestRequest& request,
   --running_;
   reply->set_text(request.text());
   return absl::OkStatus();
+}
+
+absl::Status TestService::AwaitCancel(ServerContext& context,
+                                      const TestRequest&, TestReply* reply) {
+  std::unique_lock<std::mutex> lock(mu_);
+  ++await_cancel_arrivals_;
+  cv_.notify_all();
+  // IsCancelled() has no notification to wait on: look every millisecond.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!context.IsCancelled() && absl::Now() < give_up) {
+    cv_.wait_for(lock, std::chrono::milliseconds(1));
+  }
+  const bool cancelled = context.IsCancelled();
+  if (cancelled) {
+    ++cancellations_seen_;
+    cv_.notify_all();
+  }
+  reply->set_text(cancelled ? "cancelled" : "not cancelled");
+  return absl::OkStatus();
+}
+
+int TestService::await_cancel_arrivals() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return await_cancel_arrivals_;
+}
+
+int TestService::cancellations_seen() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancellations_seen_;
+}
+
+bool TestService::WaitForAwaitCancelArrivals(int n, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, ToChrono(timeout),
+                      [&] { return await_cancel_arrivals_ >= n; });
+}
+
+bool TestService::WaitForCancellationsSeen(int n, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, ToChrono(timeout),
+                      [&] { return cancellations_seen_ >= n; });
 }
 
 int TestService::count() {

@@ -79,7 +79,20 @@ class TestService final : public Service {
   absl::Status Concurrent(ServerContext& context, const TestRequest& request,
                           TestReply* reply);
 
+  // Waits (10 s at most) until context.IsCancelled(), then replies
+  // "cancelled" (or "not cancelled" at the bound). Counted in
+  // await_cancel_arrivals() when it starts and in cancellations_seen()
+  // when it saw the cancellation.
+  absl::Status AwaitCancel(ServerContext& context, const TestRequest& request,
+                           TestReply* reply);
+
   Gate& gate() { return gate_; }
+  int await_cancel_arrivals();
+  int cancellations_seen();
+  // Block until AwaitCancel calls arrived / saw cancellations `n` times in
+  // total, or `timeout` passes. True if they did.
+  bool WaitForAwaitCancelArrivals(int n, absl::Duration timeout);
+  bool WaitForCancellationsSeen(int n, absl::Duration timeout);
   // Runs of Count and Sized so far.
   int count();
   int max_concurrency();
@@ -93,6 +106,8 @@ class TestService final : public Service {
   int running_ = 0;
   int max_running_ = 0;
   int concurrency_limit_ = 1 << 30;
+  int await_cancel_arrivals_ = 0;
+  int cancellations_seen_ = 0;
 };
 
 }  // namespace test
