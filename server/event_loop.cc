@@ -460,8 +460,15 @@ bool EventLoop::RunLocalCalls(absl::Time now) {
   // returns: the hand-off bound counts from now.
   const LoopOwnership::Clock::time_point since = LoopOwnership::Clock::now();
   // Only the calls queued so far: those that settling decodes run in the
-  // next iteration, after a poll that does not wait.
-  for (size_t n = local_calls_.size(); n > 0; --n) {
+  // next iteration, after a poll that does not wait. The same once the
+  // run has lasted the hand-off bound: a monitor takes the loop only from
+  // a handler it finds running, and short handlers whose responses take
+  // longer to write than they took to make are seldom caught in one, so
+  // a long queue of them would keep every other connection waiting.
+  for (size_t n = local_calls_.size();
+       n > 0 && LoopOwnership::Clock::now() - since <
+                    LoopOwnership::kHandlerRunBound;
+       --n) {
     LocalCall local = std::move(local_calls_.front());
     local_calls_.pop_front();
     if (connections_by_id_.count(local.call->connection_id) != 0 &&

@@ -45,9 +45,12 @@
 //      handler runs on this thread, its response goes out at once, and its
 //      connection is settled as in step 4. A call whose connection's output
 //      has no room for another response waits until the peer has read
-//      enough. If the handlers run past the hand-off bound, counted from
-//      the first of them, the loop leaves this thread (see below) and Serve
-//      returns once the handler then running is answered.
+//      enough. Once the handlers have run for the hand-off bound, counted
+//      from the first of them, the rest wait for the next iteration, so
+//      that a long queue of short calls holds up the other connections no
+//      longer than one handler that blocks; and if one handler is still
+//      running at that bound, the loop leaves this thread (see below) and
+//      Serve returns once that handler is answered.
 //   6. The deferred-task check (CheckDeferred): while calls are queued
 //      behind busy workers, workers are woken for those queued too long,
 //      in case the busy ones are blocked in their handlers (WorkerPool).

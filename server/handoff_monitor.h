@@ -42,7 +42,8 @@ class HandoffMonitor {
   // How long a handler runs on its loop before the loop is handed to
   // another thread, and how often the monitor looks (docs/performance.md,
   // "Handlers on the loop").
-  static constexpr std::chrono::microseconds kDefaultBound{1000};
+  static constexpr std::chrono::microseconds kDefaultBound =
+      LoopOwnership::kHandlerRunBound;
   static constexpr std::chrono::microseconds kDefaultTick{1000};
   // Ticks with no handler before the monitor sleeps until rung.
   static constexpr int kIdleLooksBeforeSleep = 20;

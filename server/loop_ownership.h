@@ -29,6 +29,12 @@ class LoopOwnership {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // How long a loop serves nobody but the handlers it runs: a HandoffMonitor
+  // takes it from a handler still running after this long, and the loop
+  // itself stops starting queued handlers (to poll first) once a run of
+  // them has lasted this long (docs/performance.md, "Handlers on the loop").
+  static constexpr std::chrono::microseconds kHandlerRunBound{1000};
+
   // `monitor_asleep` (borrowed) is the HandoffMonitor's doorbell: nonzero
   // while it sleeps for want of handlers to watch; BeginHandler rings it.
   explicit LoopOwnership(std::atomic<uint32_t>* monitor_asleep)

@@ -89,7 +89,12 @@ TEST(Replies, BigRepliesDoNotStallCallsTheLoopAnswers) {
   for (int c = 0; c < kBigClients; ++c) {
     big.emplace_back([&, c] {
       absl::StatusOr<RawClient> client = harness.Connect();
-      if (client.ok()) {
+      // One reply first: until a connection has had one, the server cannot
+      // hold its calls back by the size of their replies, and a burst
+      // handed to the workers (when handlers on the loops were handed
+      // off) may outrun this reader by more than max_pending_output_bytes
+      // (server_options.h); this test is about the loop, not that limit.
+      if (client.ok() && PipelineAndRead(&*client, 1, kReplySize) == 1) {
         big_ok[c] = PipelineAndRead(&*client, kBigCalls, kReplySize);
       }
       big_done.fetch_add(1);
@@ -99,12 +104,13 @@ TEST(Replies, BigRepliesDoNotStallCallsTheLoopAnswers) {
   // An unknown method is answered UNIMPLEMENTED by the loop itself: its
   // latency is how long the loop was kept from its work. When workers
   // serialized under the output's mutex (and grew one doubling buffer
-  // there), the loop waited on it: 137-197 ms here; now what is left is
-  // CPU contention on a shared machine. With the threads producing replies
-  // on two cores, one probe now and then waits out the scheduler (up to
-  // 110 ms, once 267 ms, in 20 runs on an idle machine; most runs 30-60 ms
-  // worst): so the bound is on the 90th percentile, which a loop waiting
-  // on serialization fails throughout, and a looser one on the worst.
+  // there), the loop waited on it: 137-197 ms here. When a loop ran all the
+  // handlers it had queued in one go, leaving it only to the hand-off
+  // monitor to catch one of them running, the probe waited 130-370 ms in 9
+  // of 30 runs (p90 over 100 ms). Now a loop polls again after 1 ms of
+  // handlers: p90 under 0.5 ms, worst 12-60 ms in 30 runs while another
+  // build ran (CPU contention: the threads producing replies share two
+  // cores). The bounds sit well above that and below those failures.
   std::vector<absl::Duration> latencies;
   uint64_t call_id = 0;
   while (big_done.load() < kBigClients) {
@@ -122,8 +128,8 @@ TEST(Replies, BigRepliesDoNotStallCallsTheLoopAnswers) {
   const absl::Duration p90 = latencies[latencies.size() * 9 / 10];
   const absl::Duration worst = latencies.back();
 
-  const absl::Duration bound = absl::Milliseconds(100 * kSlowdown);
-  const absl::Duration worst_bound = 4 * bound;
+  const absl::Duration bound = absl::Milliseconds(25 * kSlowdown);
+  const absl::Duration worst_bound = absl::Milliseconds(200 * kSlowdown);
   std::printf(
       "loop-answered calls during %d x %d replies of %d KiB: %zu calls, "
       "p90 %s (bound %s), max %s (bound %s)\n",
