@@ -235,11 +235,7 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
     if (batch_.empty()) {
       batch_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
       std::lock_guard<std::mutex> lock(mu_);
-      if (broken_ || queued_.empty()) {
-        queued_.RetrieveAll();
-        writing_ = false;
-        return;
-      }
+      if (StopWritingIfNothingQueuedLocked()) return;
       if (own->state == State::kDone &&
           calls_.FindWaiting(reader_call_) != nullptr) {
         // Our call is over; a caller asleep on its slot sends the rest
@@ -249,24 +245,17 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
         ReleaseWriterLocked();
         return;
       }
-      std::swap(queued_, batch_);
-      ++batches_taken_;
+      TakeQueuedBatchLocked();
       batch_touched = false;
     }
-    const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n >= 0) {
-      batch_.Retrieve(static_cast<size_t>(n));
+    if (SendSomeOfBatch()) {
       batch_touched = true;
       continue;
     }
     if (errno == EINTR) continue;
     bool failed = false;
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      Fail(Unavailable(absl::StrCat("send ", batch_.readable_bytes(),
-                                    " bytes of queued requests"),
-                       errno),
-           /*peer_closed=*/true);
+      FailSendingBatch(errno);
       failed = true;
     } else if (WaitWritable(own, deadline, leading, &failed)) {
       continue;
@@ -282,8 +271,7 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
     }
     std::lock_guard<std::mutex> lock(mu_);
     if (failed) {
-      batch_.RetrieveAll();
-      writing_ = false;
+      DropBatchLocked();
     } else {
       // Nothing of this batch left: a waiting caller may send it whole.
       ReleaseWriterLocked();
@@ -336,21 +324,10 @@ void ClientConnection::SendQueuedWithoutWaiting() {
     if (batch_.empty()) {
       batch_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
       std::lock_guard<std::mutex> lock(mu_);
-      if (broken_ || queued_.empty()) {
-        queued_.RetrieveAll();
-        writing_ = false;
-        return;
-      }
-      std::swap(queued_, batch_);
-      ++batches_taken_;
+      if (StopWritingIfNothingQueuedLocked()) return;
+      TakeQueuedBatchLocked();
     }
-    const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n >= 0) {
-      batch_.Retrieve(static_cast<size_t>(n));
-      continue;
-    }
-    if (errno == EINTR) continue;
+    if (SendSomeOfBatch() || errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       // The socket is full: the next writer sends the rest, starting with
       // what is left of batch_ (new requests queue behind it).
@@ -358,15 +335,43 @@ void ClientConnection::SendQueuedWithoutWaiting() {
       ReleaseWriterLocked();
       return;
     }
-    Fail(Unavailable(absl::StrCat("send ", batch_.readable_bytes(),
-                                  " bytes of queued requests"),
-                     errno),
-         /*peer_closed=*/true);
+    FailSendingBatch(errno);
     std::lock_guard<std::mutex> lock(mu_);
-    batch_.RetrieveAll();
-    writing_ = false;
+    DropBatchLocked();
     return;
   }
+}
+
+bool ClientConnection::StopWritingIfNothingQueuedLocked() {
+  if (!broken_ && !queued_.empty()) return false;
+  queued_.RetrieveAll();
+  writing_ = false;
+  return true;
+}
+
+void ClientConnection::TakeQueuedBatchLocked() {
+  std::swap(queued_, batch_);
+  ++batches_taken_;
+}
+
+bool ClientConnection::SendSomeOfBatch() {
+  const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n < 0) return false;
+  batch_.Retrieve(static_cast<size_t>(n));
+  return true;
+}
+
+void ClientConnection::FailSendingBatch(int error) {
+  Fail(Unavailable(absl::StrCat("send ", batch_.readable_bytes(),
+                                " bytes of queued requests"),
+                   error),
+       /*peer_closed=*/true);
+}
+
+void ClientConnection::DropBatchLocked() {
+  batch_.RetrieveAll();
+  writing_ = false;
 }
 
 void ClientConnection::CancelHook(void* arg) {

@@ -167,6 +167,19 @@ class ClientConnection {
   // them, then gives up the role; what the socket does not take is left
   // for the next writer (a waiting caller is woken for it).
   void SendQueuedWithoutWaiting();
+  // The writer's steps, shared by the two above. With batch_ sent: true,
+  // and the writer role given up, when nothing is queued or the connection
+  // broke.
+  bool StopWritingIfNothingQueuedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // With batch_ sent: the queued frames become the next batch.
+  void TakeQueuedBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One non-blocking send of what is left of batch_. False, with errno
+  // set, when the socket took nothing.
+  bool SendSomeOfBatch();
+  // The send failed with `error`: the connection fails UNAVAILABLE.
+  void FailSendingBatch(int error);
+  // After a failed write: drops what is left and gives up the writer role.
+  void DropBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReleaseWriterLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queued bytes that no writer is sending.
   bool OutputStrandedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
