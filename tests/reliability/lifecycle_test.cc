@@ -3,9 +3,11 @@
 // with a grace period, costs the caller no call. The server first sends a
 // drain notice and answers what it reads after it with not_processed; the
 // Channel sends such calls again on a new connection (docs/api.md, "What a
-// caller can count on").
+// caller can count on"), also for a frontend whose handlers call a backend
+// through a generated stub.
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,6 +37,28 @@ bool EchoOnce(TestService::Stub& stub, const std::string& text,
   }
   if (peer != nullptr) *peer = reply->peer();
   return true;
+}
+
+// `restarts` times, after `serving` each: shuts `*server` down with a 2 s
+// grace and starts a new one with `service` on `address`. Then waits
+// `serving` once more. Stops at the first failure to start and returns it.
+absl::Status RestartOnTheSameAddress(int restarts, absl::Duration serving,
+                                     const std::string& address,
+                                     const ServerOptions& options,
+                                     Service* service,
+                                     std::unique_ptr<Server>* server) {
+  absl::Status restarted;
+  for (int r = 0; r < restarts && restarted.ok(); ++r) {
+    absl::SleepFor(serving);
+    (*server)->Shutdown(absl::Seconds(2));
+    (*server)->Wait();
+    *server = std::make_unique<Server>(options);
+    restarted = (*server)->AddService(service);
+    if (restarted.ok()) restarted = (*server)->Listen(address);
+    if (restarted.ok()) restarted = (*server)->Start();
+  }
+  absl::SleepFor(serving);
+  return restarted;
 }
 
 TEST(Lifecycle, IdleClosesNeverFailTheNextCall) {
@@ -72,8 +96,7 @@ TEST(Lifecycle, GracefulRestartsUnderLoadFailNoCall) {
   ASSERT_TRUE(server->AddService(service.get()).ok());
   ASSERT_TRUE(server->Listen("127.0.0.1:0").ok());
   ASSERT_TRUE(server->Start().ok());
-  const int port = server->port();
-  const std::string target = absl::StrCat("127.0.0.1:", port);
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
   auto channel = Channel::Create(target);
   ASSERT_TRUE(channel.ok()) << channel.status();
 
@@ -102,19 +125,9 @@ TEST(Lifecycle, GracefulRestartsUnderLoadFailNoCall) {
     });
   }
   constexpr int kRestarts = 5;
-  absl::Status restarted;
-  for (int r = 0; r < kRestarts && restarted.ok(); ++r) {
-    absl::SleepFor(absl::Milliseconds(150));
-    server->Shutdown(absl::Seconds(2));
-    server->Wait();
-    server = std::make_unique<Server>(ServerOptions());
-    restarted = server->AddService(service.get());
-    if (restarted.ok()) {
-      restarted = server->Listen(absl::StrCat("127.0.0.1:", port));
-    }
-    if (restarted.ok()) restarted = server->Start();
-  }
-  absl::SleepFor(absl::Milliseconds(150));
+  const absl::Status restarted =
+      RestartOnTheSameAddress(kRestarts, absl::Milliseconds(150), target,
+                              ServerOptions(), service.get(), &server);
   stop.store(true);
   for (std::thread& caller : callers) caller.join();
   server->Shutdown(absl::Seconds(2));
@@ -122,6 +135,93 @@ TEST(Lifecycle, GracefulRestartsUnderLoadFailNoCall) {
   ASSERT_TRUE(restarted.ok()) << restarted;
   EXPECT_EQ(failed.load(), 0);
   EXPECT_GT(ok.load(), kThreads * kRestarts);
+}
+
+// The frontend of a two-tier service, as a user writes it: each Echo is
+// answered by the backend's, called through a generated stub on one
+// shared Channel within the frontend call's own deadline.
+class Frontend final : public TestService::Service {
+ public:
+  explicit Frontend(std::shared_ptr<Channel> backend) : backend_(backend) {}
+
+  absl::Status Echo(ServerContext& context, const EchoRequest& request,
+                    EchoReply* reply) override {
+    ClientContext call;
+    call.set_deadline(context.deadline());
+    // Between two backend processes nothing listens for a moment; a call
+    // made then waits for the next (it fails fast by default).
+    call.set_wait_for_ready(true);
+    return backend_.Echo(&call, request, reply);
+  }
+
+ private:
+  TestService::Stub backend_;
+};
+
+TEST(Lifecycle, AFrontendSurvivesItsBackendsRestartsAndIdleCloses) {
+  // Both tiers close connections idle for 40 ms, and the backend restarts
+  // gracefully three times on the same port, while two callers go through
+  // the frontend with gaps from none to past the idle timeout.
+  ServerOptions options;
+  options.idle_timeout = absl::Milliseconds(40);
+  auto backend_service = std::make_unique<TestServiceImpl>();
+  auto backend = std::make_unique<Server>(options);
+  ASSERT_TRUE(backend->AddService(backend_service.get()).ok());
+  ASSERT_TRUE(backend->Listen("127.0.0.1:0").ok());
+  ASSERT_TRUE(backend->Start().ok());
+  const std::string backend_address =
+      absl::StrCat("127.0.0.1:", backend->port());
+  auto backend_channel = Channel::Create(backend_address);
+  ASSERT_TRUE(backend_channel.ok()) << backend_channel.status();
+  Frontend frontend_service(*backend_channel);
+  Server frontend(options);
+  ASSERT_TRUE(frontend.AddService(&frontend_service).ok());
+  ASSERT_TRUE(frontend.Listen("127.0.0.1:0").ok());
+  ASSERT_TRUE(frontend.Start().ok());
+  auto channel = Channel::Create(absl::StrCat("127.0.0.1:", frontend.port()));
+  ASSERT_TRUE(channel.ok()) << channel.status();
+
+  constexpr int kThreads = 2;
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::mutex mu;
+  std::set<std::string> backend_peers;  // the frontend's connections
+  std::vector<std::thread> callers;
+  for (int t = 0; t < kThreads; ++t) {
+    callers.emplace_back([&, t] {
+      TestService::Stub stub(*channel);
+      for (int i = 0; !stop.load(); ++i) {
+        absl::SleepFor(absl::Milliseconds((i * 7 + t * 13) % 60));
+        auto context = BoundedContext(absl::Seconds(10));
+        std::string peer, failure;
+        if (EchoOnce(stub, absl::StrCat("t", t, " c", i), context.get(),
+                     &peer, &failure)) {
+          ++ok;
+          std::lock_guard<std::mutex> lock(mu);
+          backend_peers.insert(peer);
+        } else {
+          ++failed;
+          ADD_FAILURE() << failure;
+        }
+      }
+    });
+  }
+  constexpr int kRestarts = 3;
+  const absl::Status restarted = RestartOnTheSameAddress(
+      kRestarts, absl::Milliseconds(300), backend_address, options,
+      backend_service.get(), &backend);
+  stop.store(true);
+  for (std::thread& caller : callers) caller.join();
+  frontend.Shutdown(absl::Seconds(2));
+  frontend.Wait();
+  backend->Shutdown(absl::Seconds(2));
+  backend->Wait();
+  ASSERT_TRUE(restarted.ok()) << restarted;
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GT(ok.load(), 20);
+  // Idle closes and restarts did happen between the tiers: the backend saw
+  // the frontend on many connections.
+  EXPECT_GT(backend_peers.size(), static_cast<size_t>(kRestarts + 1));
 }
 
 }  // namespace
