@@ -466,7 +466,7 @@ TEST(HostilePeer, DisconnectWhileCallsRunAndQueueLeavesNothingBehind) {
   {
     absl::StatusOr<RawClient> client = harness.Connect();
     ASSERT_TRUE(client.ok());
-    // Two calls run (blocked), four wait for a worker.
+    // Calls run (blocked) and wait to run.
     for (int i = 1; i <= 6; ++i) {
       ASSERT_TRUE(
           client->Send(i, TestService::Method("Block"), MakeRequest("b")).ok());
@@ -475,10 +475,11 @@ TEST(HostilePeer, DisconnectWhileCallsRunAndQueueLeavesNothingBehind) {
     client->Close();
   }
   // A close looks like a half-close (the peer may still read), so the
-  // server keeps the connection while its calls run...
+  // server keeps the connection while its calls run; then the calls
+  // finish, their results go nowhere, and it closes. (The first result
+  // written draws a reset from the peer's kernel: calls still queued then
+  // end unrun, so how many reach the handler depends on timing.)
   harness.service().gate().Open();
-  ASSERT_TRUE(harness.service().gate().WaitForArrivals(6, kWait));
-  // ...then the calls finish, their results go nowhere, and it closes.
   ExpectFdsBackTo(fds);
   ExpectFreshClientServed(harness);
 }
