@@ -17,7 +17,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -36,6 +35,7 @@
 #include "framerpc/server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_service_impl.h"
 
 namespace framerpc::e2e {
 namespace {
@@ -64,56 +64,6 @@ std::string FindIp() {
   }
   return "";
 }
-
-// The Echo method: a request with wait_for_gate set stands for a long
-// handler, which waits until its call is cancelled (at most kHandlerCap)
-// and records when; any other request is echoed.
-class CancelWatchingService final : public TestService::Service {
- public:
-  static constexpr absl::Duration kHandlerCap = absl::Seconds(30);
-
-  absl::Status Echo(ServerContext& context, const EchoRequest& request,
-                    EchoReply* reply) override {
-    if (request.wait_for_gate()) {
-      long_handlers_started_.fetch_add(1);
-      const absl::Time give_up = absl::Now() + kHandlerCap;
-      while (!context.IsCancelled() && absl::Now() < give_up) {
-        absl::SleepFor(absl::Milliseconds(5));
-      }
-      if (context.IsCancelled()) {
-        cancelled_at_.set_value(absl::Now());
-        return absl::CancelledError("the caller went away");
-      }
-      cancelled_at_.set_value(absl::InfiniteFuture());
-      return absl::DeadlineExceededError("never cancelled");
-    }
-    reply->set_text(request.text());
-    return absl::OkStatus();
-  }
-
-  bool AwaitLongHandler(absl::Duration timeout) const {
-    const absl::Time give_up = absl::Now() + timeout;
-    while (long_handlers_started_.load() == 0) {
-      if (absl::Now() >= give_up) return false;
-      absl::SleepFor(absl::Milliseconds(2));
-    }
-    return true;
-  }
-  // When the long handler saw IsCancelled(); InfiniteFuture if it gave up
-  // first or has not ended within `timeout`.
-  absl::Time CancelledAt(absl::Duration timeout) {
-    std::future<absl::Time> cancelled = cancelled_at_.get_future();
-    if (cancelled.wait_for(absl::ToChronoMilliseconds(timeout)) !=
-        std::future_status::ready) {
-      return absl::InfiniteFuture();
-    }
-    return cancelled.get();
-  }
-
- private:
-  std::atomic<int> long_handlers_started_{0};
-  std::promise<absl::Time> cancelled_at_;
-};
 
 // A network namespace and a veth pair into it, with a /30 of 10.0.0.0/8
 // picked from the PID: this side holds .1, the namespace .2. Removes both
@@ -282,8 +232,10 @@ class NetnsLossTest : public ::testing::Test {
   }
 
   // One call, without a deadline unless `timeout` is finite; its outcome
-  // and how long it took. A call still running after kDetectionBound plus
-  // a second is cancelled, so that a failing test cannot hang.
+  // and how long it took. With `long_handler` its handler runs until the
+  // call is cancelled (wait_for_cancel), else it echoes at once. A call still
+  // running after kDetectionBound plus a second is cancelled, so that a failing
+  // test cannot hang.
   struct Outcome {
     absl::Status status;
     absl::Duration took;
@@ -292,7 +244,7 @@ class NetnsLossTest : public ::testing::Test {
                absl::Duration timeout = absl::InfiniteDuration()) {
     EchoRequest request;
     request.set_text(text);
-    request.set_wait_for_gate(long_handler);
+    request.set_wait_for_cancel(long_handler);
     ClientContext context;
     if (timeout != absl::InfiniteDuration()) context.set_timeout(timeout);
     const absl::Time start = absl::Now();
@@ -307,7 +259,7 @@ class NetnsLossTest : public ::testing::Test {
     return Outcome{status, absl::Now() - start};
   }
 
-  CancelWatchingService service_;
+  TestServiceImpl service_;
   std::unique_ptr<NetnsPath> path_;
   std::unique_ptr<Server> server_;
   std::string target_;
@@ -323,7 +275,7 @@ TEST_F(NetnsLossTest, CallInFlightFailsUnavailableAndItsHandlerIsCancelled) {
   auto in_flight = std::async(std::launch::async, [&] {
     return Call("in flight", /*long_handler=*/true);
   });
-  ASSERT_TRUE(service_.AwaitLongHandler(absl::Seconds(10)));
+  ASSERT_TRUE(service_.AwaitCancelWaiters(1, absl::Seconds(10)));
   dropped_at = absl::Now();
   ASSERT_TRUE(path_->DropEverything());
 
@@ -339,12 +291,13 @@ TEST_F(NetnsLossTest, CallInFlightFailsUnavailableAndItsHandlerIsCancelled) {
 
   // The server's side, by its TCP_USER_TIMEOUT and keepalive alone: it
   // sends no pings, and no byte of the client's arrives to tell it.
-  const absl::Time cancelled_at = service_.CancelledAt(kDetectionBound);
-  ASSERT_NE(cancelled_at, absl::InfiniteFuture())
+  const absl::optional<absl::Time> cancelled_at =
+      service_.AwaitCancelSeen(kDetectionBound);
+  ASSERT_TRUE(cancelled_at.has_value())
       << "the server's handler never saw IsCancelled()";
-  EXPECT_LE(cancelled_at - dropped_at, kDetectionBound);
+  EXPECT_LE(*cancelled_at - dropped_at, kDetectionBound);
   std::cout << "server's handler saw IsCancelled() "
-            << cancelled_at - dropped_at << " after the drop\n";
+            << *cancelled_at - dropped_at << " after the drop\n";
 }
 
 TEST_F(NetnsLossTest, IdleConnectionsNextCallsFailUnavailableInsteadOfHanging) {
