@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/human_duration.h"
+#include "base/tcp_keepalive.h"
 #include "client/call_status.h"
 #include "client/call_table.h"
 #include "client/connector.h"
-#include "client/tcp_keepalive.h"
 
 namespace framerpc {
 namespace internal {

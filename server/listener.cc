@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/posix_error.h"
 #include "base/status_macros.h"
+#include "base/tcp_keepalive.h"
 
 namespace framerpc {
 namespace internal {
@@ -75,8 +76,12 @@ absl::Status SetIntOption(int fd, int level, int name, int value,
 
 }  // namespace
 
-Listener::Listener(Address address, UniqueFd fd)
-    : address_(std::move(address)), fd_(std::move(fd)) {}
+Listener::Listener(Address address, UniqueFd fd, absl::Duration keepalive_time,
+                   absl::Duration keepalive_timeout)
+    : address_(std::move(address)),
+      fd_(std::move(fd)),
+      keepalive_time_(keepalive_time),
+      keepalive_timeout_(keepalive_timeout) {}
 
 Listener::~Listener() {
   if (!owns_socket_file_) return;
@@ -88,7 +93,8 @@ Listener::~Listener() {
 }
 
 absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(
-    absl::string_view address_text) {
+    absl::string_view address_text, absl::Duration keepalive_time,
+    absl::Duration keepalive_timeout) {
   absl::StatusOr<Address> address = ParseAddress(address_text);
   if (!address.ok()) return address.status();
   const std::string text = address->ToString();
@@ -121,8 +127,8 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(
              target.length) != 0) {
     return PosixError(absl::StrCat("bind ", text), errno);
   }
-  std::unique_ptr<Listener> listener(
-      new Listener(*std::move(address), std::move(fd)));
+  std::unique_ptr<Listener> listener(new Listener(
+      *std::move(address), std::move(fd), keepalive_time, keepalive_timeout));
   if (is_unix) {
     struct stat st;
     if (::lstat(listener->address_.path.c_str(), &st) == 0) {
@@ -167,6 +173,10 @@ absl::StatusOr<absl::optional<AcceptedSocket>> Listener::Accept() {
         // Responses are whole frames written at once: never wait for more.
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        // Best effort, like TCP_NODELAY: a socket that refuses them still
+        // serves, and the idle timeout still closes it if its peer
+        // vanishes; only the detection is slower.
+        SetTcpKeepalive(fd, keepalive_time_, keepalive_timeout_).IgnoreError();
       } else if (accepted.peer == "unix:") {
         // Unix clients are nearly always unnamed; name the socket they came
         // in on instead.

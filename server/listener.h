@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "base/unique_fd.h"
 #include "rpc/address.h"
@@ -28,7 +29,9 @@ namespace internal {
 
 // A freshly accepted connection.
 struct AcceptedSocket {
-  UniqueFd fd;       // non-blocking, close-on-exec; TCP_NODELAY on TCP
+  // Non-blocking, close-on-exec; on TCP, TCP_NODELAY and the keepalive
+  // options (base/tcp_keepalive.h) the Listener was created with.
+  UniqueFd fd;
   std::string peer;  // "127.0.0.1:41234", "[::1]:41234" or "unix:/path"
 };
 
@@ -39,8 +42,11 @@ class Listener {
   // and the cause: INVALID_ARGUMENT for a malformed address, the errno's
   // status for socket/bind/listen ("bind 127.0.0.1:80: Permission denied"),
   // FAILED_PRECONDITION for a Unix path that exists and is not a socket.
+  // `keepalive_time` and `keepalive_timeout` (ServerOptions' fields of
+  // those names) are set on every TCP socket Accept() returns.
   static absl::StatusOr<std::unique_ptr<Listener>> Create(
-      absl::string_view address);
+      absl::string_view address, absl::Duration keepalive_time,
+      absl::Duration keepalive_timeout);
 
   // Unlinks the Unix socket file if it is still the one this listener made.
   ~Listener();
@@ -61,10 +67,13 @@ class Listener {
   absl::StatusOr<absl::optional<AcceptedSocket>> Accept();
 
  private:
-  Listener(Address address, UniqueFd fd);
+  Listener(Address address, UniqueFd fd, absl::Duration keepalive_time,
+           absl::Duration keepalive_timeout);
 
   Address address_;
   UniqueFd fd_;
+  const absl::Duration keepalive_time_;
+  const absl::Duration keepalive_timeout_;
   int port_ = 0;
   std::string bound_address_;
   // Identity of the socket file this listener created (Unix only), so the

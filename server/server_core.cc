@@ -40,6 +40,13 @@ absl::Status ValidateOptions(const ServerOptions& options) {
     return BadOption("idle_timeout", HumanDuration(options.idle_timeout),
                      "it must be positive (absl::InfiniteDuration() for none)");
   }
+  for (const auto& [name, value] :
+       {std::make_pair("keepalive_time", options.keepalive_time),
+        std::make_pair("keepalive_timeout", options.keepalive_timeout)}) {
+    if (value <= absl::ZeroDuration()) {
+      return BadOption(name, HumanDuration(value), "it must be positive");
+    }
+  }
   if (options.max_calls_per_connection < 1) {
     return BadOption("max_calls_per_connection",
                      absl::StrCat(options.max_calls_per_connection),
@@ -87,8 +94,8 @@ absl::Status ServerCore::Listen(absl::string_view address) {
     return absl::FailedPreconditionError(absl::StrCat(
         "listen on ", address, ": the server was already started"));
   }
-  absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Create(address);
+  absl::StatusOr<std::unique_ptr<Listener>> listener = Listener::Create(
+      address, options_.keepalive_time, options_.keepalive_timeout);
   if (!listener.ok()) return listener.status();
   if (port_ == 0 && (*listener)->is_tcp()) port_ = (*listener)->port();
   listeners_.push_back(*std::move(listener));

@@ -68,6 +68,25 @@ struct ServerOptions {
   // frame (or the responses it is waiting to read) that takes longer than
   // idle_timeout to cross the network.
   absl::Duration idle_timeout = absl::Minutes(5);
+  // Dead-peer detection by the kernel, on each accepted TCP connection (not
+  // on Unix sockets), the same as a Channel sets on its side
+  // (ChannelOptions::keepalive_time and keepalive_timeout): TCP_USER_TIMEOUT
+  // of their sum, so responses the client host has not acknowledged for
+  // that long reset the connection; and SO_KEEPALIVE with TCP_KEEPIDLE =
+  // keepalive_time, TCP_KEEPINTVL = keepalive_timeout (whole seconds,
+  // rounded up) and TCP_KEEPCNT = 1, so an idle connection, or one whose
+  // handlers are still running, is reset when one probe after
+  // keepalive_time of silence goes unanswered for keepalive_timeout. So a
+  // client host that vanishes without a FIN or RST (powered off, cable
+  // cut) is found dead within about keepalive_time + keepalive_timeout:
+  // the connection is closed, its running handlers see
+  // ServerContext::IsCancelled(), and its queued responses are dropped,
+  // instead of holding the connection until idle_timeout (or forever,
+  // while a call runs). The server sends no pings of its own; kernel probes
+  // carry no framerpc bytes, so they never count as progress against
+  // idle_timeout. Both must be positive.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
   // Calls of one connection that may be queued or running at once; beyond
   // it the server stops reading that connection until some complete.
   int max_calls_per_connection = 128;

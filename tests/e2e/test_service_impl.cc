@@ -19,6 +19,26 @@ absl::Status TestServiceImpl::Echo(ServerContext& context,
     cv_.notify_all();
     cv_.wait(lock, [this] { return gate_open_; });
   }
+  if (request.wait_for_cancel()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++cancel_waiters_;
+      cv_.notify_all();
+    }
+    // IsCancelled() is a flag the connection sets, with nothing to wait
+    // on: look every 2 ms, for at most 30 s so that no test can hang here.
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    while (!context.IsCancelled() && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+    if (!context.IsCancelled()) {
+      return absl::DeadlineExceededError("waited 30 s for a cancellation");
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cancel_seen_.has_value()) cancel_seen_ = absl::Now();
+    cv_.notify_all();
+    return absl::CancelledError("the caller cancelled or went away");
+  }
   if (request.sleep_ms() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(request.sleep_ms()));
   }
@@ -57,6 +77,20 @@ bool TestServiceImpl::AwaitWaiters(int count, absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   return cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
                       [&] { return waiting_ >= count; });
+}
+
+bool TestServiceImpl::AwaitCancelWaiters(int count, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                      [&] { return cancel_waiters_ >= count; });
+}
+
+absl::optional<absl::Time> TestServiceImpl::AwaitCancelSeen(
+    absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+               [&] { return cancel_seen_.has_value(); });
+  return cancel_seen_;
 }
 
 }  // namespace framerpc::e2e

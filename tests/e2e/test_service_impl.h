@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "e2e_test.framerpc.h"
 
 namespace framerpc::e2e {
@@ -29,6 +30,13 @@ class TestServiceImpl final : public TestService::Service {
   }
   // Handlers that have started running.
   int started() const { return started_.load(); }
+  // Waits until `count` wait_for_cancel handlers have started, up to
+  // `timeout`.
+  bool AwaitCancelWaiters(int count, absl::Duration timeout);
+  // When the first wait_for_cancel handler saw IsCancelled(), waiting up to
+  // `timeout` for it; nullopt if none did by then (one that gave up after
+  // 30 s never does).
+  absl::optional<absl::Time> AwaitCancelSeen(absl::Duration timeout);
 
  private:
   std::function<void(const EchoRequest&)> on_start_;
@@ -37,6 +45,8 @@ class TestServiceImpl final : public TestService::Service {
   std::condition_variable cv_;
   bool gate_open_ = false;
   int waiting_ = 0;
+  int cancel_waiters_ = 0;
+  absl::optional<absl::Time> cancel_seen_;
 };
 
 }  // namespace framerpc::e2e

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # kv_server and kv_client as processes, as the demo runs them: a session of
 # calls with their exact output and exit codes, then SIGTERM shuts the server
-# down gracefully. Usage: kv_binaries_test.sh DIR_WITH_BINARIES
+# down gracefully (Server::Shutdown with --grace, which sends the drain
+# notice) while a client keeps calling. Usage: kv_binaries_test.sh
+# DIR_WITH_BINARIES
 set -euo pipefail
 bin="$1"
 log=$(mktemp)
+race_log=$(mktemp)
+stop_racing=$(mktemp -u)
 server_pid=""
+racer_pid=""
 cleanup() {
   [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null || true
-  rm -f "$log"
+  [[ -n "$racer_pid" ]] && kill -KILL "$racer_pid" 2>/dev/null || true
+  rm -f "$log" "$race_log" "$stop_racing"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
@@ -43,6 +49,33 @@ expect 1 "kv_client: put '': INVALID_ARGUMENT: key must not be empty" -- put "" 
 rc=0; client frobnicate > /dev/null 2>&1 || rc=$?
 [[ "$rc" == 2 ]] || fail "unknown command: exit $rc, wanted 2"
 
+# Calls racing the shutdown, one kv_client process after another: each one
+# either succeeds or, once the server has stopped accepting, fails
+# UNAVAILABLE because nothing is there; a call the server took is answered
+# (or was never processed and is sent again), never failed another way
+# (before the Channel understood the drain notice, a call meeting it failed
+# INTERNAL). At most 300 calls, stopping two after the server has gone.
+(
+  after_stop=0
+  for i in $(seq 300); do
+    rc=0
+    out=$(client put "race$i" v 2>&1) || rc=$?
+    echo "$rc $out" >> "$race_log"
+    if [[ -e "$stop_racing" ]]; then
+      after_stop=$((after_stop + 1))
+      [[ $after_stop -ge 2 ]] && break
+    fi
+  done
+) &
+racer_pid=$!
+for _ in $(seq 100); do  # until a few calls have gone through
+  [[ $(grep -c '^0 ' "$race_log" || true) -ge 3 ]] && break
+  sleep 0.1
+done
+[[ $(grep -c '^0 ' "$race_log" || true) -ge 3 ]] ||
+  fail "racing calls did not succeed before the shutdown: $(cat "$race_log")"
+
+stop_started=$SECONDS
 kill -TERM "$server_pid"
 for _ in $(seq 100); do
   kill -0 "$server_pid" 2>/dev/null || break
@@ -51,8 +84,27 @@ done
 kill -0 "$server_pid" 2>/dev/null && fail "kv_server did not stop on SIGTERM"
 wait "$server_pid" || fail "kv_server exited with status $?"
 server_pid=""
+stop_took=$((SECONDS - stop_started))
 grep -q "kv_server: SIGTERM, shutting down" "$log" || fail "no shutdown message"
 grep -q "kv_server: stopped" "$log" || fail "no stop message"
+
+touch "$stop_racing"
+for _ in $(seq 300); do
+  kill -0 "$racer_pid" 2>/dev/null || break
+  sleep 0.1
+done
+kill -0 "$racer_pid" 2>/dev/null && fail "the racing client did not finish"
+wait "$racer_pid"
+racer_pid=""
+bad=$(grep -v -e '^0 created race' -e '^1 kv_client: put .race[0-9]*.: UNAVAILABLE: ' \
+        "$race_log" || true)
+[[ -z "$bad" ]] || fail "calls racing the shutdown failed otherwise: $bad"
+ok_calls=$(grep -c '^0 ' "$race_log" || true)
+unavailable=$(grep -c '^1 ' "$race_log" || true)
+[[ $unavailable -ge 1 ]] ||
+  fail "no racing call came after the server stopped: $(cat "$race_log")"
+echo "shutdown took ${stop_took}s; racing calls: $ok_calls succeeded," \
+     "$unavailable found no server"
 
 # Unreachable server: UNAVAILABLE, exit 1.
 rc=0; "$bin/kv_client" --target="$address" get k2 > /dev/null 2>&1 || rc=$?

@@ -6,6 +6,8 @@
 // caller can count on"), also for a frontend whose handlers call a backend
 // through a generated stub.
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -222,6 +224,48 @@ TEST(Lifecycle, AFrontendSurvivesItsBackendsRestartsAndIdleCloses) {
   // Idle closes and restarts did happen between the tiers: the backend saw
   // the frontend on many connections.
   EXPECT_GT(backend_peers.size(), static_cast<size_t>(kRestarts + 1));
+}
+
+TEST(Lifecycle, TryCancelEndsTheCallAtOnceAndTheServersHandlerSeesIsCancelled) {
+  ServerFixture fixture("127.0.0.1:0");
+  ASSERT_TRUE(fixture.status().ok()) << fixture.status();
+  TestService::Stub stub(fixture.NewChannel());
+  EchoRequest request;
+  request.set_text("cancel me");
+  request.set_wait_for_cancel(true);
+  ClientContext context;  // no deadline: only the cancellation ends it
+  std::promise<absl::Status> outcome;
+  std::thread caller(
+      [&] { outcome.set_value(stub.Echo(request, &context).status()); });
+  ASSERT_TRUE(fixture.service().AwaitCancelWaiters(1, absl::Seconds(10)));
+
+  const absl::Time cancelled = absl::Now();
+  context.TryCancel();  // from another thread than the caller's
+  std::future<absl::Status> ended = outcome.get_future();
+  const bool ended_soon =
+      ended.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  const absl::Duration took = absl::Now() - cancelled;
+  // Not ended: it ends when the handler gives up (30 s), and the test fails.
+  EXPECT_TRUE(ended_soon) << "the call did not end within 2 s of TryCancel";
+  caller.join();
+  const absl::Status status = ended.get();
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled) << status;
+  // "At once": the client looks every 10 ms; the bound allows a slow CI.
+  EXPECT_LT(took, absl::Milliseconds(500)) << status;
+
+  // The server is told (framerpc.Control/Cancel), and its handler, which
+  // waits for nothing but IsCancelled(), sees it.
+  const absl::optional<absl::Time> seen =
+      fixture.service().AwaitCancelSeen(absl::Seconds(10));
+  ASSERT_TRUE(seen.has_value()) << "the handler never saw IsCancelled()";
+  EXPECT_LT(*seen - cancelled, absl::Seconds(2));
+  // And the connection carries the next call.
+  auto next_context = BoundedContext(absl::Seconds(10));
+  EchoRequest next;
+  next.set_text("after the cancel");
+  absl::StatusOr<EchoReply> reply = stub.Echo(next, next_context.get());
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->text(), "after the cancel");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "server/listener.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +24,10 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+
+// ServerOptions' defaults, for the tests that do not look at them.
+constexpr absl::Duration kKeepaliveTime = absl::Seconds(30);
+constexpr absl::Duration kKeepaliveTimeout = absl::Seconds(10);
 
 class ListenerTest : public ::testing::Test {
  protected:
@@ -49,7 +55,7 @@ absl::optional<AcceptedSocket> AcceptOne(Listener& listener) {
 
 TEST_F(ListenerTest, TcpPortZeroPicksAPortAndAccepts) {
   absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Create("127.0.0.1:0");
+      Listener::Create("127.0.0.1:0", kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_TRUE(listener.ok()) << listener.status();
   EXPECT_TRUE((*listener)->is_tcp());
   ASSERT_GT((*listener)->port(), 0);
@@ -70,12 +76,67 @@ TEST_F(ListenerTest, TcpPortZeroPicksAPortAndAccepts) {
   EXPECT_TRUE(::fcntl(accepted->fd.get(), F_GETFD) & FD_CLOEXEC);
 }
 
+// A client connected to `listener` and its accepted end (nullopt if the
+// connect or the accept failed, which is also reported).
+struct Connection {
+  absl::StatusOr<test::RawClient> client;
+  absl::optional<AcceptedSocket> accepted;
+};
+Connection ConnectAndAccept(Listener& listener) {
+  Connection connection{test::RawClient::Connect(listener.bound_address()),
+                        absl::nullopt};
+  EXPECT_TRUE(connection.client.ok()) << connection.client.status();
+  if (connection.client.ok()) connection.accepted = AcceptOne(listener);
+  return connection;
+}
+
+int IntOption(int fd, int level, int name) {
+  int value = -1;
+  socklen_t length = sizeof(value);
+  EXPECT_EQ(::getsockopt(fd, level, name, &value, &length), 0)
+      << "getsockopt " << name;
+  return value;
+}
+
+TEST_F(ListenerTest, AcceptedTcpSocketsCarryTheKeepaliveOptions) {
+  for (const char* address : {"127.0.0.1:0", "[::1]:0"}) {
+    SCOPED_TRACE(address);
+    absl::StatusOr<std::unique_ptr<Listener>> listener =
+        Listener::Create(address, absl::Seconds(3), absl::Milliseconds(1500));
+    if (!listener.ok() && std::string(address) == "[::1]:0") {
+      GTEST_SKIP() << "no IPv6 loopback here: " << listener.status();
+    }
+    ASSERT_TRUE(listener.ok()) << listener.status();
+    Connection connection = ConnectAndAccept(**listener);
+    ASSERT_TRUE(connection.accepted.has_value());
+    const int fd = connection.accepted->fd.get();
+    EXPECT_EQ(IntOption(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 4500);
+    EXPECT_EQ(IntOption(fd, SOL_SOCKET, SO_KEEPALIVE), 1);
+    EXPECT_EQ(IntOption(fd, IPPROTO_TCP, TCP_KEEPIDLE), 3);
+    EXPECT_EQ(IntOption(fd, IPPROTO_TCP, TCP_KEEPINTVL), 2);  // rounded up
+    EXPECT_EQ(IntOption(fd, IPPROTO_TCP, TCP_KEEPCNT), 1);
+    EXPECT_EQ(IntOption(fd, IPPROTO_TCP, TCP_NODELAY), 1);
+  }
+}
+
+TEST_F(ListenerTest, AcceptedUnixSocketsGetNoKeepalive) {
+  const std::string path = Path("keepalive.sock");
+  absl::StatusOr<std::unique_ptr<Listener>> listener = Listener::Create(
+      absl::StrCat("unix:", path), absl::Seconds(3), absl::Seconds(2));
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  Connection connection = ConnectAndAccept(**listener);
+  // Accepted all the same; a Unix socket has no peer host to vanish.
+  ASSERT_TRUE(connection.accepted.has_value());
+  EXPECT_EQ(IntOption(connection.accepted->fd.get(), SOL_SOCKET, SO_KEEPALIVE),
+            0);
+}
+
 TEST_F(ListenerTest, MalformedAddressIsInvalidArgument) {
   for (const char* address : {"", "127.0.0.1", "127.0.0.1:http", "[::1:0",
                               "::1:0", "127.0.0.1:70000", "unix:"}) {
     SCOPED_TRACE(address);
     absl::StatusOr<std::unique_ptr<Listener>> listener =
-        Listener::Create(address);
+        Listener::Create(address, kKeepaliveTime, kKeepaliveTimeout);
     ASSERT_FALSE(listener.ok());
     EXPECT_EQ(listener.status().code(), absl::StatusCode::kInvalidArgument);
   }
@@ -83,10 +144,11 @@ TEST_F(ListenerTest, MalformedAddressIsInvalidArgument) {
 
 TEST_F(ListenerTest, PortInUseNamesTheAddressAndTheCause) {
   absl::StatusOr<std::unique_ptr<Listener>> first =
-      Listener::Create("127.0.0.1:0");
+      Listener::Create("127.0.0.1:0", kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_TRUE(first.ok());
   const std::string address = (*first)->bound_address();
-  absl::StatusOr<std::unique_ptr<Listener>> second = Listener::Create(address);
+  absl::StatusOr<std::unique_ptr<Listener>> second =
+      Listener::Create(address, kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(std::string(second.status().message()),
             absl::StrCat("bind ", address, ": Address already in use"));
@@ -94,7 +156,7 @@ TEST_F(ListenerTest, PortInUseNamesTheAddressAndTheCause) {
 
 TEST_F(ListenerTest, PrivilegedPortIsPermissionDenied) {
   absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Create("127.0.0.1:1");
+      Listener::Create("127.0.0.1:1", kKeepaliveTime, kKeepaliveTimeout);
   if (listener.ok()) GTEST_SKIP() << "this process may bind privileged ports";
   if (listener.status().code() != absl::StatusCode::kPermissionDenied) {
     GTEST_SKIP() << "port 1 is unusable for another reason: "
@@ -107,8 +169,8 @@ TEST_F(ListenerTest, PrivilegedPortIsPermissionDenied) {
 TEST_F(ListenerTest, UnixSocketIsCreatedAndRemoved) {
   const std::string path = Path("a.sock");
   {
-    absl::StatusOr<std::unique_ptr<Listener>> listener =
-        Listener::Create(absl::StrCat("unix:", path));
+    absl::StatusOr<std::unique_ptr<Listener>> listener = Listener::Create(
+        absl::StrCat("unix:", path), kKeepaliveTime, kKeepaliveTimeout);
     ASSERT_TRUE(listener.ok()) << listener.status();
     EXPECT_FALSE((*listener)->is_tcp());
     EXPECT_EQ((*listener)->port(), 0);
@@ -132,8 +194,8 @@ TEST_F(ListenerTest, RegularFileAtTheUnixPathIsRefusedAndKept) {
     ASSERT_EQ(::write(fd, "keep", 4), 4);
     ::close(fd);
   }
-  absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Create(absl::StrCat("unix:", path));
+  absl::StatusOr<std::unique_ptr<Listener>> listener = Listener::Create(
+      absl::StrCat("unix:", path), kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_FALSE(listener.ok());
   EXPECT_EQ(listener.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(listener.status().message()), HasSubstr(path));
@@ -158,8 +220,8 @@ TEST_F(ListenerTest, StaleUnixSocketFileIsReplaced) {
               0);
   }
   ASSERT_TRUE(IsSocket(path));
-  absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Create(absl::StrCat("unix:", path));
+  absl::StatusOr<std::unique_ptr<Listener>> listener = Listener::Create(
+      absl::StrCat("unix:", path), kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_TRUE(listener.ok()) << listener.status();
   absl::StatusOr<test::RawClient> client =
       test::RawClient::Connect(absl::StrCat("unix:", path));
@@ -168,11 +230,11 @@ TEST_F(ListenerTest, StaleUnixSocketFileIsReplaced) {
 
 TEST_F(ListenerTest, LiveUnixSocketIsRefused) {
   const std::string path = Path("live.sock");
-  absl::StatusOr<std::unique_ptr<Listener>> live =
-      Listener::Create(absl::StrCat("unix:", path));
+  absl::StatusOr<std::unique_ptr<Listener>> live = Listener::Create(
+      absl::StrCat("unix:", path), kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_TRUE(live.ok());
-  absl::StatusOr<std::unique_ptr<Listener>> second =
-      Listener::Create(absl::StrCat("unix:", path));
+  absl::StatusOr<std::unique_ptr<Listener>> second = Listener::Create(
+      absl::StrCat("unix:", path), kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_FALSE(second.ok());
   EXPECT_THAT(std::string(second.status().message()),
               StartsWith(absl::StrCat("bind unix:", path)));
@@ -187,13 +249,13 @@ TEST_F(ListenerTest, LiveUnixSocketIsRefused) {
 
 TEST_F(ListenerTest, ReplacedSocketFileIsNotRemovedByTheOldListener) {
   const std::string path = Path("moved.sock");
-  absl::StatusOr<std::unique_ptr<Listener>> old =
-      Listener::Create(absl::StrCat("unix:", path));
+  absl::StatusOr<std::unique_ptr<Listener>> old = Listener::Create(
+      absl::StrCat("unix:", path), kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_TRUE(old.ok());
   // Someone removes the file and a new server takes the path.
   ASSERT_EQ(::unlink(path.c_str()), 0);
-  absl::StatusOr<std::unique_ptr<Listener>> replacement =
-      Listener::Create(absl::StrCat("unix:", path));
+  absl::StatusOr<std::unique_ptr<Listener>> replacement = Listener::Create(
+      absl::StrCat("unix:", path), kKeepaliveTime, kKeepaliveTimeout);
   ASSERT_TRUE(replacement.ok());
   old->reset();
   EXPECT_TRUE(IsSocket(path));

@@ -33,6 +33,10 @@ namespace {
 using test::MakeSocketPair;
 using test::SocketPair;
 
+// ServerOptions' defaults: these tests do not look at them.
+constexpr absl::Duration kKeepaliveTime = absl::Seconds(30);
+constexpr absl::Duration kKeepaliveTimeout = absl::Seconds(10);
+
 template <typename P>
 std::unique_ptr<P> NewPoller();
 
@@ -207,7 +211,7 @@ struct Connected {
 Connected TcpConnection(const std::string& state) {
   Connected c{state, UniqueFd(), UniqueFd()};
   absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Create("127.0.0.1:0");
+      Listener::Create("127.0.0.1:0", kKeepaliveTime, kKeepaliveTimeout);
   EXPECT_TRUE(listener.ok()) << listener.status();
   if (!listener.ok()) return c;
   c.peer.Reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));

@@ -478,6 +478,48 @@ TEST(Server, ListenAndStartErrors) {
               HasSubstr("ServerOptions::poller is 7;"));
 }
 
+TEST(Server, StartRefusesKeepaliveTimesThatAreNotPositive) {
+  struct Case {
+    absl::Duration time;
+    absl::Duration timeout;
+    const char* expected;
+  };
+  for (const Case& c : {
+           Case{absl::ZeroDuration(), absl::Seconds(10),
+                "ServerOptions::keepalive_time is 0s; it must be positive"},
+           Case{
+               absl::Seconds(-2), absl::Seconds(10),
+               "ServerOptions::keepalive_time is -2000ms; it must be positive"},
+           Case{absl::Seconds(30), absl::ZeroDuration(),
+                "ServerOptions::keepalive_timeout is 0s; it must be positive"},
+           Case{absl::Seconds(30), absl::Milliseconds(-250),
+                "ServerOptions::keepalive_timeout is -250ms; it must be "
+                "positive"},
+       }) {
+    SCOPED_TRACE(c.expected);
+    ServerOptions options;
+    options.keepalive_time = c.time;
+    options.keepalive_timeout = c.timeout;
+    Server server(options);
+    ASSERT_TRUE(server.Listen("127.0.0.1:0").ok());
+    absl::Status start = server.Start();
+    EXPECT_EQ(start.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(std::string(start.message()),
+              absl::StrCat("start server: ", c.expected));
+  }
+  // Sub-second and infinite values are usable (the kernel's are rounded up
+  // or capped; base/tcp_keepalive.h).
+  for (const absl::Duration value :
+       {absl::Milliseconds(1), absl::InfiniteDuration()}) {
+    ServerOptions options;
+    options.keepalive_time = value;
+    options.keepalive_timeout = value;
+    Server server(options);
+    ASSERT_TRUE(server.Listen("127.0.0.1:0").ok());
+    EXPECT_TRUE(server.Start().ok()) << value;
+  }
+}
+
 TEST(Server, ServesWithEitherPoller) {
   for (const PollerKind kind : {PollerKind::kPoll, PollerKind::kEpoll}) {
     const int epolls_before = CountEpollInstances();

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -44,6 +46,17 @@ TEST(CliOptions, DefaultsAndPositionalRequest) {
   EXPECT_EQ(options->format, Format::kJson);
   EXPECT_FALSE(options->has_data);
   EXPECT_THAT(options->args, ElementsAre("p.S/M", R"({"k": "-v"})"));
+}
+
+TEST(CliOptions, HelpStatesTheTimeoutTheCodeUses) {
+  // --help (and docs/cli.md, which copies it) must name the default that
+  // calls really get when --timeout is not given.
+  const absl::Duration default_timeout = CliOptions().timeout;
+  EXPECT_EQ(default_timeout, absl::Seconds(10));
+  EXPECT_THAT(UsageText(), HasSubstr(absl::StrCat(
+                               "--timeout DURATION   deadline of each "
+                               "call, e.g. 500ms, 5s (default ",
+                               absl::FormatDuration(default_timeout), ")")));
 }
 
 TEST(CliOptions, DoubleDashEndsOptions) {

@@ -1,4 +1,4 @@
-#include "client/tcp_keepalive.h"
+#include "base/tcp_keepalive.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,7 +18,7 @@ int Option(int fd, int level, int name) {
   return value;
 }
 
-TEST(TcpKeepalive, MatchesTheChannelsKeepalive) {
+TEST(TcpKeepalive, SetsUserTimeoutAndProbesFromKeepaliveTimeAndTimeout) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
   ASSERT_TRUE(fd.valid());
   ASSERT_TRUE(

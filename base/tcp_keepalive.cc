@@ -1,4 +1,4 @@
-#include "client/tcp_keepalive.h"
+#include "base/tcp_keepalive.h"
 
 #include <errno.h>
 #include <netinet/in.h>
