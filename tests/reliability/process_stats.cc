@@ -16,15 +16,23 @@ std::string ProcDir(pid_t pid) {
   return pid == 0 ? std::string("/proc/self") : absl::StrCat("/proc/", pid);
 }
 
-}  // namespace
-
-int64_t ResidentKib(pid_t pid) {
+// The number a /proc/<pid>/status line starting with `field` gives; -1 if
+// there is none.
+int64_t StatusNumber(pid_t pid, const std::string& field) {
   std::ifstream status(ProcDir(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+    if (line.rfind(field, 0) == 0) return std::stoll(line.substr(field.size()));
   }
   return -1;
+}
+
+}  // namespace
+
+int64_t ResidentKib(pid_t pid) { return StatusNumber(pid, "VmRSS:"); }
+
+int ThreadCount(pid_t pid) {
+  return static_cast<int>(StatusNumber(pid, "Threads:"));
 }
 
 int OpenFds(pid_t pid) {

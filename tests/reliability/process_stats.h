@@ -1,5 +1,5 @@
-// Small helpers for the reliability tests: a process's resident memory and
-// open descriptors (read from /proc), and a bounded wait for a condition.
+// Small helpers for the reliability tests: a process's resident memory,
+// threads and open descriptors (read from /proc), and a bounded wait for a condition.
 #ifndef FRAMERPC_TESTS_RELIABILITY_PROCESS_STATS_H_
 #define FRAMERPC_TESTS_RELIABILITY_PROCESS_STATS_H_
 
@@ -27,6 +27,9 @@ inline constexpr int64_t kAllocatorSlackKib = 512 << 10;
 #else
 inline constexpr int64_t kAllocatorSlackKib = 0;
 #endif
+
+// Threads of process `pid` (0: this process); -1 if unreadable.
+int ThreadCount(pid_t pid = 0);
 
 // Entries in /proc/<pid>/fd (0: this process); -1 if unreadable.
 int OpenFds(pid_t pid = 0);
