@@ -208,9 +208,11 @@ void DnsResolver::Loop::Start(std::unique_ptr<Request> request) {
   hints.ai_family = AF_UNSPEC;  // A and AAAA
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = ARES_AI_NUMERICSERV;
+  // Copies: ares_getaddrinfo may call OnAddrInfo, which frees the query,
+  // before it returns (a name c-ares rejects at once).
+  const std::string name = query->request->name;
   const std::string port = absl::StrCat(query->request->port);
-  // May call OnAddrInfo before it returns (a name c-ares rejects at once).
-  ares_getaddrinfo(channel_, query->request->name.c_str(), port.c_str(), &hints,
+  ares_getaddrinfo(channel_, name.c_str(), port.c_str(), &hints,
                    &Loop::OnAddrInfo, query);
 }
 

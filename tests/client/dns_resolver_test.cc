@@ -267,6 +267,23 @@ TEST(DnsResolver, SilentServerFailsUnavailableWithinTheTimeout) {
   EXPECT_LT(took, kTimeout + absl::Seconds(1)) << took;
 }
 
+// c-ares refuses .onion names (RFC 7686) inside ares_getaddrinfo, calling
+// back before it returns.
+TEST(DnsResolver, NameRefusedBeforeAnyQueryIsUnavailable) {
+  SilentUdpServer silent;
+  std::unique_ptr<DnsResolver> resolver =
+      MakeResolver(silent.address(), absl::Seconds(60));
+  ASSERT_NE(resolver, nullptr);
+  const absl::Time start = absl::Now();
+  Outcome outcome = ResolveOne(*resolver, "hidden.onion", 80);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(outcome.status.code(), absl::StatusCode::kUnavailable)
+      << outcome.status;
+  EXPECT_NE(outcome.status.message().find("resolve 'hidden.onion'"),
+            std::string::npos)
+      << outcome.status;
+}
+
 TEST(DnsResolver, DestructionWithLookupsPendingCancelsThemPromptly) {
   SilentUdpServer silent;
   std::unique_ptr<DnsResolver> resolver =
