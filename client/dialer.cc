@@ -1,11 +1,12 @@
 #include "client/dialer.h"
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/optional.h"
 #include "client/connector.h"
 #include "rpc/quote_for_status.h"
@@ -17,7 +18,8 @@ namespace {
 // One lookup's answer, shared with the resolver's callback, which may come
 // after the caller has given up waiting.
 struct PendingLookup {
-  absl::Mutex mu;
+  std::mutex mu;
+  std::condition_variable answered;
   absl::optional<absl::StatusOr<DnsResolver::Addresses>> answer
       ABSL_GUARDED_BY(mu);
 };
@@ -69,18 +71,15 @@ absl::StatusOr<std::vector<ResolvedAddress>> Dialer::LookUp(
   auto pending = std::make_shared<PendingLookup>();
   resolver_->Resolve(target_.address.host, target_.address.port,
                      [pending](absl::StatusOr<DnsResolver::Addresses> answer) {
-                       absl::MutexLock lock(&pending->mu);
+                       std::lock_guard<std::mutex> lock(pending->mu);
                        pending->answer = std::move(answer);
+                       pending->answered.notify_all();
                      });
-  absl::MutexLock lock(&pending->mu);
-  auto answered = [&pending] {
-    pending->mu.AssertHeld();
-    return pending->answer.has_value();
-  };
+  std::unique_lock<std::mutex> lock(pending->mu);
+  auto answered = [&pending] { return pending->answer.has_value(); };
   if (deadline.infinite()) {
-    pending->mu.Await(absl::Condition(&answered));
-  } else if (!pending->mu.AwaitWithTimeout(absl::Condition(&answered),
-                                           deadline.Remaining())) {
+    pending->answered.wait(lock, answered);
+  } else if (!pending->answered.wait_until(lock, deadline.steady(), answered)) {
     return absl::DeadlineExceededError(
         absl::StrCat("resolve ", QuoteForStatus(target_.address.host), " (",
                      resolver_->servers_description(), "): timed out"));

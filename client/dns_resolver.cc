@@ -356,7 +356,7 @@ DnsResolver::DnsResolver(std::unique_ptr<Loop> loop, UniqueFd wake,
 
 DnsResolver::~DnsResolver() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
   Wake();
@@ -369,7 +369,7 @@ void DnsResolver::Resolve(absl::string_view name, int port, Callback done) {
   request->port = port;
   request->done = std::move(done);
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     queued_.push_back(std::move(request));
   }
   Wake();
@@ -387,7 +387,7 @@ void DnsResolver::Run() {
   while (true) {
     std::vector<std::unique_ptr<Request>> batch;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) break;
       batch.swap(queued_);
     }
@@ -400,7 +400,7 @@ void DnsResolver::Run() {
   while (true) {
     std::vector<std::unique_ptr<Request>> batch;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       batch.swap(queued_);
     }
     if (batch.empty()) break;

@@ -25,6 +25,7 @@
 #define FRAMERPC_CLIENT_DNS_RESOLVER_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,7 +34,6 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "base/unique_fd.h"
@@ -79,7 +79,9 @@ class DnsResolver {
 
   const std::string servers_;
   const UniqueFd wake_;  // eventfd: a Request is queued, or stop
-  absl::Mutex mu_;
+  // std::mutex, not absl::Mutex: Debian's Abseil is built without TSan's
+  // annotations, so TSan cannot see what an absl::Mutex orders.
+  std::mutex mu_;
   std::vector<std::unique_ptr<Request>> queued_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<Loop> loop_;  // the c-ares side; used by thread_ only

@@ -6,14 +6,15 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/time/clock.h"
 #include "base/unique_fd.h"
 #include "gtest/gtest.h"
@@ -35,14 +36,17 @@ struct Outcome {
   std::vector<std::string> addresses;
 };
 
-Outcome ToOutcome(const absl::StatusOr<DnsResolver::Addresses>& result) {
+// Takes the result whole: a copy of its Status would share the status's
+// reference count between threads, which TSan cannot see synchronized
+// inside Debian's uninstrumented Abseil.
+Outcome ToOutcome(absl::StatusOr<DnsResolver::Addresses> result) {
   Outcome outcome;
-  outcome.status = result.status();
-  if (result.ok()) {
+  if (!result.ok()) {
+    outcome.status = std::move(result).status();
+  } else {
     for (const ResolvedAddress& address : *result) {
       outcome.addresses.push_back(SockaddrToString(
-          reinterpret_cast<const sockaddr*>(&address.storage),
-          address.length));
+          reinterpret_cast<const sockaddr*>(&address.storage), address.length));
     }
     std::sort(outcome.addresses.begin(), outcome.addresses.end());
   }
@@ -56,25 +60,35 @@ class Collector : public std::enable_shared_from_this<Collector> {
   DnsResolver::Callback Callback() {
     return [self = shared_from_this()](
                absl::StatusOr<DnsResolver::Addresses> result) {
-      absl::MutexLock lock(&self->mu_);
-      self->outcomes_.push_back(ToOutcome(result));
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->outcomes_.push_back(ToOutcome(std::move(result)));
+      self->changed_.notify_all();
     };
   }
 
   // The first `count` outcomes in the order they came, or fewer if
   // `limit` passed first.
   std::vector<Outcome> Wait(size_t count, absl::Duration limit = kWaitLimit) {
-    absl::MutexLock lock(&mu_);
-    auto enough = [&] {
-      mu_.AssertHeld();
-      return outcomes_.size() >= count;
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&enough), limit);
-    return outcomes_;
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait_for(lock, absl::ToChronoNanoseconds(limit),
+                      [&] { return outcomes_.size() >= count; });
+    // Copies with statuses of their own: the collector may die on the
+    // resolver thread (the last callback holds it), and a shared status
+    // would be freed there with no synchronization TSan can see.
+    std::vector<Outcome> copies;
+    for (const Outcome& outcome : outcomes_) {
+      copies.push_back(
+          {absl::Status(outcome.status.code(), outcome.status.message()),
+           outcome.addresses});
+    }
+    return copies;
   }
 
  private:
-  absl::Mutex mu_;
+  // std::mutex: TSan sees what it orders (Debian's Abseil lacks the
+  // annotations).
+  std::mutex mu_;
+  std::condition_variable changed_;
   std::vector<Outcome> outcomes_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -90,8 +104,7 @@ Outcome ResolveOne(DnsResolver& resolver, absl::string_view name, int port) {
 }
 
 std::unique_ptr<DnsResolver> MakeResolver(
-    absl::optional<Address> server,
-    absl::Duration timeout = absl::Seconds(5)) {
+    absl::optional<Address> server, absl::Duration timeout = absl::Seconds(5)) {
   absl::StatusOr<std::unique_ptr<DnsResolver>> resolver =
       DnsResolver::Create(std::move(server), timeout);
   EXPECT_TRUE(resolver.ok()) << resolver.status();
@@ -314,8 +327,8 @@ TEST(DnsResolver, RunsOnAThreadNamedFramerpcDns) {
     DIR* tasks = ::opendir("/proc/self/task");
     if (tasks == nullptr) return -1;
     while (dirent* entry = ::readdir(tasks)) {
-      std::ifstream comm(absl::StrCat("/proc/self/task/", entry->d_name,
-                                      "/comm"));
+      std::ifstream comm(
+          absl::StrCat("/proc/self/task/", entry->d_name, "/comm"));
       std::string name;
       if (std::getline(comm, name) && name == "framerpc-dns") ++count;
     }
