@@ -5,8 +5,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,8 +20,6 @@
 #include "absl/time/clock.h"
 #include "base/unique_fd.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
 
 namespace framerpc {
 namespace testing_support {
@@ -101,19 +99,28 @@ absl::StatusOr<pid_t> Spawn(const std::string& binary, int port,
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr,
-                               argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  // fork and exec rather than posix_spawn, for PR_SET_PDEATHSIG: a test
+  // process that dies without its destructors (a sanitizer's abort, a
+  // crash, SIGKILL) takes its dnsmasq with it. Between fork and exec the
+  // child makes only async-signal-safe calls.
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
     return absl::UnavailableError(
-        absl::StrCat("spawn ", binary, ": ", std::strerror(rc)));
+        absl::StrCat("fork for ", binary, ": ", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent died already
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int log =
+        ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || log < 0 || ::dup2(in, 0) < 0 || ::dup2(log, 1) < 0 ||
+        ::dup2(log, 2) < 0) {
+      ::_exit(127);
+    }
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
   }
   return pid;
 }

@@ -5,8 +5,10 @@
 // The machine's own resolver configuration is never touched.
 //
 // Owns the dnsmasq process, known by its PID only: the destructor kills
-// that PID (SIGKILL) and reaps it, and removes the log file. Not
-// thread-safe; the accessors are plain values.
+// that PID (SIGKILL) and reaps it, and removes the log file. Should the
+// test process die without running it, dnsmasq gets SIGKILL too (it is
+// started with PR_SET_PDEATHSIG, tied to the thread that started it, which
+// must outlive it). Not thread-safe; the accessors are plain values.
 #ifndef FRAMERPC_TESTS_CLIENT_DNSMASQ_SERVER_H_
 #define FRAMERPC_TESTS_CLIENT_DNSMASQ_SERVER_H_
 
