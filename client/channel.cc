@@ -5,14 +5,15 @@
 #include "absl/strings/str_cat.h"
 #include "base/human_duration.h"
 #include "client/channel_core.h"
-#include "rpc/address.h"
+#include "client/dialer.h"
+#include "client/target.h"
 
 namespace framerpc {
 
 absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
     absl::string_view target, ChannelOptions options) {
-  absl::StatusOr<Address> address = ParseAddress(target);
-  if (!address.ok()) return address.status();
+  absl::StatusOr<internal::Target> parsed = internal::ParseTarget(target);
+  if (!parsed.ok()) return parsed.status();
   if (options.max_frame_size == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "create channel to ", target, ": max_frame_size must be positive"));
@@ -33,8 +34,12 @@ absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
                        " must be positive, not ", HumanDuration(value)));
     }
   }
+  // A dns: target's lookups get the connect attempt's own bound.
+  absl::StatusOr<std::unique_ptr<internal::Dialer>> dialer =
+      internal::Dialer::Create(*std::move(parsed), options.connect_timeout);
+  if (!dialer.ok()) return dialer.status();
   auto core = std::make_unique<internal::ChannelCore>(
-      std::string(target), *std::move(address), options);
+      std::string(target), *std::move(dialer), options);
   return std::shared_ptr<Channel>(new Channel(std::move(core)));
 }
 

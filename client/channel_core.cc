@@ -9,7 +9,6 @@
 #include "base/tcp_keepalive.h"
 #include "client/call_status.h"
 #include "client/call_table.h"
-#include "client/connector.h"
 
 namespace framerpc {
 namespace internal {
@@ -24,10 +23,10 @@ constexpr int kMaxAttempts = 3;
 
 }  // namespace
 
-ChannelCore::ChannelCore(std::string target, Address address,
+ChannelCore::ChannelCore(std::string target, std::unique_ptr<Dialer> dialer,
                          ChannelOptions options)
     : target_(std::move(target)),
-      address_(std::move(address)),
+      dialer_(std::move(dialer)),
       options_(options),
       max_connections_(
           static_cast<size_t>(std::max(options.max_connections, 1))),
@@ -172,13 +171,13 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
 
     const Deadline connect_deadline =
         Deadline::Earlier(deadline, Deadline::After(options_.connect_timeout));
-    absl::StatusOr<UniqueFd> fd = Connect(address_, connect_deadline);
+    absl::StatusOr<UniqueFd> fd = dialer_->Dial(connect_deadline);
 
     lock.lock();
     connecting_ = false;
     ++connect_attempts_;
     connect_done_.notify_all();
-    if (fd.ok() && address_.kind != Address::Kind::kUnix) {
+    if (fd.ok() && !dialer_->is_unix()) {
       absl::Status kept = SetTcpKeepalive(fd->get(), options_.keepalive_time,
                                           options_.keepalive_timeout);
       if (!kept.ok()) fd = absl::StatusOr<UniqueFd>(std::move(kept));

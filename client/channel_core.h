@@ -27,18 +27,19 @@
 #include "client/client_connection.h"
 #include "client/connect_backoff.h"
 #include "client/deadline.h"
+#include "client/dialer.h"
 #include "framerpc/channel_options.h"
 #include "framerpc/client_context.h"
 #include "google/protobuf/message.h"
-#include "rpc/address.h"
 
 namespace framerpc {
 namespace internal {
 
 class ChannelCore {
  public:
-  // `address` is `target` parsed.
-  ChannelCore(std::string target, Address address, ChannelOptions options);
+  // `dialer` opens sockets to `target`.
+  ChannelCore(std::string target, std::unique_ptr<Dialer> dialer,
+              ChannelOptions options);
   ChannelCore(const ChannelCore&) = delete;
   ChannelCore& operator=(const ChannelCore&) = delete;
 
@@ -82,7 +83,7 @@ class ChannelCore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string target_;
-  const Address address_;
+  const std::unique_ptr<Dialer> dialer_;
   const ChannelOptions options_;
   const size_t max_connections_;
 

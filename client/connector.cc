@@ -109,8 +109,13 @@ absl::StatusOr<UniqueFd> Connect(const Address& address,
                                  const Deadline& deadline) {
   absl::StatusOr<std::vector<ResolvedAddress>> resolved = Resolve(address);
   if (!resolved.ok()) return resolved.status();
+  return ConnectToFirst(*resolved, deadline);
+}
+
+absl::StatusOr<UniqueFd> ConnectToFirst(
+    const std::vector<ResolvedAddress>& addresses, const Deadline& deadline) {
   std::vector<std::string> failures;
-  for (const ResolvedAddress& target : *resolved) {
+  for (const ResolvedAddress& target : addresses) {
     absl::StatusOr<UniqueFd> fd = ConnectOne(target, deadline);
     if (fd.ok()) return fd;
     failures.push_back(std::string(fd.status().message()));

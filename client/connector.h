@@ -1,5 +1,6 @@
 // Opening the client's socket. Connect() resolves an Address and
-// tries each of its socket addresses in turn with a non-blocking connect
+// (like ConnectToFirst, for addresses resolved elsewhere) tries each of its
+// socket addresses in turn with a non-blocking connect
 // bounded by a deadline, and returns the first that connects: non-blocking,
 // close-on-exec, with TCP_NODELAY for TCP (a call is one small write that
 // must not wait for Nagle).
@@ -7,6 +8,8 @@
 // Stateless; thread-safe. The returned descriptor is the caller's to own.
 #ifndef FRAMERPC_CLIENT_CONNECTOR_H_
 #define FRAMERPC_CLIENT_CONNECTOR_H_
+
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/unique_fd.h"
@@ -23,6 +26,11 @@ namespace internal {
 // after the failures of the addresses tried before.
 absl::StatusOr<UniqueFd> Connect(const Address& address,
                                  const Deadline& deadline);
+
+// The same for addresses already resolved, tried in the given order.
+// REQUIRES: `addresses` is not empty.
+absl::StatusOr<UniqueFd> ConnectToFirst(
+    const std::vector<ResolvedAddress>& addresses, const Deadline& deadline);
 
 }  // namespace internal
 }  // namespace framerpc

@@ -10,15 +10,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace {
 
 constexpr absl::string_view kUnixPrefix = "unix:";
 
+// Quoted with QuoteForStatus: an address may come from a configuration file
+// or a command line of any length, and the message must stay short.
 absl::Status BadAddress(absl::string_view text, absl::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("invalid address '", text, "': ", why,
+      absl::StrCat("invalid address ", QuoteForStatus(text), ": ", why,
                    " (expected host:port, [v6]:port or unix:/path)"));
 }
 
@@ -33,51 +36,67 @@ std::string Address::ToString() const {
 }
 
 absl::StatusOr<Address> ParseAddress(absl::string_view text) {
+  absl::StatusOr<Address> address = absl::StartsWith(text, kUnixPrefix)
+                                        ? ParseUnixAddress(text)
+                                        : ParseHostPort(text);
+  if (!address.ok()) return BadAddress(text, address.status().message());
+  return address;
+}
+
+absl::StatusOr<Address> ParseUnixAddress(absl::string_view text) {
   Address address;
-  if (absl::StartsWith(text, kUnixPrefix)) {
-    address.kind = Address::Kind::kUnix;
-    address.path = std::string(text.substr(kUnixPrefix.size()));
-    if (address.path.empty()) return BadAddress(text, "empty unix path");
-    if (address.path.size() >= sizeof(sockaddr_un::sun_path)) {
-      return BadAddress(
-          text, absl::StrCat("unix path longer than ",
-                             sizeof(sockaddr_un::sun_path) - 1, " bytes"));
-    }
-    if (address.path.find('\0') != std::string::npos) {
-      return BadAddress(text, "unix path contains a NUL byte");
-    }
-    return address;
+  address.kind = Address::Kind::kUnix;
+  if (!absl::StartsWith(text, kUnixPrefix)) {
+    return absl::InvalidArgumentError("missing 'unix:'");
   }
+  address.path = std::string(text.substr(kUnixPrefix.size()));
+  if (address.path.empty()) {
+    return absl::InvalidArgumentError("empty unix path");
+  }
+  if (address.path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unix path longer than ", sizeof(sockaddr_un::sun_path) - 1, " bytes"));
+  }
+  if (address.path.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("unix path contains a NUL byte");
+  }
+  return address;
+}
+
+absl::StatusOr<Address> ParseHostPort(absl::string_view text) {
+  Address address;
   absl::string_view port_text;
   if (absl::StartsWith(text, "[")) {
     const size_t close = text.find(']');
     if (close == absl::string_view::npos)
-      return BadAddress(text, "missing ']'");
+      return absl::InvalidArgumentError("missing ']'");
     address.host = std::string(text.substr(1, close - 1));
     absl::string_view rest = text.substr(close + 1);
     if (!absl::StartsWith(rest, ":")) {
-      return BadAddress(text, "missing ':port' after ']'");
+      return absl::InvalidArgumentError("missing ':port' after ']'");
     }
     port_text = rest.substr(1);
   } else {
     const size_t colon = text.rfind(':');
     if (colon == absl::string_view::npos)
-      return BadAddress(text, "missing ':port'");
+      return absl::InvalidArgumentError("missing ':port'");
     address.host = std::string(text.substr(0, colon));
     if (address.host.find(':') != std::string::npos) {
-      return BadAddress(text, "an IPv6 host must be written in brackets");
+      return absl::InvalidArgumentError(
+          "an IPv6 host must be written in brackets");
     }
     port_text = text.substr(colon + 1);
   }
-  if (address.host.empty()) return BadAddress(text, "empty host");
+  if (address.host.empty()) return absl::InvalidArgumentError("empty host");
   int port;
   if (port_text.empty() || !absl::SimpleAtoi(port_text, &port) ||
       port_text.find_first_not_of("0123456789") != absl::string_view::npos) {
-    return BadAddress(text,
-                      absl::StrCat("port '", port_text, "' is not a number"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("port ", QuoteForStatus(port_text), " is not a number"));
   }
   if (port < 0 || port > 65535) {
-    return BadAddress(text, absl::StrCat("port ", port, " is out of range"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("port ", port, " is out of range"));
   }
   address.port = port;
   return address;

@@ -30,6 +30,14 @@ struct Address {
 // over-long unix path.
 absl::StatusOr<Address> ParseAddress(absl::string_view text);
 
+// The two halves of ParseAddress, for callers that parse a larger text of
+// their own (a Channel target) and name that text in their message. On
+// failure, INVALID_ARGUMENT whose message is only the fault, e.g. "port
+// 99999 is out of range" (any text quoted in it is cut if long).
+// ParseHostPort: "host:port" or "[v6]:port". ParseUnixAddress: "unix:/path".
+absl::StatusOr<Address> ParseHostPort(absl::string_view text);
+absl::StatusOr<Address> ParseUnixAddress(absl::string_view text);
+
 // One socket address to bind or connect to.
 struct ResolvedAddress {
   sockaddr_storage storage{};

@@ -7,8 +7,12 @@
 #   scripts/install_deps.sh --fuzz     # also clang + libFuzzer runtime
 set -euo pipefail
 
+# libc-ares-dev: the Channel's DNS resolver. dnsmasq-base: the DNS server the
+# resolver tests start (the binary only; the dnsmasq package would also
+# install and start a system service).
 packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev strace
-          libprotoc-dev libabsl-dev libgtest-dev libgmock-dev)
+          libprotoc-dev libabsl-dev libgtest-dev libgmock-dev libc-ares-dev
+          dnsmasq-base)
 for arg in "$@"; do
   case "$arg" in
     # libthrift-dev's headers include Boost's without depending on it.

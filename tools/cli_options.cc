@@ -152,9 +152,12 @@ Usage:
       Calls the method with REQUEST (JSON; default {}) and prints the
       response as JSON.
 
-ADDR is host:port, [v6]:port or unix:/path. The schema comes from the
-server's reflection service (framerpc::Server::EnableReflection), or from
-.proto files with --proto when the server has none.
+ADDR is a channel target: host:port, [v6]:port, unix:/path,
+dns:///name:port, dns://DNSADDR:PORT/name:port, or an address list,
+ipv4:a.b.c.d:port,... or ipv6:[v6]:port,...
+The schema comes from the server's reflection service
+(framerpc::Server::EnableReflection), or from .proto files with --proto
+when the server has none.
 
 Options:
   --proto FILE         read the schema from FILE instead of reflection

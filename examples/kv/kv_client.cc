@@ -17,7 +17,9 @@
 #include "kv.framerpc.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7000",
-          "server address: host:port, [v6]:port or unix:/path");
+          "server target: host:port, [v6]:port, unix:/path, "
+          "dns:///name:port, dns://DNSADDR:PORT/name:port, "
+          "ipv4:a.b.c.d:port,... or ipv6:[v6]:port,...");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(5), "deadline of the call");
 ABSL_FLAG(uint32_t, limit, 0, "list: entries at most (0: server default)");
 

@@ -1,6 +1,17 @@
 // Channel: the client's end of one connection to a framerpc server, shared by
 // every Stub and thread that calls that server.
 //
+// The target names where the server is, in any form of docs/api.md §5.1:
+// "host:port", "[v6]:port", "unix:/path", an address list
+// ("ipv4:a.b.c.d:port,...", "ipv6:[v6]:port,...") or a DNS name
+// ("dns:///name:port", "dns://ADDR:PORT/name:port", looked up by the
+// Channel's own c-ares resolver and thread, never blocking on the network
+// in a caller's thread). Each time the channel connects it takes the
+// target's addresses afresh (resolving a name again) and connects to the
+// first that accepts, in order; every call then goes to that address,
+// until the connection fails. Spreading calls over several addresses and
+// refreshing a name on a timer are not done yet.
+//
 // Calls are synchronous for the caller but pipelined on the wire: concurrent
 // calls from many threads travel over the same connection and are matched to
 // their responses by call id, in whatever order the server answers. The
@@ -33,8 +44,10 @@ class ChannelCore;
 
 class Channel {
  public:
-  // Validates `target` ("host:port", "[v6]:port" or "unix:/path") without
-  // connecting. Fails INVALID_ARGUMENT for a malformed address.
+  // Validates `target` (see above) without connecting or resolving. Fails
+  // INVALID_ARGUMENT naming a malformed target and its fault, or an
+  // unusable option; INTERNAL when a dns: target's resolver cannot be set
+  // up (c-ares's reason).
   static absl::StatusOr<std::shared_ptr<Channel>> Create(
       absl::string_view target, ChannelOptions options = ChannelOptions());
 
@@ -53,7 +66,7 @@ class Channel {
                     google::protobuf::Message* response,
                     ClientContext* context = nullptr);
 
-  // The address this channel was created with.
+  // The target this channel was created with, as given.
   const std::string& target() const;
 
  private:

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "rpc/quote_for_status.h"
 
 namespace framerpc {
 namespace {
@@ -62,7 +63,22 @@ TEST(Address, RejectsMalformedWithTheReason) {
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_NE(parsed.status().message().find(c.reason), std::string::npos)
         << parsed.status();
-    EXPECT_NE(parsed.status().message().find(c.text), std::string::npos);
+    EXPECT_NE(parsed.status().message().find(QuoteForStatus(c.text)),
+              std::string::npos)
+        << parsed.status();
+  }
+}
+
+TEST(Address, MessageQuotesAHugeAddressBounded) {
+  const std::string huge_host(1 << 20, 'h');
+  for (const std::string& text :
+       {huge_host, "[" + huge_host, "host:" + huge_host}) {
+    auto parsed = ParseAddress(text);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_LT(parsed.status().message().size(), 1024u) << text.size();
+    EXPECT_NE(parsed.status().message().find(" bytes)"),
+              std::string::npos);
   }
 }
 

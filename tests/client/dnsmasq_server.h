@@ -1,0 +1,61 @@
+// DnsmasqServer: a real DNS server for client tests, dnsmasq started by
+// the test on 127.0.0.1 and a free port, answering only for the records the
+// test gives (no upstream, no /etc/hosts, no configuration file of the
+// machine), and NXDOMAIN for every other name under "test." (--local).
+// The machine's own resolver configuration is never touched.
+//
+// Owns the dnsmasq process, known by its PID only: the destructor kills
+// that PID (SIGKILL) and reaps it, and removes the log file. Should the
+// test process die without running it, dnsmasq gets SIGKILL too (it is
+// started with PR_SET_PDEATHSIG, tied to the thread that started it, which
+// must outlive it). Not thread-safe; the accessors are plain values.
+#ifndef FRAMERPC_TESTS_CLIENT_DNSMASQ_SERVER_H_
+#define FRAMERPC_TESTS_CLIENT_DNSMASQ_SERVER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "rpc/address.h"
+
+namespace framerpc {
+namespace testing_support {
+
+class DnsmasqServer {
+ public:
+  // The dnsmasq binary (/usr/sbin/dnsmasq, from Debian's dnsmasq-base), or
+  // "" when it is not installed: tests then skip.
+  static std::string BinaryPath();
+
+  // Starts dnsmasq with one --host-record per element ("name,ipv4",
+  // "name,ipv6" or "name,ipv4,ipv6") and waits, at most 10 s, until it
+  // accepts TCP connections on its port. A port taken between choosing it
+  // and dnsmasq's bind is retried with another. UNAVAILABLE with dnsmasq's
+  // own output when it does not come up.
+  static absl::StatusOr<std::unique_ptr<DnsmasqServer>> Start(
+      const std::vector<std::string>& host_records);
+
+  ~DnsmasqServer();
+  DnsmasqServer(const DnsmasqServer&) = delete;
+  DnsmasqServer& operator=(const DnsmasqServer&) = delete;
+
+  int port() const { return port_; }
+  // 127.0.0.1:port(), kind kTcp.
+  Address address() const;
+
+ private:
+  DnsmasqServer(pid_t pid, int port, std::string log_dir)
+      : pid_(pid), port_(port), log_dir_(std::move(log_dir)) {}
+
+  pid_t pid_;
+  int port_;
+  std::string log_dir_;  // holds dnsmasq.log; removed with it
+};
+
+}  // namespace testing_support
+}  // namespace framerpc
+
+#endif  // FRAMERPC_TESTS_CLIENT_DNSMASQ_SERVER_H_
