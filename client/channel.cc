@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/human_duration.h"
 #include "client/channel_core.h"
-#include "client/dialer.h"
+#include "client/address_finder.h"
 #include "client/target.h"
 
 namespace framerpc {
@@ -27,19 +27,31 @@ absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
   for (const auto& [name, value] :
        {std::make_pair("default_timeout", options.default_timeout),
         std::make_pair("keepalive_time", options.keepalive_time),
-        std::make_pair("keepalive_timeout", options.keepalive_timeout)}) {
+        std::make_pair("keepalive_timeout", options.keepalive_timeout),
+        std::make_pair("dns_refresh_interval", options.dns_refresh_interval)}) {
     if (value <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
           absl::StrCat("create channel to ", target, ": ", name,
                        " must be positive, not ", HumanDuration(value)));
     }
   }
+  switch (options.load_balancing) {
+    case LoadBalancing::kPickFirst:
+    case LoadBalancing::kRoundRobin:
+    case LoadBalancing::kLeastLoaded:
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "create channel to ", target, ": load_balancing ",
+          static_cast<int>(options.load_balancing), " is not a policy"));
+  }
   // A dns: target's lookups get the connect attempt's own bound.
-  absl::StatusOr<std::unique_ptr<internal::Dialer>> dialer =
-      internal::Dialer::Create(*std::move(parsed), options.connect_timeout);
-  if (!dialer.ok()) return dialer.status();
+  absl::StatusOr<std::unique_ptr<internal::AddressFinder>> finder =
+      internal::AddressFinder::Create(*std::move(parsed),
+                                      options.connect_timeout);
+  if (!finder.ok()) return finder.status();
   auto core = std::make_unique<internal::ChannelCore>(
-      std::string(target), *std::move(dialer), options);
+      std::string(target), *std::move(finder), options);
   return std::shared_ptr<Channel>(new Channel(std::move(core)));
 }
 

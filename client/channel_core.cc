@@ -1,12 +1,12 @@
 #include "client/channel_core.h"
 
-#include <algorithm>
+#include <cstring>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "base/human_duration.h"
-#include "base/tcp_keepalive.h"
 #include "client/call_status.h"
 #include "client/call_table.h"
 
@@ -21,18 +21,34 @@ namespace {
 // the registration costs an attempt too.
 constexpr int kMaxAttempts = 3;
 
+bool SameAddress(const ResolvedAddress& a, const ResolvedAddress& b) {
+  return a.length == b.length && memcmp(&a.storage, &b.storage, a.length) == 0;
+}
+
+uint64_t Seed(const void* self) {
+  return static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
+         reinterpret_cast<uintptr_t>(self);
+}
+
 }  // namespace
 
-ChannelCore::ChannelCore(std::string target, std::unique_ptr<Dialer> dialer,
+ChannelCore::ChannelCore(std::string target,
+                         std::unique_ptr<AddressFinder> finder,
                          ChannelOptions options)
     : target_(std::move(target)),
-      dialer_(std::move(dialer)),
+      finder_(std::move(finder)),
       options_(options),
-      max_connections_(
-          static_cast<size_t>(std::max(options.max_connections, 1))),
-      // Channels created together should not retry together.
-      backoff_(static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
-               reinterpret_cast<uintptr_t>(this)) {}
+      balancer_(options.load_balancing, Seed(this)),
+      resolve_backoff_(Seed(this) + 1) {}
+
+ChannelCore::~ChannelCore() {
+  std::unique_ptr<ChannelUpkeep> upkeep;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    upkeep = std::move(upkeep_);
+  }
+  upkeep.reset();  // joins, without the lock its jobs take
+}
 
 absl::Status ChannelCore::Call(absl::string_view method,
                                const google::protobuf::Message& request,
@@ -60,100 +76,85 @@ absl::Status ChannelCore::Call(absl::string_view method,
     return CallCancelled(method, target_, "before the call started");
   }
   for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<std::shared_ptr<ClientConnection>> connection =
-        GetConnection(method, deadline, budget, wait_for_ready, cancellation);
-    if (!connection.ok()) return connection.status();
+    absl::StatusOr<Route> route =
+        FindRoute(method, deadline, budget, wait_for_ready, cancellation);
+    if (!route.ok()) return route.status();
+    ClientConnection& connection = *route->connection;
     PendingCall call(method, response, context);
-    ClientConnection::CancelTarget cancel_target{connection->get(), &call};
+    ClientConnection::CancelTarget cancel_target{&connection, &call};
     bool resend_safe = false;
     absl::Status status;
     if (cancellation.Watch(&ClientConnection::CancelHook, &cancel_target)) {
-      status =
-          (*connection)->Call(request, &call, deadline, budget, &resend_safe);
+      status = connection.Call(request, &call, deadline, budget, &resend_safe);
       // Before `call` goes: a cancellation must not reach it any more.
       cancellation.Watch(&ChannelCore::WakeWaiters, this);
     } else {
       status = CallCancelled(method, target_, "before it was sent");
     }
-    Release(connection->get());
+    route->endpoint->Release(&connection);
+    route->endpoint->CallEnded();
+    if (connection.broken() && finder_->names_hosts()) {
+      // The endpoint may have gone for good: look at the name again soon.
+      std::lock_guard<std::mutex> lock(mu_);
+      UpkeepLocked().RequestRefresh();
+    }
     if (!resend_safe || attempt == kMaxAttempts) return status;
     if (context != nullptr) context->mutable_response_metadata()->clear();
   }
 }
 
-void ChannelCore::WakeWaiters(void* arg) {
-  ChannelCore* core = static_cast<ChannelCore*>(arg);
-  // Under the lock, so that a waiter between its check of the flag and its
-  // wait cannot miss the signal.
-  std::lock_guard<std::mutex> lock(core->mu_);
-  core->connect_done_.notify_all();
-}
-
-std::shared_ptr<ClientConnection> ChannelCore::PickLocked(bool may_grow) {
-  pool_.erase(std::remove_if(pool_.begin(), pool_.end(),
-                             [](const Pooled& pooled) {
-                               return !pooled.connection->accepts_calls();
-                             }),
-              pool_.end());
-  if (pool_.empty()) return nullptr;
-  if (max_connections_ == 1) return pool_.front().connection;  // not counted
-  auto least = std::min_element(
-      pool_.begin(), pool_.end(),
-      [](const Pooled& a, const Pooled& b) { return a.calls < b.calls; });
-  if (least->calls > 0 && may_grow && pool_.size() < max_connections_ &&
-      !connecting_) {
-    return nullptr;
-  }
-  ++least->calls;
-  return least->connection;
-}
-
-void ChannelCore::Release(const ClientConnection* connection) {
-  if (max_connections_ == 1) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (Pooled& pooled : pool_) {
-    if (pooled.connection.get() == connection) {
-      --pooled.calls;
-      return;
-    }
-  }
-  // Not found: it broke and left the pool.
-}
-
-absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
+absl::StatusOr<ChannelCore::Route> ChannelCore::FindRoute(
     absl::string_view method, const Deadline& deadline, absl::Duration budget,
-    bool wait_for_ready, const CallCancellation& cancellation) {
+    bool wait_for_ready, CallCancellation& cancellation) {
+  std::vector<const Endpoint*> tried;
+  std::vector<std::string> failures;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    std::shared_ptr<ClientConnection> open = PickLocked(/*may_grow=*/true);
-    if (open != nullptr) return open;
-    if (connecting_) {
-      const uint64_t attempt = connect_attempts_;
-      auto done = [&] { return !connecting_ || cancellation.cancelled(); };
-      if (deadline.infinite()) {
-        connect_done_.wait(lock, done);
-      } else if (!connect_done_.wait_until(lock, deadline.steady(), done)) {
-        return CallDeadlineExceeded(method, target_, budget,
-                                    "while waiting for the connection");
+    if (endpoints_.empty()) {
+      absl::Status found =
+          ResolveFirstLocked(lock, method, deadline, budget, cancellation);
+      if (found.ok()) continue;
+      if (!wait_for_ready ||
+          found.code() != absl::StatusCode::kUnavailable) {
+        return found;
       }
-      if (cancellation.cancelled()) {
-        return CallCancelled(method, target_,
-                             "while waiting for the connection");
-      }
-      if (connect_attempts_ != attempt && !last_connect_error_.ok() &&
-          !wait_for_ready) {
-        return CallError(last_connect_error_, method, target_);
-      }
-      continue;
+      failures = {std::string(resolve_error_.message())};
     }
-    if (wait_for_ready && !backoff_.next_attempt().Expired()) {
-      // Waits out the backoff, or less if another caller connects.
-      const Deadline until =
-          Deadline::Earlier(deadline, backoff_.next_attempt());
-      const uint64_t attempts = connect_attempts_;
-      connect_done_.wait_until(lock, until.steady(), [&] {
-        return cancellation.cancelled() || connect_attempts_ != attempts;
-      });
+    std::shared_ptr<Endpoint> endpoint;
+    if (!endpoints_.empty()) endpoint = PickLocked(tried);
+    if (endpoint == nullptr && !wait_for_ready && tried.empty()) {
+      // Every endpoint waits out a backoff. A call that does not wait for
+      // ready still tries the one whose backoff ends first, once, so a
+      // restarted server is reached by the first call after it is back.
+      for (const std::shared_ptr<Endpoint>& candidate : endpoints_) {
+        if (candidate->health() == Endpoint::Health::kNotServing) continue;
+        if (endpoint == nullptr ||
+            candidate->backoff_end().NotAfter(endpoint->backoff_end())) {
+          endpoint = candidate;
+        }
+      }
+      if (endpoint != nullptr) endpoint->CallStarted();
+    }
+    if (endpoint == nullptr) {
+      if (!wait_for_ready) return NoEndpointLocked(method, failures);
+      // Waits for a backoff to end, or for news: a connect ended, a health
+      // answer came, the list changed, the call was cancelled.
+      Deadline until = deadline;
+      for (const std::shared_ptr<Endpoint>& candidate : endpoints_) {
+        if (!candidate->backoff_over()) {
+          until = Deadline::Earlier(until, candidate->backoff_end());
+        }
+      }
+      if (endpoints_.empty()) {
+        until = Deadline::Earlier(until, resolve_backoff_.next_attempt());
+      }
+      if (!cancellation.cancelled()) {
+        if (until.infinite()) {
+          changed_.wait(lock);
+        } else {
+          changed_.wait_until(lock, until.steady());
+        }
+      }
       if (cancellation.cancelled()) {
         return CallCancelled(method, target_,
                              "while waiting for the server to be ready");
@@ -162,60 +163,246 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::GetConnection(
         return CallDeadlineExceeded(
             method, target_, budget,
             absl::StrCat("waiting for the server to be ready; last attempt: ",
-                         last_connect_error_.message()));
+                         absl::StrJoin(failures, "; ")));
       }
+      tried.clear();
       continue;
     }
-    connecting_ = true;
     lock.unlock();
-
-    const Deadline connect_deadline =
-        Deadline::Earlier(deadline, Deadline::After(options_.connect_timeout));
-    absl::StatusOr<UniqueFd> fd = dialer_->Dial(connect_deadline);
-
-    lock.lock();
-    connecting_ = false;
-    ++connect_attempts_;
-    connect_done_.notify_all();
-    if (fd.ok() && !dialer_->is_unix()) {
-      absl::Status kept = SetTcpKeepalive(fd->get(), options_.keepalive_time,
-                                          options_.keepalive_timeout);
-      if (!kept.ok()) fd = absl::StatusOr<UniqueFd>(std::move(kept));
-    }
-    if (fd.ok()) {
-      last_connect_error_ = absl::OkStatus();
-      backoff_.Succeeded();
-      auto connection = std::make_shared<ClientConnection>(
-          std::move(*fd), target_, options_.max_frame_size,
-          MetadataLimits{options_.max_metadata_entries,
-                         options_.max_metadata_bytes},
-          KeepaliveOptions{options_.keepalive_time,
-                           options_.keepalive_timeout});
-      pool_.push_back(Pooled{connection, max_connections_ > 1 ? 1 : 0});
-      return connection;
-    }
-    if (fd.status().code() == absl::StatusCode::kDeadlineExceeded) {
-      if (deadline.NotAfter(connect_deadline)) {
-        // The call's own deadline cut the attempt short: nothing to share.
-        last_connect_error_ = absl::OkStatus();
-        return CallDeadlineExceeded(method, target_, budget,
-                                    fd.status().message());
-      }
-      last_connect_error_ = absl::UnavailableError(
-          absl::StrCat(fd.status().message(), " after ",
-                       HumanDuration(options_.connect_timeout),
-                       " (ChannelOptions::connect_timeout)"));
+    absl::StatusOr<std::shared_ptr<ClientConnection>> connection;
+    if (cancellation.Watch(&Endpoint::WakeWaiters, endpoint.get())) {
+      connection =
+          endpoint->GetConnection(method, deadline, budget, cancellation);
+      cancellation.Watch(&ChannelCore::WakeWaiters, this);
     } else {
-      last_connect_error_ = fd.status();
+      connection = CallCancelled(method, target_, "before it was sent");
     }
-    backoff_.Failed();
-    // One more connection failed to open, but open ones can still carry the
-    // call.
-    open = PickLocked(/*may_grow=*/false);
-    if (open != nullptr) return open;
-    if (!wait_for_ready) return CallError(last_connect_error_, method, target_);
-    // Waits for the server: around again, after the backoff.
+    if (connection.ok()) return Route{std::move(endpoint), *connection};
+    endpoint->CallEnded();
+    if (connection.status().code() != absl::StatusCode::kUnavailable) {
+      return connection.status();  // the deadline, or a cancellation
+    }
+    // This endpoint failed: on to another.
+    failures.push_back(std::string(connection.status().message()));
+    tried.push_back(endpoint.get());
+    lock.lock();
+    if (finder_->names_hosts()) UpkeepLocked().RequestRefresh();
   }
+}
+
+std::shared_ptr<Endpoint> ChannelCore::PickLocked(
+    const std::vector<const Endpoint*>& tried) {
+  auto can_take_calls = [&tried](const Endpoint& endpoint) {
+    if (endpoint.health() == Endpoint::Health::kNotServing) return false;
+    if (std::find(tried.begin(), tried.end(), &endpoint) != tried.end()) {
+      return false;
+    }
+    return endpoint.state() != Endpoint::State::kFailing ||
+           endpoint.backoff_over();
+  };
+  if (endpoints_.size() == 1) {  // the common case, without the balancer
+    if (!can_take_calls(*endpoints_.front())) return nullptr;
+    endpoints_.front()->CallStarted();
+    return endpoints_.front();
+  }
+  absl::InlinedVector<LoadBalancer::Candidate, 8> candidates;
+  absl::InlinedVector<Endpoint*, 8> picked_from;
+  absl::InlinedVector<LoadBalancer::Candidate, 8> ready;
+  for (const std::shared_ptr<Endpoint>& endpoint : endpoints_) {
+    if (!can_take_calls(*endpoint)) continue;
+    const LoadBalancer::Candidate candidate{endpoint.get(),
+                                            endpoint->calls_in_flight()};
+    candidates.push_back(candidate);
+    picked_from.push_back(endpoint.get());
+    if (endpoint->state() == Endpoint::State::kReady) {
+      ready.push_back(candidate);
+    }
+  }
+  if (candidates.empty()) return nullptr;
+  Endpoint* chosen = picked_from[balancer_.Pick(candidates)];
+  if (balancer_.policy() != LoadBalancing::kPickFirst &&
+      chosen->state() != Endpoint::State::kReady && !ready.empty()) {
+    // Connected in the background; this call goes to a ready one.
+    if (chosen->state() != Endpoint::State::kConnecting &&
+        chosen->ClaimBackgroundConnect()) {
+      std::weak_ptr<Endpoint> weak;
+      for (const std::shared_ptr<Endpoint>& endpoint : endpoints_) {
+        if (endpoint.get() == chosen) weak = endpoint;
+      }
+      UpkeepLocked().Post([weak] {
+        if (std::shared_ptr<Endpoint> endpoint = weak.lock()) {
+          endpoint->Connect();
+        }
+      });
+    }
+    chosen = static_cast<Endpoint*>(
+        const_cast<void*>(ready[balancer_.Pick(ready)].id));
+  }
+  for (const std::shared_ptr<Endpoint>& endpoint : endpoints_) {
+    if (endpoint.get() == chosen) {
+      endpoint->CallStarted();
+      return endpoint;
+    }
+  }
+  return nullptr;  // unreachable: `chosen` is one of endpoints_
+}
+
+absl::Status ChannelCore::ResolveFirstLocked(
+    std::unique_lock<std::mutex>& lock, absl::string_view method,
+    const Deadline& deadline, absl::Duration budget,
+    const CallCancellation& cancellation) {
+  while (resolving_) {
+    const uint64_t seen = resolutions_;
+    auto done = [&] { return !resolving_ || cancellation.cancelled(); };
+    if (deadline.infinite()) {
+      changed_.wait(lock, done);
+    } else if (!changed_.wait_until(lock, deadline.steady(), done)) {
+      return CallDeadlineExceeded(method, target_, budget,
+                                  "while resolving the target");
+    }
+    if (cancellation.cancelled()) {
+      return CallCancelled(method, target_, "while resolving the target");
+    }
+    if (!endpoints_.empty()) return absl::OkStatus();
+    if (resolutions_ != seen && !resolve_error_.ok()) {
+      return CallError(resolve_error_, method, target_);
+    }
+  }
+  if (!endpoints_.empty()) return absl::OkStatus();
+  resolving_ = true;
+  lock.unlock();
+  const Deadline lookup_deadline =
+      Deadline::Earlier(deadline, Deadline::After(options_.connect_timeout));
+  absl::StatusOr<std::vector<ResolvedAddress>> found =
+      finder_->Find(lookup_deadline);
+  lock.lock();
+  resolving_ = false;
+  ++resolutions_;
+  changed_.notify_all();
+  if (found.ok() && !found->empty()) {
+    SetAddressesLocked(*found);
+    resolve_error_ = absl::OkStatus();
+    resolve_backoff_.Succeeded();
+    // From now on the name is looked up in the background.
+    if (finder_->names_hosts()) UpkeepLocked();
+    return absl::OkStatus();
+  }
+  if (found.ok()) {
+    found = absl::UnavailableError(absl::StrCat("no address for ", target_));
+  }
+  if (found.status().code() == absl::StatusCode::kDeadlineExceeded) {
+    if (deadline.NotAfter(lookup_deadline)) {
+      // The call's own deadline cut the lookup short: nothing to share.
+      return CallDeadlineExceeded(method, target_, budget,
+                                  found.status().message());
+    }
+    found = absl::UnavailableError(found.status().message());
+  }
+  resolve_error_ = found.status();
+  resolve_backoff_.Failed();
+  return CallError(resolve_error_, method, target_);
+}
+
+void ChannelCore::SetAddressesLocked(
+    const std::vector<ResolvedAddress>& addresses) {
+  std::vector<std::shared_ptr<Endpoint>> updated;
+  for (const ResolvedAddress& address : addresses) {
+    bool listed = false;
+    for (const std::shared_ptr<Endpoint>& endpoint : updated) {
+      listed = listed || SameAddress(endpoint->address(), address);
+    }
+    if (listed) continue;
+    std::shared_ptr<Endpoint> kept;
+    for (const std::shared_ptr<Endpoint>& endpoint : endpoints_) {
+      if (SameAddress(endpoint->address(), address)) kept = endpoint;
+    }
+    if (kept == nullptr) {
+      kept = std::make_shared<Endpoint>(address, target_, options_,
+                                        [this] { Changed(); });
+    }
+    updated.push_back(std::move(kept));
+  }
+  // Endpoints left out live on while calls run on them; their connections
+  // close with the last one.
+  endpoints_ = std::move(updated);
+  changed_.notify_all();
+}
+
+void ChannelCore::Refresh() {
+  absl::StatusOr<std::vector<ResolvedAddress>> found =
+      finder_->Find(Deadline::After(options_.connect_timeout));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (found.ok() && !found->empty()) {
+    SetAddressesLocked(*found);
+    resolve_error_ = absl::OkStatus();
+    return;
+  }
+  // Keeps the addresses it had: a name that stops resolving (a DNS server
+  // down, a record briefly gone) should not take working servers away.
+  resolve_error_ = found.ok() ? absl::UnavailableError(absl::StrCat(
+                                    "no address for ", target_))
+                              : found.status();
+}
+
+void ChannelCore::CheckHealth() {
+  std::vector<std::shared_ptr<Endpoint>> endpoints;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    endpoints = endpoints_;
+  }
+  for (const std::shared_ptr<Endpoint>& endpoint : endpoints) {
+    endpoint->CheckHealth(options_.connect_timeout);
+  }
+  Changed();
+}
+
+ChannelUpkeep& ChannelCore::UpkeepLocked() {
+  if (upkeep_ == nullptr) {
+    ChannelUpkeep::Jobs jobs;
+    if (finder_->names_hosts()) {
+      jobs.refresh = [this] { Refresh(); };
+      jobs.refresh_interval = options_.dns_refresh_interval;
+    }
+    if (options_.health_check) {
+      jobs.check_health = [this] { CheckHealth(); };
+      jobs.health_interval = kHealthCheckInterval;
+    }
+    upkeep_ = std::make_unique<ChannelUpkeep>(std::move(jobs));
+  }
+  return *upkeep_;
+}
+
+void ChannelCore::Changed() {
+  // Under the lock, so that a waiter between its check and its wait cannot
+  // miss the signal.
+  std::lock_guard<std::mutex> lock(mu_);
+  changed_.notify_all();
+}
+
+void ChannelCore::WakeWaiters(void* arg) {
+  static_cast<ChannelCore*>(arg)->Changed();
+}
+
+absl::Status ChannelCore::NoEndpointLocked(
+    absl::string_view method, const std::vector<std::string>& failures) {
+  std::string cause;
+  if (failures.empty()) {
+    std::vector<std::string> reasons;
+    for (const std::shared_ptr<Endpoint>& endpoint : endpoints_) {
+      const absl::Status error = endpoint->last_error();
+      if (!error.ok()) reasons.push_back(std::string(error.message()));
+    }
+    cause = reasons.empty() ? "no endpoint can take calls"
+                            : absl::StrJoin(reasons, "; ");
+  } else {
+    cause = absl::StrJoin(failures, "; ");
+  }
+  if (!resolve_error_.ok() && !endpoints_.empty()) {
+    absl::StrAppend(&cause, " (the target's last lookup failed, so these are ",
+                    "the addresses found before it: ",
+                    resolve_error_.message(), ")");
+  }
+  return CallError(absl::StatusCode::kUnavailable, method, target_, cause);
 }
 
 }  // namespace internal

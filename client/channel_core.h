@@ -1,18 +1,28 @@
-// ChannelCore, what a Channel is behind its public face: the
-// target, the options, and its ClientConnections (one unless
-// ChannelOptions::max_connections says more), each opened when a call needs
-// it and again after it broke or began to drain. Calls run on a connection
-// (see client_connection.h); the core finds or makes one for each call,
-// turns the caller's ClientContext into a Deadline, and sends a call the
-// server never processed again on another connection.
+// ChannelCore, what a Channel is behind its public face: the target, the
+// options, and one Endpoint per address the target names (client/
+// endpoint.h), each with its own connections.
 //
-// Owned by its Channel. Thread-safe. Connections are shared with the calls
-// running on them, so a broken one is freed by its last call, not here.
+// The first call finds the addresses (on its own thread: the only lookup a
+// caller ever waits for); later lookups run on the ChannelUpkeep thread,
+// every dns_refresh_interval for a target that names hosts and soon after
+// a connection failed. An address that leaves the answer leaves the list
+// (its endpoint lives on with the calls still running on it, then closes);
+// a lookup that fails keeps the list, and failed calls say so.
+//
+// Each call picks an endpoint (client/load_balancer.h) among the
+// candidates: not waiting out a failed connect's backoff, not reporting
+// NOT_SERVING. Except under kPickFirst, an endpoint with no open connection
+// is connected in the background while others are ready, and the call goes
+// to a ready one. A connect that fails sends the call to another
+// candidate; with none left the call fails UNAVAILABLE naming each
+// endpoint's failure, or, with wait_for_ready, waits for one to come back.
+// A call the server never processed is sent again the same way.
+//
+// Owned by its Channel. Thread-safe.
 #ifndef FRAMERPC_CLIENT_CHANNEL_CORE_H_
 #define FRAMERPC_CLIENT_CHANNEL_CORE_H_
 
 #include <condition_variable>
-#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,11 +33,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "client/address_finder.h"
 #include "client/call_cancellation.h"
+#include "client/channel_upkeep.h"
 #include "client/client_connection.h"
 #include "client/connect_backoff.h"
 #include "client/deadline.h"
-#include "client/dialer.h"
+#include "client/endpoint.h"
+#include "client/load_balancer.h"
 #include "framerpc/channel_options.h"
 #include "framerpc/client_context.h"
 #include "google/protobuf/message.h"
@@ -37,9 +50,10 @@ namespace internal {
 
 class ChannelCore {
  public:
-  // `dialer` opens sockets to `target`.
-  ChannelCore(std::string target, std::unique_ptr<Dialer> dialer,
+  // `finder` finds the addresses of `target`.
+  ChannelCore(std::string target, std::unique_ptr<AddressFinder> finder,
               ChannelOptions options);
+  ~ChannelCore();
   ChannelCore(const ChannelCore&) = delete;
   ChannelCore& operator=(const ChannelCore&) = delete;
 
@@ -51,55 +65,72 @@ class ChannelCore {
 
   const std::string& target() const { return target_; }
 
- private:
-  // A connection for one call, counted as in use by it until Release (for
-  // a pool of more than one): an open one nobody uses, else a new one while
-  // the pool has room, else the least busy. Only one caller connects at a
-  // time; callers that find no open connection meanwhile wait for it (until
-  // their own deadline) and share its failure, unless it failed by running
-  // into the connecting caller's deadline, in which case they try
-  // themselves. Callers that find only busy ones share the least busy.
-  // With `wait_for_ready`, a failure is not shared or returned: the caller
-  // waits out the backoff and tries again until its deadline. Every wait
-  // ends CANCELLED when `cancellation` says so (WakeWaiters wakes it).
-  absl::StatusOr<std::shared_ptr<ClientConnection>> GetConnection(
-      absl::string_view method, const Deadline& deadline,
-      absl::Duration budget, bool wait_for_ready,
-      const CallCancellation& cancellation);
-  // A CallCancellation hook while a call looks for a connection: `arg` is
-  // the ChannelCore; wakes the callers waiting in GetConnection.
-  static void WakeWaiters(void* arg);
-  // The call on `connection` is over.
-  void Release(const ClientConnection* connection);
+  // How often a health-checking channel asks each endpoint.
+  static constexpr absl::Duration kHealthCheckInterval =
+      absl::Milliseconds(250);
 
-  struct Pooled {
+ private:
+  // The endpoint and connection a call runs on.
+  struct Route {
+    std::shared_ptr<Endpoint> endpoint;
     std::shared_ptr<ClientConnection> connection;
-    int calls = 0;  // calls using it (counted only when pooling)
   };
-  // The open connection the next call should use, counted; null when it
-  // should connect instead: none open, or (if `may_grow`) all busy and room
-  // for one more.
-  std::shared_ptr<ClientConnection> PickLocked(bool may_grow)
+  // Picks an endpoint and gets a connection from it, trying the other
+  // candidates when a connect fails (see above).
+  absl::StatusOr<Route> FindRoute(absl::string_view method,
+                                  const Deadline& deadline,
+                                  absl::Duration budget, bool wait_for_ready,
+                                  CallCancellation& cancellation);
+  // The endpoint the next call should go to, counted as in flight on it;
+  // null when none of those not yet `tried` can take it now.
+  std::shared_ptr<Endpoint> PickLocked(const std::vector<const Endpoint*>& tried)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Finds the addresses the first time, on the calling thread (others wait
+  // for it and share its failure). OK once there are endpoints.
+  absl::Status ResolveFirstLocked(std::unique_lock<std::mutex>& lock,
+                                  absl::string_view method,
+                                  const Deadline& deadline,
+                                  absl::Duration budget,
+                                  const CallCancellation& cancellation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the endpoint list match `addresses`: same order, endpoints kept
+  // for addresses already known.
+  void SetAddressesLocked(const std::vector<ResolvedAddress>& addresses)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The upkeep thread's lookup.
+  void Refresh();
+  // The upkeep thread's health round.
+  void CheckHealth();
+  // Starts the upkeep thread the first time it has work.
+  ChannelUpkeep& UpkeepLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Endpoint::on_change and the cancellation hook: wakes the callers
+  // waiting for an endpoint.
+  void Changed();
+  static void WakeWaiters(void* arg);
+  // UNAVAILABLE for a call that found no endpoint to take it: each
+  // endpoint's failure, and the failed lookup if the last one failed.
+  absl::Status NoEndpointLocked(absl::string_view method,
+                                const std::vector<std::string>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string target_;
-  const std::unique_ptr<Dialer> dialer_;
+  const std::unique_ptr<AddressFinder> finder_;
   const ChannelOptions options_;
-  const size_t max_connections_;
 
   std::mutex mu_;
-  // Signalled when connecting_ ends, and when a waiting call is cancelled.
-  std::condition_variable connect_done_;
-  // Open connections. Calls still running on a broken one keep their own
-  // reference; it leaves the pool when next looked at.
-  std::vector<Pooled> pool_ ABSL_GUARDED_BY(mu_);
-  bool connecting_ ABSL_GUARDED_BY(mu_) = false;
-  uint64_t connect_attempts_ ABSL_GUARDED_BY(mu_) = 0;
-  // The last attempt's failure to share with its waiters; OK when there is
-  // none to share.
-  absl::Status last_connect_error_ ABSL_GUARDED_BY(mu_);
-  // When callers that wait for the server may try again.
-  ConnectBackoff backoff_ ABSL_GUARDED_BY(mu_);
+  // Signalled when an endpoint's connect ends, the list changes, the first
+  // lookup ends, or a waiting call is cancelled.
+  std::condition_variable changed_;
+  std::vector<std::shared_ptr<Endpoint>> endpoints_ ABSL_GUARDED_BY(mu_);
+  LoadBalancer balancer_ ABSL_GUARDED_BY(mu_);
+  bool resolving_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t resolutions_ ABSL_GUARDED_BY(mu_) = 0;
+  // The last lookup's failure; OK when it worked.
+  absl::Status resolve_error_ ABSL_GUARDED_BY(mu_);
+  // Spaces the first lookups of callers that wait for ready.
+  ConnectBackoff resolve_backoff_ ABSL_GUARDED_BY(mu_);
+  // Made when first needed; destroyed (joined) before the endpoints.
+  std::unique_ptr<ChannelUpkeep> upkeep_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace internal

@@ -1,28 +1,32 @@
-// Channel: the client's end of one connection to a framerpc server, shared by
-// every Stub and thread that calls that server.
+// Channel: the client's end of the connections to a framerpc service,
+// shared by every Stub and thread that calls it.
 //
-// The target names where the server is, in any form of docs/api.md §5.1:
+// The target names where the service is, in any form of docs/api.md §5.1:
 // "host:port", "[v6]:port", "unix:/path", an address list
 // ("ipv4:a.b.c.d:port,...", "ipv6:[v6]:port,...") or a DNS name
 // ("dns:///name:port", "dns://ADDR:PORT/name:port", looked up by the
-// Channel's own c-ares resolver and thread, never blocking on the network
-// in a caller's thread). Each time the channel connects it takes the
-// target's addresses afresh (resolving a name again) and connects to the
-// first that accepts, in order; every call then goes to that address,
-// until the connection fails. Spreading calls over several addresses and
-// refreshing a name on a timer are not done yet.
+// Channel's own c-ares resolver and thread). Every address the target
+// names is an endpoint with its own connections; each call goes to one
+// endpoint chosen by ChannelOptions::load_balancing among those that can
+// take it. The first call finds the addresses; after that a name is looked
+// up again in the Channel's own thread ("framerpc-chan"), every
+// ChannelOptions::dns_refresh_interval and soon after a connection fails,
+// never blocking a caller: new addresses join, and addresses that left
+// the answer take no new calls and close once their calls are done.
+// An endpoint whose connect fails waits out a backoff while calls go to
+// the others (docs/api.md §5.3).
 //
 // Calls are synchronous for the caller but pipelined on the wire: concurrent
 // calls from many threads travel over the same connection and are matched to
 // their responses by call id, in whatever order the server answers. The
 // channel connects on the first call and reconnects on the next call after a
 // failure; calls in flight when a connection breaks fail UNAVAILABLE, except
-// those the server never processed, which are sent again on a new connection
-// within their deadline (docs/api.md §5.3).
+// those the server never processed, which are sent again on another
+// connection or endpoint within their deadline (docs/api.md §5.3).
 //
 // Thread-safe. Held by shared_ptr: every Stub shares ownership, and the
-// connection closes when the last holder lets go (no call may be running
-// then, as a call holds a reference).
+// connections close (and the Channel's threads end) when the last holder
+// lets go (no call may be running then, as a call holds a reference).
 #ifndef FRAMERPC_CHANNEL_H_
 #define FRAMERPC_CHANNEL_H_
 

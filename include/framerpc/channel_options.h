@@ -1,4 +1,5 @@
-// ChannelOptions: how a Channel connects and what it accepts. A plain value.
+// ChannelOptions: how a Channel connects, spreads its calls over the
+// target's endpoints, and what it accepts. A plain value.
 #ifndef FRAMERPC_CHANNEL_OPTIONS_H_
 #define FRAMERPC_CHANNEL_OPTIONS_H_
 
@@ -7,6 +8,22 @@
 #include "absl/time/time.h"
 
 namespace framerpc {
+
+// How a Channel whose target has several addresses (endpoints) chooses one
+// for each call (docs/api.md §5.2). Each policy chooses among the endpoints
+// that can take a call now: not waiting out a failed connect's backoff and,
+// with ChannelOptions::health_check, not reporting NOT_SERVING.
+enum class LoadBalancing {
+  // Every call to one endpoint, the first of the target's addresses that
+  // works, until it fails; then the next that works, and so on.
+  kPickFirst,
+  // The endpoints in turn, one call each.
+  kRoundRobin,
+  // Of two endpoints chosen at random, the one with fewer of this
+  // Channel's calls in flight ("power of two choices"): a slow endpoint,
+  // whose calls pile up, gets fewer new ones.
+  kLeastLoaded,
+};
 
 struct ChannelOptions {
   // How long one attempt to connect may take before the call fails
@@ -17,7 +34,8 @@ struct ChannelOptions {
   // connection RESOURCE_EXHAUSTED and closes it. Requests larger than this
   // are refused before sending.
   size_t max_frame_size = size_t{16} << 20;
-  // How many connections the Channel may open to its target. With 1 (the
+  // How many connections the Channel may open to each endpoint (each
+  // address of its target). With 1 (the
   // default) every call is multiplexed over one connection. With more, a
   // call takes a connection no other call is using, opening one while
   // fewer than this many are open, and shares the least busy one only when
@@ -30,6 +48,22 @@ struct ChannelOptions {
   // callers (measurements: docs/performance.md, "Choosing the options").
   // Values below 1 count as 1.
   int max_connections = 1;
+  // How calls are spread over the target's endpoints (see LoadBalancing).
+  // A policy other than kPickFirst sends calls only to endpoints with an
+  // open connection while any has one: an endpoint it would choose that
+  // is not connected yet is connected in the background meanwhile, so no
+  // call waits for a connect while another endpoint could take it.
+  LoadBalancing load_balancing = LoadBalancing::kLeastLoaded;
+  // How often a target that names hosts (a "dns:" target, or "host:port"
+  // with a host name rather than an IP literal) is resolved again, in the
+  // Channel's own thread; also soon after a connection to one of its
+  // endpoints fails (at most once a second). New addresses become
+  // endpoints; an address no longer in the answer stops taking calls, and
+  // its connections close once the calls on them have finished. A
+  // resolution that fails keeps the addresses of the last one that worked,
+  // and the failure is named in the message of calls that fail meanwhile.
+  // Must be positive.
+  absl::Duration dns_refresh_interval = absl::Seconds(30);
   // Metadata one response may carry: entries on the wire (a repeated key
   // counts each time) and the sum of their key and value sizes, with the
   // server's defaults (ServerOptions). A response over either fails its
@@ -57,6 +91,13 @@ struct ChannelOptions {
   // Both must be positive.
   absl::Duration keepalive_time = absl::Seconds(30);
   absl::Duration keepalive_timeout = absl::Seconds(10);
+  // Ask each endpoint's framerpc.health service (Server::EnableHealthCheck)
+  // whether the server is serving, on each new connection before its first
+  // call and every 250 ms while it is open, and send no calls to one that
+  // says NOT_SERVING (or anything but SERVING) until it says SERVING
+  // again. A server without the health service (UNIMPLEMENTED) counts as
+  // serving.
+  bool health_check = false;
 };
 
 }  // namespace framerpc

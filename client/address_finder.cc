@@ -1,5 +1,9 @@
-#include "client/dialer.h"
+#include "client/address_finder.h"
 
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <algorithm>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -8,7 +12,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/optional.h"
-#include "client/connector.h"
 #include "rpc/quote_for_status.h"
 
 namespace framerpc {
@@ -26,7 +29,7 @@ struct PendingLookup {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Dialer>> Dialer::Create(
+absl::StatusOr<std::unique_ptr<AddressFinder>> AddressFinder::Create(
     Target target, absl::Duration dns_timeout) {
   std::unique_ptr<DnsResolver> resolver;
   if (target.kind == Target::Kind::kDns) {
@@ -35,17 +38,37 @@ absl::StatusOr<std::unique_ptr<Dialer>> Dialer::Create(
     if (!created.ok()) return created.status();
     resolver = *std::move(created);
   }
-  return std::unique_ptr<Dialer>(
-      new Dialer(std::move(target), std::move(resolver)));
+  return std::unique_ptr<AddressFinder>(
+      new AddressFinder(std::move(target), std::move(resolver)));
 }
 
-absl::StatusOr<UniqueFd> Dialer::Dial(const Deadline& deadline) const {
-  absl::StatusOr<std::vector<ResolvedAddress>> addresses = Addresses(deadline);
-  if (!addresses.ok()) return addresses.status();
-  return ConnectToFirst(*addresses, deadline);
+absl::StatusOr<std::vector<ResolvedAddress>> AddressFinder::Find(
+    const Deadline& deadline) const {
+  absl::StatusOr<std::vector<ResolvedAddress>> found = FindAll(deadline);
+  if (!found.ok()) return found;
+  // getaddrinfo repeats an address once per socket type it could serve.
+  std::vector<ResolvedAddress> distinct;
+  for (const ResolvedAddress& address : *found) {
+    const bool seen = std::any_of(
+        distinct.begin(), distinct.end(), [&](const ResolvedAddress& other) {
+          return other.length == address.length &&
+                 memcmp(&other.storage, &address.storage, address.length) == 0;
+        });
+    if (!seen) distinct.push_back(address);
+  }
+  return distinct;
 }
 
-absl::StatusOr<std::vector<ResolvedAddress>> Dialer::Addresses(
+bool AddressFinder::names_hosts() const {
+  if (target_.kind == Target::Kind::kDns) return true;
+  if (target_.kind != Target::Kind::kHostPort) return false;
+  unsigned char literal[sizeof(in6_addr)];
+  const char* host = target_.address.host.c_str();
+  return inet_pton(AF_INET, host, literal) != 1 &&
+         inet_pton(AF_INET6, host, literal) != 1;
+}
+
+absl::StatusOr<std::vector<ResolvedAddress>> AddressFinder::FindAll(
     const Deadline& deadline) const {
   switch (target_.kind) {
     case Target::Kind::kHostPort:
@@ -66,7 +89,7 @@ absl::StatusOr<std::vector<ResolvedAddress>> Dialer::Addresses(
   return all;
 }
 
-absl::StatusOr<std::vector<ResolvedAddress>> Dialer::LookUp(
+absl::StatusOr<std::vector<ResolvedAddress>> AddressFinder::LookUp(
     const Deadline& deadline) const {
   auto pending = std::make_shared<PendingLookup>();
   resolver_->Resolve(target_.address.host, target_.address.port,
