@@ -1,5 +1,6 @@
 #include "client/channel_core.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -136,7 +137,7 @@ absl::StatusOr<ChannelCore::Route> ChannelCore::FindRoute(
       if (endpoint != nullptr) endpoint->CallStarted();
     }
     if (endpoint == nullptr) {
-      if (!wait_for_ready) return NoEndpointLocked(method, failures);
+      if (!wait_for_ready) return NoEndpointLocked(method, tried, failures);
       // Waits for a backoff to end, or for news: a connect ended, a health
       // answer came, the list changed, the call was cancelled.
       Deadline until = deadline;
@@ -384,19 +385,20 @@ void ChannelCore::WakeWaiters(void* arg) {
 }
 
 absl::Status ChannelCore::NoEndpointLocked(
-    absl::string_view method, const std::vector<std::string>& failures) {
-  std::string cause;
-  if (failures.empty()) {
-    std::vector<std::string> reasons;
-    for (const std::shared_ptr<Endpoint>& endpoint : endpoints_) {
-      const absl::Status error = endpoint->last_error();
-      if (!error.ok()) reasons.push_back(std::string(error.message()));
+    absl::string_view method, const std::vector<const Endpoint*>& tried,
+    const std::vector<std::string>& failures) {
+  // What this call met, then why the others are out (waiting out a backoff
+  // after their last failure, or not serving).
+  std::vector<std::string> reasons = failures;
+  for (const std::shared_ptr<Endpoint>& endpoint : endpoints_) {
+    if (std::find(tried.begin(), tried.end(), endpoint.get()) != tried.end()) {
+      continue;
     }
-    cause = reasons.empty() ? "no endpoint can take calls"
-                            : absl::StrJoin(reasons, "; ");
-  } else {
-    cause = absl::StrJoin(failures, "; ");
+    const absl::Status error = endpoint->last_error();
+    if (!error.ok()) reasons.push_back(std::string(error.message()));
   }
+  std::string cause = reasons.empty() ? "no endpoint can take calls"
+                                      : absl::StrJoin(reasons, "; ");
   if (!resolve_error_.ok() && !endpoints_.empty()) {
     absl::StrAppend(&cause, " (the target's last lookup failed, so these are ",
                     "the addresses found before it: ",

@@ -107,9 +107,11 @@ class ChannelCore {
   // waiting for an endpoint.
   void Changed();
   static void WakeWaiters(void* arg);
-  // UNAVAILABLE for a call that found no endpoint to take it: each
-  // endpoint's failure, and the failed lookup if the last one failed.
+  // UNAVAILABLE for a call that found no endpoint to take it: the
+  // `failures` of the endpoints it `tried`, each other endpoint's last
+  // failure, and the lookup's if the last one failed.
   absl::Status NoEndpointLocked(absl::string_view method,
+                                const std::vector<const Endpoint*>& tried,
                                 const std::vector<std::string>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
