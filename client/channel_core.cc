@@ -109,6 +109,21 @@ absl::StatusOr<ChannelCore::Route> ChannelCore::FindRoute(
     bool wait_for_ready, CallCancellation& cancellation) {
   std::vector<const Endpoint*> tried;
   std::vector<std::string> failures;
+  // A target of one fixed address: the ready endpoint without the lock.
+  if (Endpoint* sole = sole_endpoint_.load(std::memory_order_acquire)) {
+    if (sole->state() == Endpoint::State::kReady &&
+        sole->health() != Endpoint::Health::kNotServing) {
+      sole->CallStarted();
+      absl::StatusOr<std::shared_ptr<ClientConnection>> connection =
+          ConnectionFrom(*sole, method, deadline, budget, cancellation);
+      if (connection.ok()) return Route{sole, nullptr, *std::move(connection)};
+      if (connection.status().code() != absl::StatusCode::kUnavailable) {
+        return connection.status();
+      }
+      failures.push_back(std::string(connection.status().message()));
+      tried.push_back(sole);
+    }
+  }
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (endpoints_.empty()) {
@@ -170,16 +185,12 @@ absl::StatusOr<ChannelCore::Route> ChannelCore::FindRoute(
       continue;
     }
     lock.unlock();
-    absl::StatusOr<std::shared_ptr<ClientConnection>> connection;
-    if (cancellation.Watch(&Endpoint::WakeWaiters, endpoint.get())) {
-      connection =
-          endpoint->GetConnection(method, deadline, budget, cancellation);
-      cancellation.Watch(&ChannelCore::WakeWaiters, this);
-    } else {
-      connection = CallCancelled(method, target_, "before it was sent");
+    absl::StatusOr<std::shared_ptr<ClientConnection>> connection =
+        ConnectionFrom(*endpoint, method, deadline, budget, cancellation);
+    if (connection.ok()) {
+      Endpoint* raw = endpoint.get();
+      return Route{raw, std::move(endpoint), *std::move(connection)};
     }
-    if (connection.ok()) return Route{std::move(endpoint), *connection};
-    endpoint->CallEnded();
     if (connection.status().code() != absl::StatusCode::kUnavailable) {
       return connection.status();  // the deadline, or a cancellation
     }
@@ -189,6 +200,20 @@ absl::StatusOr<ChannelCore::Route> ChannelCore::FindRoute(
     lock.lock();
     if (finder_->names_hosts()) UpkeepLocked().RequestRefresh();
   }
+}
+
+absl::StatusOr<std::shared_ptr<ClientConnection>> ChannelCore::ConnectionFrom(
+    Endpoint& endpoint, absl::string_view method, const Deadline& deadline,
+    absl::Duration budget, CallCancellation& cancellation) {
+  absl::StatusOr<std::shared_ptr<ClientConnection>> connection;
+  if (cancellation.Watch(&Endpoint::WakeWaiters, &endpoint)) {
+    connection = endpoint.GetConnection(method, deadline, budget, cancellation);
+    cancellation.Watch(&ChannelCore::WakeWaiters, this);
+  } else {
+    connection = CallCancelled(method, target_, "before it was sent");
+  }
+  if (!connection.ok()) endpoint.CallEnded();
+  return connection;
 }
 
 std::shared_ptr<Endpoint> ChannelCore::PickLocked(
@@ -284,6 +309,10 @@ absl::Status ChannelCore::ResolveFirstLocked(
     SetAddressesLocked(*found);
     resolve_error_ = absl::OkStatus();
     resolve_backoff_.Succeeded();
+    if (!finder_->names_hosts() && endpoints_.size() == 1) {
+      // Never looked up again, so this endpoint is the target's for good.
+      sole_endpoint_.store(endpoints_.front().get(), std::memory_order_release);
+    }
     // From now on the name is looked up in the background.
     if (finder_->names_hosts()) UpkeepLocked();
     return absl::OkStatus();

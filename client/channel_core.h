@@ -22,6 +22,7 @@
 #ifndef FRAMERPC_CLIENT_CHANNEL_CORE_H_
 #define FRAMERPC_CLIENT_CHANNEL_CORE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -72,7 +73,10 @@ class ChannelCore {
  private:
   // The endpoint and connection a call runs on.
   struct Route {
-    std::shared_ptr<Endpoint> endpoint;
+    Endpoint* endpoint;
+    // Keeps an endpoint that may leave the list alive for the call; null
+    // for the sole endpoint of a fixed target, which lives as long as this.
+    std::shared_ptr<Endpoint> keep_alive;
     std::shared_ptr<ClientConnection> connection;
   };
   // Picks an endpoint and gets a connection from it, trying the other
@@ -81,6 +85,12 @@ class ChannelCore {
                                   const Deadline& deadline,
                                   absl::Duration budget, bool wait_for_ready,
                                   CallCancellation& cancellation);
+  // A connection from `endpoint` for a call counted on it (uncounted
+  // again on failure), the cancellation hook pointed at the endpoint's
+  // waits meanwhile.
+  absl::StatusOr<std::shared_ptr<ClientConnection>> ConnectionFrom(
+      Endpoint& endpoint, absl::string_view method, const Deadline& deadline,
+      absl::Duration budget, CallCancellation& cancellation);
   // The endpoint the next call should go to, counted as in flight on it;
   // null when none of those not yet `tried` can take it now.
   std::shared_ptr<Endpoint> PickLocked(const std::vector<const Endpoint*>& tried)
@@ -118,6 +128,11 @@ class ChannelCore {
   const std::string target_;
   const std::unique_ptr<AddressFinder> finder_;
   const ChannelOptions options_;
+
+  // The one endpoint of a target that is never looked up again and named
+  // one address, once found: calls take it without the lock while it is
+  // ready. Points into endpoints_, which then never changes.
+  std::atomic<Endpoint*> sole_endpoint_{nullptr};
 
   std::mutex mu_;
   // Signalled when an endpoint's connect ends, the list changes, the first
