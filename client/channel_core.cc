@@ -76,9 +76,14 @@ absl::Status ChannelCore::Call(absl::string_view method,
   if (!cancellation.Watch(&ChannelCore::WakeWaiters, this)) {
     return CallCancelled(method, target_, "before the call started");
   }
+  // The endpoint that turned the last attempt away: the next goes elsewhere
+  // if it can (a replica that drains says so on every new connection until
+  // it has stopped listening).
+  const Endpoint* turned_away = nullptr;
   for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<Route> route =
-        FindRoute(method, deadline, budget, wait_for_ready, cancellation);
+    absl::StatusOr<Route> route = FindRoute(method, deadline, budget,
+                                            wait_for_ready, turned_away,
+                                            cancellation);
     if (!route.ok()) return route.status();
     ClientConnection& connection = *route->connection;
     PendingCall call(method, response, context);
@@ -100,13 +105,15 @@ absl::Status ChannelCore::Call(absl::string_view method,
       UpkeepLocked().RequestRefresh();
     }
     if (!resend_safe || attempt == kMaxAttempts) return status;
+    turned_away = route->endpoint;
     if (context != nullptr) context->mutable_response_metadata()->clear();
   }
 }
 
 absl::StatusOr<ChannelCore::Route> ChannelCore::FindRoute(
     absl::string_view method, const Deadline& deadline, absl::Duration budget,
-    bool wait_for_ready, CallCancellation& cancellation) {
+    bool wait_for_ready, const Endpoint* avoid,
+    CallCancellation& cancellation) {
   std::vector<const Endpoint*> tried;
   std::vector<std::string> failures;
   // A target of one fixed address: the ready endpoint without the lock.
@@ -137,7 +144,14 @@ absl::StatusOr<ChannelCore::Route> ChannelCore::FindRoute(
       failures = {std::string(resolve_error_.message())};
     }
     std::shared_ptr<Endpoint> endpoint;
-    if (!endpoints_.empty()) endpoint = PickLocked(tried);
+    if (!endpoints_.empty()) {
+      if (avoid != nullptr) {
+        tried.push_back(avoid);
+        endpoint = PickLocked(tried);
+        tried.pop_back();
+      }
+      if (endpoint == nullptr) endpoint = PickLocked(tried);
+    }
     if (endpoint == nullptr && !wait_for_ready && tried.empty()) {
       // Every endpoint waits out a backoff. A call that does not wait for
       // ready still tries the one whose backoff ends first, once, so a

@@ -80,10 +80,12 @@ class ChannelCore {
     std::shared_ptr<ClientConnection> connection;
   };
   // Picks an endpoint and gets a connection from it, trying the other
-  // candidates when a connect fails (see above).
+  // candidates when a connect fails (see above). `avoid` (may be null) is
+  // taken only when no other endpoint can take the call.
   absl::StatusOr<Route> FindRoute(absl::string_view method,
                                   const Deadline& deadline,
                                   absl::Duration budget, bool wait_for_ready,
+                                  const Endpoint* avoid,
                                   CallCancellation& cancellation);
   // A connection from `endpoint` for a call counted on it (uncounted
   // again on failure), the cancellation hook pointed at the endpoint's
