@@ -6,7 +6,7 @@
 #
 # Usage: bench/run.sh [--repeat N] [--quick] [--no-build]
 #                     [--systems a,b,...] [--workloads a,b,...]
-#                     [--duration S] [--warmup S]
+#                     [--duration S] [--warmup S] [--fleet]
 #   --repeat N     run the whole matrix N times (default 3); medians per cell
 #   --quick        smoke run: 0.1 s warm-up, 0.3 s window per cell
 #   (the charts go to docs/ only from a full run of every system and
@@ -22,6 +22,11 @@
 #                  puts client and server on one CPU with taskset;
 #                  c1_idle10k is c1 with 10,000 idle connections held open
 #                  to the server)
+#   --fleet        instead of the matrix, load balancing over replicas
+#                  (bench_fleet): three framerpc servers on 127.0.0.1-3, one
+#                  sleeping 5 ms per call, one Channel over the three,
+#                  round_robin against least_loaded at 8 and 32 threads;
+#                  --repeat, --quick, --duration and --warmup apply
 # Environment: BENCH_BUILD_DIR (default build-bench), BENCH_JOBS (build jobs,
 # default nproc).
 #
@@ -43,7 +48,7 @@ all_workloads=(c1_pinned c1 t8 t64 1mib c1_idle10k)
 small_payload=64
 idle_connections=10000
 
-repeat=3 quick=0 partial=0 build=1 warmup=0.5 duration=2
+repeat=3 quick=0 partial=0 build=1 warmup=0.5 duration=2 fleet=0
 systems=("${all_systems[@]}") workloads=("${all_workloads[@]}")
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
@@ -72,6 +77,7 @@ while [[ $# -gt 0 ]]; do
     --workloads) pick workloads "${2:?}" "${all_workloads[@]}"; partial=1; shift 2 ;;
     --duration) duration=${2:?}; shift 2 ;;
     --warmup) warmup=${2:?}; shift 2 ;;
+    --fleet) fleet=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die_usage "unknown argument '$1'" ;;
   esac
@@ -98,6 +104,18 @@ if [[ $build -eq 1 ]]; then
   cmake --build "$build_dir" -j"${BENCH_JOBS:-$(nproc)}" || exit 2
 fi
 bin=$build_dir/bench
+if [[ $fleet -eq 1 ]]; then
+  [[ -x "$bin/bench_fleet" ]] ||
+    { echo "run.sh: $bin/bench_fleet missing (framerpc not built?)" >&2; exit 2; }
+  # Bounded like a cell: every policy and thread count, each run, plus slack.
+  limit=$(awk -v w="$warmup" -v d="$duration" -v r="$repeat" \
+          'BEGIN { print int(r * 4 * (w + d + 10) + 30) }')
+  echo "run.sh: bench_fleet, $repeat run(s), warm-up ${warmup} s, window" \
+       "${duration} s per cell; $(nproc) CPUs"
+  timeout -k 5 "$limit" "$bin/bench_fleet" --repeat "$repeat" \
+    --warmup "$warmup" --duration "$duration" < /dev/null && exit 0
+  exit 1
+fi
 for tool in bench_client bench_report; do
   [[ -x "$bin/$tool" ]] || { echo "run.sh: $bin/$tool missing; build first" >&2; exit 2; }
 done

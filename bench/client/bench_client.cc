@@ -22,7 +22,12 @@
 
 ABSL_FLAG(std::string, system, "",
           "raw, rawpb, pollref, grpc, capnp, thrift or framerpc (as built)");
-ABSL_FLAG(std::string, target, "", "Server address: host:port or unix:/path");
+ABSL_FLAG(std::string, target, "",
+          "Server address: host:port or unix:/path; framerpc also takes "
+          "every other target form of docs/api.md 5.1 ([v6]:port, "
+          "dns:///name:port, dns://ADDR:PORT/name:port, "
+          "ipv4:a.b.c.d:port,..., ipv6:[v6]:port,...), passed to "
+          "Channel::Create as given");
 ABSL_FLAG(int, threads, 1, "Client threads, each with one call in flight");
 ABSL_FLAG(int64_t, payload, 64, "Payload bytes per request (and reply)");
 ABSL_FLAG(double, duration, 2.0, "Seconds of the measured window");
@@ -31,6 +36,9 @@ ABSL_FLAG(bool, channel_per_thread, false,
           "grpc, framerpc: a channel per thread instead of one shared");
 ABSL_FLAG(int, max_connections, 1,
           "framerpc: the shared Channel's ChannelOptions::max_connections");
+ABSL_FLAG(std::string, load_balancing, "least_loaded",
+          "framerpc: ChannelOptions::load_balancing for a target of several "
+          "addresses: pick_first, round_robin or least_loaded");
 ABSL_FLAG(int, idle_connections, 0,
           "Connections opened to the target before the load and left idle "
           "(fewer when RLIMIT_NOFILE's hard limit does not allow them)");
@@ -51,7 +59,8 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(absl::StrCat(
       "bench_client --system S --target ADDR [--threads N] [--payload BYTES] "
       "[--duration S] [--warmup S] [--channel_per_thread] "
-      "[--max_connections N] [--idle_connections N] [--server_pid PID]"
+      "[--max_connections N] [--load_balancing P] [--idle_connections N] "
+      "[--server_pid PID]"
       "\nSystems built: ",
       BuiltSystems()));
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
@@ -82,7 +91,8 @@ int Main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<CallerFactory>> factory =
       MakeCallerFactory(run.system, target, run.channel_per_thread,
-                        absl::GetFlag(FLAGS_max_connections));
+                        absl::GetFlag(FLAGS_max_connections),
+                        absl::GetFlag(FLAGS_load_balancing));
   if (!factory.ok()) Usage(factory.status().ToString());
 
   // Opened, and accepted by the server, before the load starts.

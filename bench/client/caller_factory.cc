@@ -37,10 +37,12 @@ std::string BuiltSystems() {
 
 absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
     absl::string_view system, const std::string& target,
-    bool channel_per_thread, int max_connections) {
+    bool channel_per_thread, int max_connections,
+    absl::string_view load_balancing) {
   // Unused without grpc and framerpc.
   static_cast<void>(channel_per_thread);
   static_cast<void>(max_connections);
+  static_cast<void>(load_balancing);
   if (system == "raw") return NewRawCallerFactory(target, /*protobuf=*/false);
   // pollref speaks raw+pb's protocol.
   if (system == "rawpb" || system == "pollref") {
@@ -76,8 +78,10 @@ absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
   }
   if (system == "framerpc") {
 #ifdef FRAMERPC_BENCH_HAVE_FRAMERPC
-    return NewFramerpcCallerFactory(target, channel_per_thread,
-                                    max_connections);
+    absl::StatusOr<LoadBalancing> policy = ParseLoadBalancing(load_balancing);
+    if (!policy.ok()) return policy.status();
+    return NewFramerpcCallerFactory(target, channel_per_thread, max_connections,
+                                    *policy);
 #else
     return absl::UnimplementedError(
         "this bench_client was built without framerpc's server, client and "

@@ -19,12 +19,14 @@ std::string BuiltSystems();
 
 // The factory for `system` talking to `target`. `channel_per_thread` applies
 // to grpc and framerpc (the raw systems always use a connection per
-// thread), `max_connections` to framerpc's shared Channel. INVALID_ARGUMENT
-// for an unknown system, UNIMPLEMENTED for one this binary was built
-// without.
+// thread), `max_connections` to framerpc's shared Channel and
+// `load_balancing` ("pick_first", "round_robin", "least_loaded") to
+// framerpc's Channels. INVALID_ARGUMENT for an unknown system or policy,
+// UNIMPLEMENTED for a system this binary was built without.
 absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
     absl::string_view system, const std::string& target,
-    bool channel_per_thread, int max_connections);
+    bool channel_per_thread, int max_connections,
+    absl::string_view load_balancing);
 
 }  // namespace bench
 }  // namespace framerpc

@@ -1,5 +1,6 @@
 #include "bench/client/framerpc_caller.h"
 
+#include "absl/strings/str_cat.h"
 #include "bench/common/blocking_frames.h"
 #include "echo.framerpc.h"
 #include "framerpc/channel.h"
@@ -8,11 +9,13 @@ namespace framerpc {
 namespace bench {
 namespace {
 
-absl::StatusOr<std::shared_ptr<Channel>> NewChannel(const std::string& target,
-                                                    int max_connections) {
+absl::StatusOr<std::shared_ptr<Channel>> NewChannel(
+    const std::string& target, int max_connections,
+    LoadBalancing load_balancing) {
   ChannelOptions options;
   options.max_frame_size = kBenchMaxBodySize;
   options.max_connections = max_connections;
+  options.load_balancing = load_balancing;
   return Channel::Create(target, options);
 }
 
@@ -39,14 +42,18 @@ class FramerpcCaller final : public EchoCaller {
 
 class FramerpcCallerFactory final : public CallerFactory {
  public:
-  FramerpcCallerFactory(std::string target, std::shared_ptr<Channel> shared)
-      : target_(std::move(target)), shared_(std::move(shared)) {}
+  FramerpcCallerFactory(std::string target, LoadBalancing load_balancing,
+                        std::shared_ptr<Channel> shared)
+      : target_(std::move(target)),
+        load_balancing_(load_balancing),
+        shared_(std::move(shared)) {}
 
   absl::StatusOr<std::unique_ptr<EchoCaller>> NewCaller(
       int thread_index, size_t payload_size) override {
     std::shared_ptr<Channel> channel = shared_;
     if (channel == nullptr) {
-      absl::StatusOr<std::shared_ptr<Channel>> own = NewChannel(target_, 1);
+      absl::StatusOr<std::shared_ptr<Channel>> own =
+          NewChannel(target_, 1, load_balancing_);
       if (!own.ok()) return own.status();
       channel = *std::move(own);
     }
@@ -56,21 +63,46 @@ class FramerpcCallerFactory final : public CallerFactory {
 
  private:
   const std::string target_;
+  const LoadBalancing load_balancing_;
   const std::shared_ptr<Channel> shared_;  // null: a channel per caller
 };
 
 }  // namespace
 
+absl::StatusOr<LoadBalancing> ParseLoadBalancing(absl::string_view name) {
+  for (LoadBalancing policy :
+       {LoadBalancing::kPickFirst, LoadBalancing::kRoundRobin,
+        LoadBalancing::kLeastLoaded}) {
+    if (name == LoadBalancingName(policy)) return policy;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown load balancing policy '", name,
+                   "' (pick_first, round_robin or least_loaded)"));
+}
+
+const char* LoadBalancingName(LoadBalancing policy) {
+  switch (policy) {
+    case LoadBalancing::kPickFirst:
+      return "pick_first";
+    case LoadBalancing::kRoundRobin:
+      return "round_robin";
+    case LoadBalancing::kLeastLoaded:
+      break;
+  }
+  return "least_loaded";
+}
+
 absl::StatusOr<std::unique_ptr<CallerFactory>> NewFramerpcCallerFactory(
-    std::string target, bool channel_per_thread, int max_connections) {
+    std::string target, bool channel_per_thread, int max_connections,
+    LoadBalancing load_balancing) {
   // Made even when each thread gets its own, to check the target up front.
   absl::StatusOr<std::shared_ptr<Channel>> channel =
-      NewChannel(target, max_connections);
+      NewChannel(target, max_connections, load_balancing);
   if (!channel.ok()) return channel.status();
   std::shared_ptr<Channel> shared;
   if (!channel_per_thread) shared = *std::move(channel);
-  return std::make_unique<FramerpcCallerFactory>(std::move(target),
-                                                 std::move(shared));
+  return std::make_unique<FramerpcCallerFactory>(
+      std::move(target), load_balancing, std::move(shared));
 }
 
 }  // namespace bench

@@ -115,12 +115,14 @@ absl::StatusOr<LoadResult> RunClosedLoop(const LoadOptions& options,
   const absl::optional<absl::Duration> server_start =
       ServerCpu(options.server_pid);
   const absl::Duration client_start = SelfCpuTime();
+  if (options.at_window_start) options.at_window_start();
   const auto window_start = std::chrono::steady_clock::now();
   phase.store(kMeasuring, std::memory_order_release);
 
   absl::SleepFor(options.duration);
   const auto window_end = std::chrono::steady_clock::now();
   phase.store(kStopped, std::memory_order_release);
+  if (options.at_window_end) options.at_window_end();
   const absl::Duration client_end = SelfCpuTime();
   const absl::optional<absl::Duration> server_end =
       ServerCpu(options.server_pid);

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ struct LoadOptions {
   // How long after the window the threads may take to finish their last
   // call before the run is declared hung.
   absl::Duration drain_timeout = absl::Seconds(10);
+  // When set, run on the thread that called RunClosedLoop right before the
+  // window opens and right after it closes, beside the CPU clocks: for a
+  // runner that reads counters of its own (bench_fleet counts the calls each
+  // replica served in the window).
+  std::function<void()> at_window_start;
+  std::function<void()> at_window_end;
 };
 
 struct LoadResult {
