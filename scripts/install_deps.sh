@@ -9,10 +9,10 @@ set -euo pipefail
 
 # libc-ares-dev: the Channel's DNS resolver. dnsmasq-base: the DNS server the
 # resolver tests start (the binary only; the dnsmasq package would also
-# install and start a system service).
+# install and start a system service). libssl-dev: TLS (OpenSSL 3).
 packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev strace
           libprotoc-dev libabsl-dev libgtest-dev libgmock-dev libc-ares-dev
-          dnsmasq-base)
+          dnsmasq-base libssl-dev)
 for arg in "$@"; do
   case "$arg" in
     # libthrift-dev's headers include Boost's without depending on it.
