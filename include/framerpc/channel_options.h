@@ -26,6 +26,9 @@ enum class LoadBalancing {
 };
 
 struct ChannelOptions {
+  // Also reachable as ChannelOptions::LoadBalancing.
+  using LoadBalancing = ::framerpc::LoadBalancing;
+
   // How long one attempt to connect may take before the call fails
   // UNAVAILABLE (a call's own deadline, if earlier, wins; a call that
   // waits for ready tries again after the backoff instead).

@@ -113,7 +113,8 @@ TEST(ChannelEndpointsFailure, AnAddressListedTwiceIsOneEndpoint) {
       StartCountingServer(&requests, "127.0.0.1:0");
   ASSERT_NE(server, nullptr);
   ChannelOptions options;
-  options.load_balancing = LoadBalancing::kRoundRobin;
+  // The enum is also reachable through ChannelOptions.
+  options.load_balancing = ChannelOptions::LoadBalancing::kRoundRobin;
   std::shared_ptr<Channel> channel = MakeChannel(
       absl::StrCat("ipv4:", server->address(), ",", server->address()),
       options);
