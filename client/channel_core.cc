@@ -283,8 +283,10 @@ absl::Status ChannelCore::ResolveFirstLocked(
     SetAddressesLocked(*found);
     resolve_error_ = absl::OkStatus();
     resolve_backoff_.Succeeded();
-    // From now on the name is looked up in the background.
-    if (finder_->names_hosts()) UpkeepLocked();
+    // From now on the name is looked up, and the endpoints' health asked,
+    // in the background. Not left to the first background connect: under
+    // kPickFirst, or with one address, there is none.
+    if (finder_->names_hosts() || options_.health_check) UpkeepLocked();
     return absl::OkStatus();
   }
   if (found.ok()) {

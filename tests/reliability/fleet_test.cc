@@ -625,6 +625,21 @@ TEST(Fleet, AReplicaNotServingGetsNoCallsUntilItServesAgain) {
   Report("serving_again_noticed_within", Milliseconds(*back));
 }
 
+TEST(Fleet, PickFirstMovesOffAReplicaThatStopsServing) {
+  // Under kPickFirst nothing is connected in the background: the health
+  // checks must run all the same.
+  Fleet fleet = MakeFleet(3, /*health_service=*/true);
+  ASSERT_TRUE(StartFleet(fleet).ok());
+  TestService::Stub stub(ChannelToFleet(fleet, LoadBalancing::kPickFirst,
+                                        /*health_check=*/true));
+  EXPECT_EQ(CallSequentially(stub, 20)[fleet[0]->name()], 20);
+  fleet[0]->SetServing(false);
+  ASSERT_TRUE(AwaitNoCallsTo(stub, *fleet[0], 100));
+  const Tally tally = CallSequentially(stub, 50);
+  Report("pick_first_not_serving", Describe(tally));
+  EXPECT_EQ(CountOf(tally, fleet[1]->name()), 50) << Describe(tally);
+}
+
 TEST(Fleet, AReplicaNotServingFromTheStartGetsNoCalls) {
   Fleet fleet = MakeFleet(3, /*health_service=*/true);
   ASSERT_TRUE(StartFleet(fleet).ok());
