@@ -45,6 +45,10 @@ using testing_support::DnsmasqServer;
 constexpr absl::Duration kCallTimeout = absl::Seconds(10);
 constexpr absl::Duration kWaitLimit = absl::Seconds(20);
 
+// How soon a replica back on its address must take calls again: the
+// longest connect backoff (about 1.2 s) and room for a slow machine.
+constexpr absl::Duration kRejoinLimit = absl::Seconds(5);
+
 // The request text of every call: a replica in another process
 // (e2e_test_server) echoes it, where the in-process replicas answer with
 // their own names.
@@ -509,6 +513,7 @@ TEST(Fleet, ARollingRestartUnderLoadFailsNoCall) {
     ASSERT_TRUE(rejoined.has_value()) << replica->name() << " never rejoined";
     Report(absl::StrCat("rolling_restart_rejoin_", replica->name()),
            Milliseconds(*rejoined));
+    EXPECT_LT(*rejoined, kRejoinLimit);
     // Back in the rotation, not just once, before the next one goes.
     ASSERT_TRUE(callers.AwaitAnswers(replica->name(), 200).has_value());
   }
@@ -569,6 +574,7 @@ TEST(Fleet, AKilledReplicaCostsOnlyItsCallsInFlightAndRejoinsWhenBack) {
   ASSERT_TRUE(rejoined.has_value()) << "the restarted replica never rejoined";
   callers.Stop();
   Report("sigkill_rejoin_time", Milliseconds(*rejoined));
+  EXPECT_LT(*rejoined, kRejoinLimit);
   const std::vector<Callers::Failure> failures = callers.failures();
   Report("sigkill_calls",
          absl::StrCat(Describe(callers.tally()), ", failed ", failures.size()));
