@@ -327,8 +327,10 @@ absl::Status ChannelCore::ResolveFirstLocked(
       // Never looked up again, so this endpoint is the target's for good.
       sole_endpoint_.store(endpoints_.front().get(), std::memory_order_release);
     }
-    // From now on the name is looked up in the background.
-    if (finder_->names_hosts()) UpkeepLocked();
+    // From now on the name is looked up, and the endpoints' health asked,
+    // in the background. Not left to the first background connect: under
+    // kPickFirst, or with one address, there is none.
+    if (finder_->names_hosts() || options_.health_check) UpkeepLocked();
     return absl::OkStatus();
   }
   if (found.ok()) {

@@ -1,5 +1,6 @@
 #include "client/channel_upkeep.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "base/thread_name.h"
@@ -50,12 +51,15 @@ void ChannelUpkeep::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     const Clock::time_point now = Clock::now();
+    // A request brings the refresh forward to the spacing, never puts it
+    // off past the interval.
     const Clock::time_point refresh_at =
         jobs_.refresh == nullptr
             ? now + Step(absl::InfiniteDuration())
-            : last_refresh_ + (refresh_requested_
-                                   ? Step(kMinRefreshSpacing)
-                                   : Step(jobs_.refresh_interval));
+            : last_refresh_ + Step(refresh_requested_
+                                       ? std::min(kMinRefreshSpacing,
+                                                  jobs_.refresh_interval)
+                                       : jobs_.refresh_interval);
     if (!tasks_.empty()) {
       std::function<void()> task = std::move(tasks_.front());
       tasks_.pop_front();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,12 +79,38 @@ bool Exited(pid_t pid) {
   return ::waitpid(pid, &status, WNOHANG) == pid;
 }
 
+// The hosts file of a server started with one, in its directory.
+std::string HostsPath(const std::string& dir) { return dir + "/hosts"; }
+std::string LogPath(const std::string& dir) { return dir + "/dnsmasq.log"; }
+
+// Writes `lines` to a new file beside `path`, then renames it over `path`,
+// so that a reader sees the old file or the new one, never a part.
+absl::Status WriteWhole(const std::string& path,
+                        const std::vector<std::string>& lines) {
+  const std::string temporary = path + ".new";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    for (const std::string& line : lines) out << line << "\n";
+    out.flush();
+    if (!out) {
+      return absl::UnavailableError(
+          absl::StrCat("write ", temporary, ": ", std::strerror(errno)));
+    }
+  }
+  // dnsmasq started as root reads it as "nobody" after dropping privileges.
+  ::chmod(temporary.c_str(), 0644);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "rename ", temporary, " to ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<pid_t> Spawn(const std::string& binary, int port,
-                            const std::vector<std::string>& host_records,
+                            const std::vector<std::string>& mode_args,
                             const std::string& log_path) {
   std::vector<std::string> args = {
       binary,
-      "--no-daemon",  // foreground, no pid file, no change of user
       "--conf-file=/dev/null",
       "--no-resolv",
       "--no-hosts",
@@ -92,9 +119,7 @@ absl::StatusOr<pid_t> Spawn(const std::string& binary, int port,
       "--bind-interfaces",
       "--local=/test/",  // other names under test.: NXDOMAIN, not REFUSED
   };
-  for (const std::string& record : host_records) {
-    args.push_back(absl::StrCat("--host-record=", record));
-  }
+  args.insert(args.end(), mode_args.begin(), mode_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -125,6 +150,28 @@ absl::StatusOr<pid_t> Spawn(const std::string& binary, int port,
   return pid;
 }
 
+// A new directory for one server's files, readable by all (see WriteWhole).
+absl::StatusOr<std::string> MakeDirectory() {
+  if (DnsmasqServer::BinaryPath().empty()) {
+    return absl::FailedPreconditionError("dnsmasq is not installed");
+  }
+  std::string dir = ::testing::TempDir() + "framerpc-dnsmasq-XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("mkdtemp ", dir, ": ", std::strerror(errno)));
+  }
+  ::chmod(dir.c_str(), 0755);
+  return dir;
+}
+
+void RemoveDirectory(const std::string& dir) {
+  for (const std::string& path :
+       {LogPath(dir), HostsPath(dir), HostsPath(dir) + ".new"}) {
+    std::remove(path.c_str());
+  }
+  ::rmdir(dir.c_str());
+}
+
 }  // namespace
 
 std::string DnsmasqServer::BinaryPath() {
@@ -136,22 +183,47 @@ std::string DnsmasqServer::BinaryPath() {
 
 absl::StatusOr<std::unique_ptr<DnsmasqServer>> DnsmasqServer::Start(
     const std::vector<std::string>& host_records) {
+  absl::StatusOr<std::string> dir = MakeDirectory();
+  if (!dir.ok()) return dir.status();
+  // Foreground, no pid file, no change of user, logging to stderr.
+  std::vector<std::string> mode_args = {"--no-daemon"};
+  for (const std::string& record : host_records) {
+    mode_args.push_back(absl::StrCat("--host-record=", record));
+  }
+  return Launch(*dir, mode_args, /*has_hosts_file=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<DnsmasqServer>>
+DnsmasqServer::StartWithHostsFile(const std::vector<std::string>& hosts_lines) {
+  absl::StatusOr<std::string> dir = MakeDirectory();
+  if (!dir.ok()) return dir.status();
+  absl::Status written = WriteWhole(HostsPath(*dir), hosts_lines);
+  if (!written.ok()) {
+    ::rmdir(dir->c_str());
+    return written;
+  }
+  // Not --no-daemon: in that (debug) mode dnsmasq may not reload on
+  // SIGHUP. In the foreground, without a pid file, logging to stderr.
+  return Launch(*dir,
+                {"--keep-in-foreground", "--pid-file=", "--log-facility=-",
+                 absl::StrCat("--addn-hosts=", HostsPath(*dir))},
+                /*has_hosts_file=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<DnsmasqServer>> DnsmasqServer::Launch(
+    const std::string& dir, const std::vector<std::string>& mode_args,
+    bool has_hosts_file) {
   const std::string binary = BinaryPath();
-  if (binary.empty()) {
-    return absl::FailedPreconditionError("dnsmasq is not installed");
-  }
-  std::string dir = ::testing::TempDir() + "framerpc-dnsmasq-XXXXXX";
-  if (::mkdtemp(dir.data()) == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("mkdtemp ", dir, ": ", std::strerror(errno)));
-  }
-  const std::string log_path = dir + "/dnsmasq.log";
+  const std::string log_path = LogPath(dir);
   std::string failures;
   for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
     const int port = FreeUdpPort();
     if (port < 0) continue;
-    absl::StatusOr<pid_t> pid = Spawn(binary, port, host_records, log_path);
-    if (!pid.ok()) return pid.status();
+    absl::StatusOr<pid_t> pid = Spawn(binary, port, mode_args, log_path);
+    if (!pid.ok()) {
+      RemoveDirectory(dir);
+      return pid.status();
+    }
     const absl::Time give_up = absl::Now() + kStartTimeout;
     bool reaped = false;
     while (absl::Now() < give_up) {
@@ -161,7 +233,7 @@ absl::StatusOr<std::unique_ptr<DnsmasqServer>> DnsmasqServer::Start(
       }
       if (AcceptsTcp(port)) {
         return std::unique_ptr<DnsmasqServer>(
-            new DnsmasqServer(*pid, port, dir));
+            new DnsmasqServer(*pid, port, dir, has_hosts_file));
       }
       absl::SleepFor(absl::Milliseconds(10));
     }
@@ -169,16 +241,29 @@ absl::StatusOr<std::unique_ptr<DnsmasqServer>> DnsmasqServer::Start(
     if (!reaped) KillAndReap(*pid);
     absl::StrAppend(&failures, "\n[port ", port, "] ", ReadLog(log_path));
   }
-  std::remove(log_path.c_str());
-  ::rmdir(dir.c_str());
+  RemoveDirectory(dir);
   return absl::UnavailableError(absl::StrCat(
       "dnsmasq did not come up in ", kPortAttempts, " tries:", failures));
 }
 
+absl::Status DnsmasqServer::RewriteHostsFile(
+    const std::vector<std::string>& hosts_lines) {
+  if (!has_hosts_file_) {
+    return absl::FailedPreconditionError(
+        "this dnsmasq was started without a hosts file");
+  }
+  absl::Status written = WriteWhole(HostsPath(dir_), hosts_lines);
+  if (!written.ok()) return written;
+  if (::kill(pid_, SIGHUP) != 0) {
+    return absl::UnavailableError(absl::StrCat("SIGHUP to dnsmasq (pid ", pid_,
+                                               "): ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 DnsmasqServer::~DnsmasqServer() {
   KillAndReap(pid_);
-  std::remove((log_dir_ + "/dnsmasq.log").c_str());
-  ::rmdir(log_dir_.c_str());
+  RemoveDirectory(dir_);
 }
 
 Address DnsmasqServer::address() const {

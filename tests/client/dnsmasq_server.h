@@ -2,10 +2,13 @@
 // the test on 127.0.0.1 and a free port, answering only for the records the
 // test gives (no upstream, no /etc/hosts, no configuration file of the
 // machine), and NXDOMAIN for every other name under "test." (--local).
-// The machine's own resolver configuration is never touched.
+// The machine's own resolver configuration is never touched. The records
+// are fixed at start (Start), or read from a hosts file the test rewrites
+// while dnsmasq runs (StartWithHostsFile, RewriteHostsFile), to move a
+// name from one address to another.
 //
 // Owns the dnsmasq process, known by its PID only: the destructor kills
-// that PID (SIGKILL) and reaps it, and removes the log file. Should the
+// that PID (SIGKILL) and reaps it, and removes its files. Should the
 // test process die without running it, dnsmasq gets SIGKILL too (it is
 // started with PR_SET_PDEATHSIG, tied to the thread that started it, which
 // must outlive it). Not thread-safe; the accessors are plain values.
@@ -18,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rpc/address.h"
 
@@ -38,6 +42,20 @@ class DnsmasqServer {
   static absl::StatusOr<std::unique_ptr<DnsmasqServer>> Start(
       const std::vector<std::string>& host_records);
 
+  // Starts dnsmasq answering from a hosts file holding `hosts_lines`
+  // ("127.0.0.2 name.test", one address and its names a line), as Start
+  // does otherwise. Records read from it have TTL 0, so nothing caches
+  // them.
+  static absl::StatusOr<std::unique_ptr<DnsmasqServer>> StartWithHostsFile(
+      const std::vector<std::string>& hosts_lines);
+
+  // Replaces the hosts file's lines (whole: dnsmasq never sees half a
+  // file) and sends SIGHUP to dnsmasq's PID, which makes it read the file
+  // again. dnsmasq reloads on its own time, a moment after this returns.
+  // FAILED_PRECONDITION for a server started without a hosts file;
+  // UNAVAILABLE naming the cause when the file cannot be written.
+  absl::Status RewriteHostsFile(const std::vector<std::string>& hosts_lines);
+
   ~DnsmasqServer();
   DnsmasqServer(const DnsmasqServer&) = delete;
   DnsmasqServer& operator=(const DnsmasqServer&) = delete;
@@ -47,12 +65,22 @@ class DnsmasqServer {
   Address address() const;
 
  private:
-  DnsmasqServer(pid_t pid, int port, std::string log_dir)
-      : pid_(pid), port_(port), log_dir_(std::move(log_dir)) {}
+  DnsmasqServer(pid_t pid, int port, std::string dir, bool has_hosts_file)
+      : pid_(pid),
+        port_(port),
+        dir_(std::move(dir)),
+        has_hosts_file_(has_hosts_file) {}
+
+  // Starts dnsmasq with the options every server has plus `mode_args`,
+  // logging into `dir` (made by the caller, removed here on failure).
+  static absl::StatusOr<std::unique_ptr<DnsmasqServer>> Launch(
+      const std::string& dir, const std::vector<std::string>& mode_args,
+      bool has_hosts_file);
 
   pid_t pid_;
   int port_;
-  std::string log_dir_;  // holds dnsmasq.log; removed with it
+  std::string dir_;  // holds dnsmasq.log and the hosts file; removed
+  bool has_hosts_file_;
 };
 
 }  // namespace testing_support
