@@ -500,6 +500,76 @@ TEST(Fleet, CallsFollowADnsNameToItsNewAddressWithoutAFailure) {
   EXPECT_LT(*follow, options.dns_refresh_interval + absl::Seconds(3));
 }
 
+TEST(Fleet, AFailedConnectionBringsTheNextLookupForward) {
+  if (DnsmasqServer::BinaryPath().empty()) GTEST_SKIP() << "no dnsmasq";
+  Fleet fleet = MakeFleet(3);
+  ASSERT_TRUE(StartFleet(fleet, /*same_port=*/true).ok());
+  Replica& before = *fleet[1];  // 127.0.0.2
+  Replica& after = *fleet[2];   // 127.0.0.3
+  auto dns = DnsmasqServer::StartWithHostsFile({"127.0.0.2 name.test"});
+  ASSERT_TRUE(dns.ok()) << dns.status();
+  ChannelOptions options;
+  options.dns_refresh_interval = absl::Hours(1);  // never, in this test
+  TestService::Stub stub(MakeChannel(absl::StrCat("dns://127.0.0.1:",
+                                                  (*dns)->port(), "/name.test:",
+                                                  before.port()),
+                                     options));
+  absl::StatusOr<std::string> first = CallOnce(stub);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, before.name());
+  // The name moves and its old replica goes: the refused connect, not the
+  // hour-long timer, has the name looked up again.
+  ASSERT_TRUE((*dns)->RewriteHostsFile({"127.0.0.3 name.test"}).ok());
+  before.Stop(absl::Seconds(1));
+  const absl::Time start = absl::Now();
+  ClientContext context;
+  context.set_wait_for_ready(true);
+  context.set_timeout(absl::Seconds(20));
+  EchoRequest request;
+  request.set_text(std::string(kEchoedByProcess));
+  absl::StatusOr<EchoReply> reply = stub.Echo(request, &context);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->text(), after.name());
+  const absl::Duration took = absl::Now() - start;
+  Report("lookup_after_failure", Milliseconds(took));
+  // One spacing (1 s) after the first lookup, plus room for dnsmasq's
+  // reload and a slow (sanitized) machine.
+  EXPECT_LT(took, absl::Seconds(6));
+}
+
+TEST(Fleet, ANameThatStopsResolvingKeepsItsLastAddresses) {
+  if (DnsmasqServer::BinaryPath().empty()) GTEST_SKIP() << "no dnsmasq";
+  Fleet fleet = MakeFleet(2);
+  ASSERT_TRUE(StartFleet(fleet, /*same_port=*/true).ok());
+  Replica& replica = *fleet[1];  // 127.0.0.2
+  auto dns = DnsmasqServer::StartWithHostsFile({"127.0.0.2 name.test"});
+  ASSERT_TRUE(dns.ok()) << dns.status();
+  ChannelOptions options;
+  options.dns_refresh_interval = absl::Milliseconds(100);
+  TestService::Stub stub(MakeChannel(absl::StrCat("dns://127.0.0.1:",
+                                                  (*dns)->port(), "/name.test:",
+                                                  replica.port()),
+                                     options));
+  ASSERT_TRUE(CallOnce(stub).ok());
+  // The name is gone from DNS (NXDOMAIN) for several refreshes: the
+  // Channel keeps calling the address it had.
+  ASSERT_TRUE((*dns)->RewriteHostsFile({}).ok());
+  absl::SleepFor(absl::Milliseconds(800));
+  for (int i = 0; i < 20; ++i) {
+    absl::StatusOr<std::string> answered = CallOnce(stub);
+    ASSERT_TRUE(answered.ok()) << answered.status();
+    EXPECT_EQ(*answered, replica.name());
+  }
+  // When that replica goes too, the failure says why no other was tried.
+  replica.Stop(absl::Seconds(1));
+  const absl::Status failed = CallOnce(stub).status();
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  EXPECT_NE(failed.message().find("last lookup failed"), absl::string_view::npos)
+      << failed;
+  EXPECT_NE(failed.message().find("name.test"), absl::string_view::npos)
+      << failed;
+}
+
 TEST(Fleet, ARollingRestartUnderLoadFailsNoCall) {
   Fleet fleet = MakeFleet(3);
   ASSERT_TRUE(StartFleet(fleet).ok());
