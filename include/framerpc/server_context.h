@@ -49,8 +49,14 @@ class ServerContext {
   // which runs before anything else can happen on its connection.
   bool IsCancelled() const;
 
-  // The caller's metadata.
+  // The caller's metadata, with what interceptors added.
   const Metadata& metadata() const { return metadata_; }
+  // Adds (or replaces) a key of metadata(), as if the caller had sent it:
+  // for a ServerInterceptor's BeforeCall (framerpc/interceptor.h) to hand
+  // the handler what it established, e.g. the caller's identity after a
+  // token check. Replacing matters there: a caller must not be able to
+  // send that key itself.
+  void AddRequestMetadata(absl::string_view key, absl::string_view value);
 
   // Adds (or replaces) a key sent back with the response, whatever its status.
   void AddResponseMetadata(absl::string_view key, absl::string_view value);
