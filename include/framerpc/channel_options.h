@@ -106,7 +106,8 @@ struct ChannelOptions {
   // order, and after it ends, in reverse order; any of them may fail a
   // call with a status before it reaches the network
   // (framerpc/interceptor.h). Shared: the Channel keeps these pointers
-  // until it is destroyed. Empty (the default): no cost to a call.
+  // until it is destroyed. A null one fails Channel::Create with
+  // INVALID_ARGUMENT. Empty (the default): no cost to a call.
   std::vector<std::shared_ptr<ClientInterceptor>> interceptors;
 };
 

@@ -128,7 +128,8 @@ struct ServerOptions {
   // after it ends, in reverse order; any of them may answer a call itself
   // with a status instead (framerpc/interceptor.h, which says which calls
   // they see). Shared: the server keeps these pointers until it is
-  // destroyed. Empty (the default): no cost to a call.
+  // destroyed. A null one fails Server::Start with INVALID_ARGUMENT.
+  // Empty (the default): no cost to a call.
   std::vector<std::shared_ptr<ServerInterceptor>> interceptors;
 };
 

@@ -84,6 +84,14 @@ ChannelOptions WithInterceptors(
   return options;
 }
 
+TEST(ChannelInterceptors, ANullInterceptorFailsCreate) {
+  ChannelOptions options = WithInterceptors({nullptr});
+  const absl::Status created = Channel::Create("127.0.0.1:1", options).status();
+  EXPECT_EQ(created, absl::InvalidArgumentError(
+                         "create channel to 127.0.0.1:1: interceptors[0] is "
+                         "null; every interceptor must be set"));
+}
+
 TEST(ChannelInterceptors, BeforeCallsRunInOrderAndAfterCallsInReverse) {
   auto server = StartServer(EchoScript);
   ASSERT_NE(server, nullptr);

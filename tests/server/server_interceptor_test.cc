@@ -234,6 +234,18 @@ TEST(ServerInterceptors, InlineHandlersPassThemToo) {
               ElementsAre(HasSubstr("a before"), "a after OK"));
 }
 
+TEST(ServerInterceptors, ANullInterceptorFailsStart) {
+  Journal journal;
+  TestService service;  // outlives the server, as AddService requires
+  Server server(WithInterceptors(
+      {std::make_shared<Recorder>("a", &journal), nullptr}));
+  ASSERT_TRUE(server.AddService(&service).ok());
+  ASSERT_TRUE(server.Listen("127.0.0.1:0").ok());
+  const absl::Status started = server.Start();
+  EXPECT_EQ(started.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(started.message()), HasSubstr("interceptors[1]"));
+}
+
 // One interceptor object serves calls on many connections at once.
 TEST(ServerInterceptors, OneInterceptorServesConcurrentCalls) {
   class Counter final : public ServerInterceptor {
