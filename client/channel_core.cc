@@ -61,11 +61,15 @@ absl::Status ChannelCore::Call(absl::string_view method,
                      "response message is null");
   }
   const absl::Time start = absl::Now();
+  const absl::Duration budget = CallEnd(context, start) - start;
+  // Fixed now, so that the time interceptors take counts against it.
+  const Deadline deadline = Deadline::After(budget);
   if (options_.interceptors.empty()) {
-    return Send(method, request, response, context, start,
+    return Send(method, request, response, context, budget, deadline,
                 /*metadata=*/nullptr);
   }
-  return CallIntercepted(method, request, response, context, start);
+  return CallIntercepted(method, request, response, context, start, budget,
+                         deadline);
 }
 
 absl::Time ChannelCore::CallEnd(const ClientContext* context,
@@ -80,14 +84,14 @@ absl::Time ChannelCore::CallEnd(const ClientContext* context,
 absl::Status ChannelCore::CallIntercepted(
     absl::string_view method, const google::protobuf::Message& request,
     google::protobuf::Message* response, ClientContext* context,
-    absl::Time start) {
+    absl::Time start, absl::Duration budget, const Deadline& deadline) {
   // Interceptors see a context even when the caller passed none: this one
   // receives the response metadata.
   ClientContext no_context;
   ClientContext& used = context != nullptr ? *context : no_context;
   // Cleared now, not only by Send: a rejected call has none either.
   used.mutable_response_metadata()->clear();
-  ClientCallInfo info(method, target_, CallEnd(&used, start), used);
+  ClientCallInfo info(method, target_, start + budget, used);
   const std::vector<std::shared_ptr<ClientInterceptor>>& interceptors =
       options_.interceptors;
   size_t called = 0;  // whose AfterCall is due, the rejecting one included
@@ -98,7 +102,8 @@ absl::Status ChannelCore::CallIntercepted(
     if (!status.ok()) break;
   }
   if (status.ok()) {
-    status = Send(method, request, response, &used, start, &info.metadata());
+    status = Send(method, request, response, &used, budget, deadline,
+                  &info.metadata());
   }
   CallSummary summary;
   summary.status = status;
@@ -114,10 +119,9 @@ absl::Status ChannelCore::CallIntercepted(
 absl::Status ChannelCore::Send(absl::string_view method,
                                const google::protobuf::Message& request,
                                google::protobuf::Message* response,
-                               ClientContext* context, absl::Time start,
+                               ClientContext* context,
+                               absl::Duration budget, const Deadline& deadline,
                                const Metadata* metadata) {
-  const absl::Duration budget = CallEnd(context, start) - start;
-  const Deadline deadline = Deadline::After(budget);
   if (context != nullptr) context->mutable_response_metadata()->clear();
   if (deadline.Expired()) {
     return CallDeadlineExceeded(method, target_, budget,

@@ -77,19 +77,22 @@ class ChannelCore {
   absl::Time CallEnd(const ClientContext* context, absl::Time start) const;
   // Call with interceptors: their BeforeCalls in order (one that fails
   // ends the call), Send with the metadata they leave, their AfterCalls
-  // last first. A caller's null context is replaced by an empty one.
+  // last first. A caller's null context is replaced by an empty one. The
+  // call started at `start`, with `budget` until `deadline`.
   absl::Status CallIntercepted(absl::string_view method,
                                const google::protobuf::Message& request,
                                google::protobuf::Message* response,
-                               ClientContext* context, absl::Time start);
-  // The call itself, started at `start`: picks an endpoint, sends, waits,
-  // and sends again a call the server never processed. `metadata` replaces
-  // the context's when not null (borrowed for the call).
+                               ClientContext* context, absl::Time start,
+                               absl::Duration budget, const Deadline& deadline);
+  // The call itself, within `deadline` (`budget` from its start, for
+  // messages): picks an endpoint, sends, waits, and sends again a call the
+  // server never processed. `metadata` replaces the context's when not null
+  // (borrowed for the call).
   absl::Status Send(absl::string_view method,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response,
-                    ClientContext* context, absl::Time start,
-                    const Metadata* metadata);
+                    ClientContext* context, absl::Duration budget,
+                    const Deadline& deadline, const Metadata* metadata);
   // The endpoint and connection a call runs on.
   struct Route {
     Endpoint* endpoint;

@@ -149,6 +149,23 @@ TEST(ChannelInterceptors, CallInfoNamesTheCallAndItsDeadline) {
   EXPECT_EQ(seen.deadline, absl::InfiniteFuture());
 }
 
+TEST(ChannelInterceptors, TimeInBeforeCallCountsAgainstTheDeadline) {
+  auto server = StartServer(EchoScript);
+  ASSERT_NE(server, nullptr);
+  class Slow final : public ClientInterceptor {
+    absl::Status BeforeCall(ClientCallInfo&) override {
+      absl::SleepFor(absl::Milliseconds(300));
+      return absl::OkStatus();
+    }
+  };
+  std::shared_ptr<Channel> channel = MakeChannel(
+      server->address(), WithInterceptors({std::make_shared<Slow>()}));
+  ClientContext context;
+  context.set_timeout(absl::Milliseconds(200));
+  EXPECT_EQ(Say(*channel, "late", &context).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+}
+
 TEST(ChannelInterceptors, RejectionFailsTheCallBeforeAnythingIsSent) {
   std::atomic<int> requests{0};
   auto server = StartServer([&requests](FakeConnection& connection) {
