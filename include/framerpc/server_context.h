@@ -2,8 +2,9 @@
 // deadline, the caller's metadata, whether the caller is still waiting) and
 // the metadata it sends back.
 //
-// The server creates one per call and passes it to the handler by reference;
-// it lives until the response is sent. Not thread-safe: a handler that hands
+// The server creates one per call and passes it by reference to the
+// server's interceptors (framerpc/interceptor.h) and the handler; it lives
+// until the response is sent. Not thread-safe: a handler that hands
 // the context to other threads must synchronise itself. IsCancelled() alone
 // may be called from any thread.
 #ifndef FRAMERPC_SERVER_CONTEXT_H_
