@@ -46,7 +46,10 @@ struct PendingCall {
 
   PendingCall(absl::string_view method, google::protobuf::Message* response,
               ClientContext* context)
-      : method(method), response(response), context(context) {}
+      : method(method),
+        response(response),
+        context(context),
+        request_metadata(context != nullptr ? &context->metadata() : nullptr) {}
   PendingCall(const PendingCall&) = delete;
   PendingCall& operator=(const PendingCall&) = delete;
 
@@ -58,6 +61,10 @@ struct PendingCall {
   // of the table, never by two threads.
   google::protobuf::Message* const response;
   ClientContext* const context;  // may be null
+  // The metadata sent with the request: the context's, unless client
+  // interceptors changed it (then their copy, borrowed for the call). May
+  // be null (none).
+  const Metadata* request_metadata;
 
   std::atomic<State> state{State::kSending};
   absl::Status status;  // the call's outcome, once kDone

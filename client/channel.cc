@@ -45,6 +45,13 @@ absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
           "create channel to ", target, ": load_balancing ",
           static_cast<int>(options.load_balancing), " is not a policy"));
   }
+  for (size_t i = 0; i < options.interceptors.size(); ++i) {
+    if (options.interceptors[i] == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("create channel to ", target, ": interceptors[", i,
+                       "] is null; every interceptor must be set"));
+    }
+  }
   // A dns: target's lookups get the connect attempt's own bound.
   absl::StatusOr<std::unique_ptr<internal::AddressFinder>> finder =
       internal::AddressFinder::Create(*std::move(parsed),

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "client/call_status.h"
 #include "client/call_table.h"
+#include "framerpc/interceptor.h"
 
 namespace framerpc {
 namespace internal {
@@ -60,12 +61,67 @@ absl::Status ChannelCore::Call(absl::string_view method,
                      "response message is null");
   }
   const absl::Time start = absl::Now();
+  const absl::Duration budget = CallEnd(context, start) - start;
+  // Fixed now, so that the time interceptors take counts against it.
+  const Deadline deadline = Deadline::After(budget);
+  if (options_.interceptors.empty()) {
+    return Send(method, request, response, context, budget, deadline,
+                /*metadata=*/nullptr);
+  }
+  return CallIntercepted(method, request, response, context, start, budget,
+                         deadline);
+}
+
+absl::Time ChannelCore::CallEnd(const ClientContext* context,
+                                absl::Time start) const {
   absl::Time end = context != nullptr ? context->DeadlineFrom(start)
                                       : absl::InfiniteFuture();
   // A context that sets no deadline takes the channel's default.
   if (end == absl::InfiniteFuture()) end = start + options_.default_timeout;
-  const absl::Duration budget = end - start;
-  const Deadline deadline = Deadline::After(budget);
+  return end;
+}
+
+absl::Status ChannelCore::CallIntercepted(
+    absl::string_view method, const google::protobuf::Message& request,
+    google::protobuf::Message* response, ClientContext* context,
+    absl::Time start, absl::Duration budget, const Deadline& deadline) {
+  // Interceptors see a context even when the caller passed none: this one
+  // receives the response metadata.
+  ClientContext no_context;
+  ClientContext& used = context != nullptr ? *context : no_context;
+  // Cleared now, not only by Send: a rejected call has none either.
+  used.mutable_response_metadata()->clear();
+  ClientCallInfo info(method, target_, start + budget, used);
+  const std::vector<std::shared_ptr<ClientInterceptor>>& interceptors =
+      options_.interceptors;
+  size_t called = 0;  // whose AfterCall is due, the rejecting one included
+  absl::Status status;
+  for (const std::shared_ptr<ClientInterceptor>& interceptor : interceptors) {
+    ++called;
+    status = interceptor->BeforeCall(info);
+    if (!status.ok()) break;
+  }
+  if (status.ok()) {
+    status = Send(method, request, response, &used, budget, deadline,
+                  &info.metadata());
+  }
+  CallSummary summary;
+  summary.status = status;
+  summary.duration = absl::Now() - start;
+  summary.request_bytes = request.ByteSizeLong();
+  if (status.ok()) summary.response_bytes = response->ByteSizeLong();
+  for (size_t i = called; i > 0; --i) {
+    interceptors[i - 1]->AfterCall(info, summary);
+  }
+  return status;
+}
+
+absl::Status ChannelCore::Send(absl::string_view method,
+                               const google::protobuf::Message& request,
+                               google::protobuf::Message* response,
+                               ClientContext* context,
+                               absl::Duration budget, const Deadline& deadline,
+                               const Metadata* metadata) {
   if (context != nullptr) context->mutable_response_metadata()->clear();
   if (deadline.Expired()) {
     return CallDeadlineExceeded(method, target_, budget,
@@ -87,6 +143,7 @@ absl::Status ChannelCore::Call(absl::string_view method,
     if (!route.ok()) return route.status();
     ClientConnection& connection = *route->connection;
     PendingCall call(method, response, context);
+    if (metadata != nullptr) call.request_metadata = metadata;
     ClientConnection::CancelTarget cancel_target{&connection, &call};
     bool resend_safe = false;
     absl::Status status;

@@ -58,7 +58,8 @@ class ChannelCore {
   ChannelCore(const ChannelCore&) = delete;
   ChannelCore& operator=(const ChannelCore&) = delete;
 
-  // Channel::Call.
+  // Channel::Call: through the interceptors when there are any
+  // (ChannelOptions::interceptors), with one check when there are none.
   absl::Status Call(absl::string_view method,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response,
@@ -71,6 +72,27 @@ class ChannelCore {
       absl::Milliseconds(250);
 
  private:
+  // When a call started at `start` stops waiting: the context's deadline,
+  // else the channel's default_timeout.
+  absl::Time CallEnd(const ClientContext* context, absl::Time start) const;
+  // Call with interceptors: their BeforeCalls in order (one that fails
+  // ends the call), Send with the metadata they leave, their AfterCalls
+  // last first. A caller's null context is replaced by an empty one. The
+  // call started at `start`, with `budget` until `deadline`.
+  absl::Status CallIntercepted(absl::string_view method,
+                               const google::protobuf::Message& request,
+                               google::protobuf::Message* response,
+                               ClientContext* context, absl::Time start,
+                               absl::Duration budget, const Deadline& deadline);
+  // The call itself, within `deadline` (`budget` from its start, for
+  // messages): picks an endpoint, sends, waits, and sends again a call the
+  // server never processed. `metadata` replaces the context's when not null
+  // (borrowed for the call).
+  absl::Status Send(absl::string_view method,
+                    const google::protobuf::Message& request,
+                    google::protobuf::Message* response,
+                    ClientContext* context, absl::Duration budget,
+                    const Deadline& deadline, const Metadata* metadata);
   // The endpoint and connection a call runs on.
   struct Route {
     Endpoint* endpoint;

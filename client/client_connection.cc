@@ -101,7 +101,7 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
     header.timeout_us = static_cast<uint64_t>(
         std::max<int64_t>(1, absl::ToInt64Microseconds(left)));
   }
-  if (call->context != nullptr) header.metadata = &call->context->metadata();
+  header.metadata = call->request_metadata;
   Buffer& frame = ThreadFrameBuffer();
   frame.RetrieveAll();
   absl::Status encoded =

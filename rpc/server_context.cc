@@ -28,6 +28,11 @@ bool ServerContext::IsCancelled() const {
   return cancelled_ != nullptr && cancelled_->load(std::memory_order_acquire);
 }
 
+void ServerContext::AddRequestMetadata(absl::string_view key,
+                                       absl::string_view value) {
+  metadata_[std::string(key)] = std::string(value);
+}
+
 void ServerContext::AddResponseMetadata(absl::string_view key,
                                         absl::string_view value) {
   response_metadata_[std::string(key)] = std::string(value);

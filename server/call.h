@@ -17,11 +17,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "framerpc/interceptor.h"
 #include "framerpc/metadata.h"
 #include "framerpc/method_handler.h"
 #include "framing/buffer.h"
@@ -69,6 +71,13 @@ struct Call {
   const MethodHandler* handler = nullptr;
   // Null for a call run at once where it is decoded (inline handlers).
   std::shared_ptr<CallCancellation> cancellation;
+  // The server's interceptors (ServerOptions::interceptors), borrowed from
+  // the loop's options, which outlive every call; null when there are none,
+  // so that a call without them costs one check. `received` (when the
+  // request was read, for CallSummary::duration) is set only with them.
+  const std::vector<std::shared_ptr<ServerInterceptor>>* interceptors =
+      nullptr;
+  absl::Time received;
 };
 
 // Claims `call` for the calling thread, the one to run or answer it: false

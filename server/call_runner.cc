@@ -5,10 +5,12 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/human_duration.h"
+#include "framerpc/interceptor.h"
 #include "framerpc/server_context.h"
 #include "rpc/quote_for_status.h"
 
@@ -39,6 +41,42 @@ class CallTask final : public WorkerTask {
   const std::shared_ptr<ConnectionOutput> output_;
   CompletionQueue* const completions_;
 };
+
+// Calls each interceptor's BeforeCall in order until one returns non-OK,
+// which is returned; `*called` counts those called (the rejecting one
+// included), and so whose AfterCall is due. May throw what they throw.
+absl::Status RunBeforeCalls(
+    const std::vector<std::shared_ptr<ServerInterceptor>>& interceptors,
+    ServerContext& context, size_t* called) {
+  for (const std::shared_ptr<ServerInterceptor>& interceptor : interceptors) {
+    ++*called;
+    absl::Status status = interceptor->BeforeCall(context);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+// Calls the AfterCall of the first `called` interceptors, last first. What
+// one throws is dropped: the call's answer is already decided, and the
+// others' AfterCall must still run.
+void RunAfterCalls(
+    const std::vector<std::shared_ptr<ServerInterceptor>>& interceptors,
+    size_t called, const ServerContext& context, const CallSummary& summary) {
+  for (size_t i = called; i > 0; --i) {
+    try {
+      interceptors[i - 1]->AfterCall(context, summary);
+    } catch (...) {
+      // Documented: a throwing AfterCall is ignored (framerpc/interceptor.h).
+    }
+  }
+}
+
+// Who threw, for the INTERNAL answer: the handler, or the interceptor
+// whose BeforeCall was running (counted from 1, in the chain's order).
+std::string ThrowerName(bool in_handler, size_t intercepted) {
+  if (in_handler) return "handler";
+  return absl::StrCat("interceptor ", intercepted, "'s BeforeCall");
+}
 
 }  // namespace
 
@@ -124,19 +162,43 @@ CallResult RunCall(Call call, absl::string_view payload) {
   ServerContext context(std::move(call.method), std::move(call.peer),
                         call.deadline, std::move(call.metadata),
                         std::move(cancelled));
+  // With interceptors, their BeforeCalls come first (each may answer the
+  // call itself), and their AfterCalls see the outcome, before it is sent.
+  const std::vector<std::shared_ptr<ServerInterceptor>>* const interceptors =
+      call.interceptors;
+  size_t intercepted = 0;  // interceptors whose BeforeCall was called
+  bool in_handler = interceptors == nullptr;
   absl::Status status;
   try {
-    status = call.handler->Run(context, payload, &result.response);
+    if (interceptors != nullptr) {
+      status = RunBeforeCalls(*interceptors, context, &intercepted);
+      in_handler = status.ok();
+    }
+    if (status.ok()) {
+      status = call.handler->Run(context, payload, &result.response);
+    }
   } catch (const std::exception& e) {
     status = absl::InternalError(absl::StrCat(
-        "handler of ", context.method(), " threw an exception: ", e.what()));
+        ThrowerName(in_handler, intercepted), " of ",
+        context.method(), " threw an exception: ", e.what()));
   } catch (...) {
-    status = absl::InternalError(
-        absl::StrCat("handler of ", context.method(),
-                     " threw an exception not derived from std::exception"));
+    status = absl::InternalError(absl::StrCat(
+        ThrowerName(in_handler, intercepted), " of ",
+        context.method(),
+        " threw an exception not derived from std::exception"));
   }
   if (!status.ok()) result.response.reset();
   result.status = std::move(status);
+  if (interceptors != nullptr) {
+    CallSummary summary;
+    summary.status = result.status;
+    summary.duration = absl::Now() - call.received;
+    summary.request_bytes = payload.size();
+    if (result.response != nullptr) {
+      summary.response_bytes = result.response->ByteSizeLong();
+    }
+    RunAfterCalls(*interceptors, intercepted, context, summary);
+  }
   result.metadata = context.response_metadata();
   result.method = context.method();
   return result;

@@ -1,12 +1,12 @@
 // What a worker (or the loop, for an inline handler) does with one Call.
-// RunCall checks the deadline, builds
-// the ServerContext, runs the handler (which parses the request) and
-// catches whatever it throws; CallTask wraps that for the WorkerPool,
+// RunCall checks the deadline, builds the ServerContext, runs the
+// interceptors and the handler (which parses the request) and catches
+// whatever they throw; CallTask wraps that for the WorkerPool,
 // appends the response to the connection's output and sends it from the
 // worker, and tells the loop through the CompletionQueue.
 //
-// The one place that catches what a user handler throws: such a handler is
-// answered INTERNAL (docs/api.md). framerpc's own code does not throw; the
+// The one place that catches what a user handler (or server interceptor)
+// throws: such a call is answered INTERNAL (docs/api.md). framerpc's own code does not throw; the
 // only other catches are of std::system_error where threads are started
 // (ServerCore, WorkerPool), turned into Start's RESOURCE_EXHAUSTED.
 //
@@ -27,9 +27,13 @@ namespace internal {
 // Runs `call` on the calling thread. Returns CANCELLED without running the
 // handler when the caller cancelled the call, UNAVAILABLE when its
 // connection was closed meanwhile, and DEADLINE_EXCEEDED when the deadline
-// has already passed (all three marked not_processed); INTERNAL, with
-// the exception's what(), when the handler throws; otherwise the handler's
-// status, its reply and its response metadata. REQUIRES: call.handler set.
+// has already passed (all three marked not_processed, and not shown to
+// interceptors); otherwise runs call.interceptors' BeforeCalls, in order,
+// and the handler if they all return OK, then the AfterCalls of those
+// called, last first (framerpc/interceptor.h). Returns INTERNAL, with the
+// exception's what(), when the handler or a BeforeCall throws; the first
+// non-OK status of a BeforeCall; otherwise the handler's status, its reply
+// and its response metadata. REQUIRES: call.handler set.
 CallResult RunCall(Call call);
 
 // As above with the serialized request in `payload` (call.payload unused),

@@ -49,8 +49,9 @@ void AnswerControl(Connection* conn, const Call& call,
 // is already gone from the connection's input).
 bool HandleRequest(Connection* conn, const Frame& frame,
                    const ServiceRegistry& registry,
-                   const MetadataLimits& limits, bool stopping, absl::Time now,
-                   IntakeCache* cache, DispatchFn dispatch) {
+                   const ServerOptions& options, const MetadataLimits& limits,
+                   bool stopping, absl::Time now, IntakeCache* cache,
+                   DispatchFn dispatch) {
   Call call;
   absl::string_view payload;  // inside the frame: not copied yet
   absl::Status decoded = DecodeCallInto(frame.body, conn->id(), conn->peer(),
@@ -108,6 +109,10 @@ bool HandleRequest(Connection* conn, const Frame& frame,
     cache->last_route = *route;
   }
   call.handler = cache->last_route.handler;
+  if (!options.interceptors.empty()) {
+    call.interceptors = &options.interceptors;
+    call.received = now;
+  }
   if (cache->last_route.run_inline) {
     // Zero hops: run here, parsing the request straight from the input
     // buffer, and queue the response with the others of this read.
@@ -152,8 +157,8 @@ bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
     }
     if (!frame->has_value()) break;
     const Frame whole = **frame;
-    const bool lent = HandleRequest(conn, whole, registry, limits, stopping,
-                                    now, cache, dispatch);
+    const bool lent = HandleRequest(conn, whole, registry, options, limits,
+                                    stopping, now, cache, dispatch);
     progressed = true;
     if (conn->state() == Connection::State::kFailing)
       return true;  // input dropped

@@ -57,8 +57,10 @@ struct IntakeCache {
 // caller's thread, its request parsed straight from the input buffer and
 // its response appended to the output; any other call is handed to
 // `dispatch` with its own copy of the payload, or for a large one the
-// input buffer itself (Connection::LendInput). Returns whether it consumed
-// any frame (or failed the connection).
+// input buffer itself (Connection::LendInput). A call carries a pointer to
+// options.interceptors when there are any, so `options` must outlive the
+// calls handed to `dispatch`. Returns whether it consumed any frame (or
+// failed the connection).
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
                      absl::Time now, IntakeCache* cache, DispatchFn dispatch);

@@ -55,6 +55,12 @@ absl::Status ValidateOptions(const ServerOptions& options) {
   if (options.max_pending_output_bytes == 0) {
     return BadOption("max_pending_output_bytes", "0", "it must be at least 1");
   }
+  for (size_t i = 0; i < options.interceptors.size(); ++i) {
+    if (options.interceptors[i] == nullptr) {
+      return BadOption(absl::StrCat("interceptors[", i, "]"), "null",
+                       "every interceptor must be set");
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -3,8 +3,10 @@
 //   kv_client --target 127.0.0.1:7000 get KEY
 //   kv_client --target 127.0.0.1:7000 delete KEY
 //   kv_client --target 127.0.0.1:7000 list [PREFIX] [--limit N]
+// --token T sends "authorization: Bearer T" (kv_server --require_token).
 // Exit status: 0 success, 1 the call failed, 2 bad usage.
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "absl/time/time.h"
 #include "framerpc/channel.h"
 #include "kv.framerpc.h"
+#include "token_check.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7000",
           "server target: host:port, [v6]:port, unix:/path, "
@@ -22,12 +25,15 @@ ABSL_FLAG(std::string, target, "127.0.0.1:7000",
           "ipv4:a.b.c.d:port,... or ipv6:[v6]:port,...");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(5), "deadline of the call");
 ABSL_FLAG(uint32_t, limit, 0, "list: entries at most (0: server default)");
+ABSL_FLAG(std::string, token, "",
+          "bearer token sent with the call, for a kv_server --require_token");
 
 namespace {
 
 constexpr char kUsage[] =
     "Calls the framerpc example key-value service.\n"
-    "Usage: kv_client [--target=ADDR] [--timeout=5s] COMMAND ARGS\n"
+    "Usage: kv_client [--target=ADDR] [--timeout=5s] [--token=T] COMMAND "
+    "ARGS\n"
     "  put KEY VALUE | get KEY | delete KEY | list [PREFIX] [--limit=N]";
 
 int UsageError(const std::string& why) {
@@ -50,7 +56,14 @@ int main(int argc, char** argv) {
   const std::string command = args[1];
   const size_t operands = args.size() - 2;
 
-  auto channel = framerpc::Channel::Create(absl::GetFlag(FLAGS_target));
+  framerpc::ChannelOptions options;
+  const std::string token = absl::GetFlag(FLAGS_token);
+  if (!token.empty()) {
+    options.interceptors.push_back(
+        std::make_shared<framerpc_examples::BearerToken>(token));
+  }
+  auto channel =
+      framerpc::Channel::Create(absl::GetFlag(FLAGS_target), options);
   if (!channel.ok()) return CallFailed("--target", channel.status());
   kv::KeyValue::Stub stub(*channel);
   framerpc::ClientContext context;

@@ -1,11 +1,14 @@
 // kv_server: serves the KeyValue example service until SIGINT or SIGTERM,
 // then shuts down gracefully (calls in flight get --grace to finish).
 // Reflection and health checking are enabled, so framerpc_cli can list,
-// describe and call it without kv.proto.
+// describe and call it without kv.proto. With --access_log every call is
+// logged to stderr, and with --require_token only callers that send the
+// token (kv_client --token) are served (examples/interceptors).
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -15,9 +18,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "access_log.h"
 #include "framerpc/server.h"
 #include "kv_service.h"
 #include "kv_store.h"
+#include "token_check.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7000",
           "address to serve on: host:port, [v6]:port or unix:/path; port 0 "
@@ -26,6 +31,12 @@ ABSL_FLAG(int, workers, 0, "handler threads; 0: one per core");
 ABSL_FLAG(int, max_connections, 1024, "open connections at most");
 ABSL_FLAG(absl::Duration, grace, absl::Seconds(5),
           "how long shutdown lets calls in flight finish");
+ABSL_FLAG(bool, access_log, false,
+          "log one line per call to stderr: method, peer, status, duration, "
+          "request and response bytes");
+ABSL_FLAG(std::string, require_token, "",
+          "when set, answer UNAUTHENTICATED every call (but health checks) "
+          "without the metadata \"authorization: Bearer <this token>\"");
 
 namespace {
 
@@ -42,7 +53,8 @@ std::string BoundAddress(const std::string& listen, int port) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves the framerpc example key-value service.\n"
-      "Usage: kv_server [--listen=127.0.0.1:7000] [--workers=N]");
+      "Usage: kv_server [--listen=127.0.0.1:7000] [--workers=N] "
+      "[--access_log] [--require_token=T]");
   absl::ParseCommandLine(argc, argv);
 
   // Signals are taken by one thread with sigwait, so they are blocked here,
@@ -56,6 +68,16 @@ int main(int argc, char** argv) {
   framerpc::ServerOptions options;
   options.num_workers = absl::GetFlag(FLAGS_workers);
   options.max_connections = absl::GetFlag(FLAGS_max_connections);
+  // The log first, so that it sees the calls the token check turns away.
+  if (absl::GetFlag(FLAGS_access_log)) {
+    options.interceptors.push_back(
+        std::make_shared<framerpc_examples::AccessLog>());
+  }
+  const std::string token = absl::GetFlag(FLAGS_require_token);
+  if (!token.empty()) {
+    options.interceptors.push_back(
+        std::make_shared<framerpc_examples::TokenCheck>(token));
+  }
   framerpc::Server server(options);
   kv::KvStore store;
   kv::KvService service(&store);

@@ -1,11 +1,15 @@
 // ChannelOptions: how a Channel connects, spreads its calls over the
-// target's endpoints, and what it accepts. A plain value.
+// target's endpoints, what it accepts, and the interceptors every call
+// passes. A plain value (the interceptors shared).
 #ifndef FRAMERPC_CHANNEL_OPTIONS_H_
 #define FRAMERPC_CHANNEL_OPTIONS_H_
 
 #include <cstddef>
+#include <memory>
+#include <vector>
 
 #include "absl/time/time.h"
+#include "framerpc/interceptor.h"
 
 namespace framerpc {
 
@@ -101,6 +105,13 @@ struct ChannelOptions {
   // again. A server without the health service (UNIMPLEMENTED) counts as
   // serving.
   bool health_check = false;
+  // Objects that see each call before anything of it is sent, in this
+  // order, and after it ends, in reverse order; any of them may fail a
+  // call with a status before it reaches the network
+  // (framerpc/interceptor.h). Shared: the Channel keeps these pointers
+  // until it is destroyed. A null one fails Channel::Create with
+  // INVALID_ARGUMENT. Empty (the default): no cost to a call.
+  std::vector<std::shared_ptr<ClientInterceptor>> interceptors;
 };
 
 }  // namespace framerpc

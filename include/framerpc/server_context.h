@@ -2,8 +2,9 @@
 // deadline, the caller's metadata, whether the caller is still waiting) and
 // the metadata it sends back.
 //
-// The server creates one per call and passes it to the handler by reference;
-// it lives until the response is sent. Not thread-safe: a handler that hands
+// The server creates one per call and passes it by reference to the
+// server's interceptors (framerpc/interceptor.h) and the handler; it lives
+// until the response is sent. Not thread-safe: a handler that hands
 // the context to other threads must synchronise itself. IsCancelled() alone
 // may be called from any thread.
 #ifndef FRAMERPC_SERVER_CONTEXT_H_
@@ -49,8 +50,14 @@ class ServerContext {
   // which runs before anything else can happen on its connection.
   bool IsCancelled() const;
 
-  // The caller's metadata.
+  // The caller's metadata, with what interceptors added.
   const Metadata& metadata() const { return metadata_; }
+  // Adds (or replaces) a key of metadata(), as if the caller had sent it:
+  // for a ServerInterceptor's BeforeCall (framerpc/interceptor.h) to hand
+  // the handler what it established, e.g. the caller's identity after a
+  // token check. Replacing matters there: a caller must not be able to
+  // send that key itself.
+  void AddRequestMetadata(absl::string_view key, absl::string_view value);
 
   // Adds (or replaces) a key sent back with the response, whatever its status.
   void AddResponseMetadata(absl::string_view key, absl::string_view value);

@@ -1,12 +1,16 @@
-// ServerOptions: how many threads a Server runs and the limits that keep one
-// bad or greedy peer from hurting the others. A plain value; the defaults are
+// ServerOptions: how many threads a Server runs, the limits that keep one
+// bad or greedy peer from hurting the others, and the interceptors every
+// call passes. A plain value (the interceptors shared); the defaults are
 // meant to be safe for a server on a network.
 #ifndef FRAMERPC_SERVER_OPTIONS_H_
 #define FRAMERPC_SERVER_OPTIONS_H_
 
 #include <cstddef>
+#include <memory>
+#include <vector>
 
 #include "absl/time/time.h"
+#include "framerpc/interceptor.h"
 
 namespace framerpc {
 
@@ -120,6 +124,13 @@ struct ServerOptions {
   // remains for a kernel without epoll (docs/performance.md, "Poller: poll(2)
   // or epoll(7)").
   PollerKind poller = PollerKind::kEpoll;
+  // Objects that see each call before its handler runs, in this order, and
+  // after it ends, in reverse order; any of them may answer a call itself
+  // with a status instead (framerpc/interceptor.h, which says which calls
+  // they see). Shared: the server keeps these pointers until it is
+  // destroyed. A null one fails Server::Start with INVALID_ARGUMENT.
+  // Empty (the default): no cost to a call.
+  std::vector<std::shared_ptr<ServerInterceptor>> interceptors;
 };
 
 // ServiceOptions: how one registered service's handlers are run

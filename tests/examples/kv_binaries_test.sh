@@ -19,15 +19,20 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
 
-"$bin/kv_server" --listen=127.0.0.1:0 --workers=2 > "$log" 2>&1 &
-server_pid=$!
-address=""
-for _ in $(seq 300); do
-  address=$(sed -n 's/^kv_server listening on //p' "$log")
-  [[ -n "$address" ]] && break
-  sleep 0.1
-done
-[[ -n "$address" ]] || fail "kv_server did not report its address"
+# Starts kv_server with the flags given, its output in $log; sets
+# server_pid and address (the one it reports).
+start_server() {
+  "$bin/kv_server" --listen=127.0.0.1:0 --workers=2 "$@" > "$log" 2>&1 &
+  server_pid=$!
+  address=""
+  for _ in $(seq 300); do
+    address=$(sed -n 's/^kv_server listening on //p' "$log")
+    [[ -n "$address" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$address" ]] || fail "kv_server $* did not report its address"
+}
+start_server
 
 client() { "$bin/kv_client" --target="$address" --timeout=10s "$@"; }
 expect() {  # expect EXIT_CODE EXPECTED_OUTPUT -- ARGS...
@@ -109,4 +114,22 @@ echo "shutdown took ${stop_took}s; racing calls: $ok_calls succeeded," \
 # Unreachable server: UNAVAILABLE, exit 1.
 rc=0; "$bin/kv_client" --target="$address" get k2 > /dev/null 2>&1 || rc=$?
 [[ "$rc" == 1 ]] || fail "call to a stopped server: exit $rc, wanted 1"
+# The example interceptors behind flags: with --require_token only a client
+# with --token is served, and --access_log writes a line per call, refused
+# ones included, to stderr.
+start_server --access_log --require_token=s3cret
+expect 0 "created k" -- --token=s3cret put k v
+rc=0; got=$(client put k v 2>&1) || rc=$?
+[[ "$rc" == 1 && "$got" == *"UNAUTHENTICATED: call of kv.KeyValue/Put from "*"no \"authorization\" metadata" ]] ||
+  fail "call without a token: exit $rc, printed '$got'"
+rc=0; got=$(client --token=guess get k 2>&1) || rc=$?
+[[ "$rc" == 1 && "$got" == *"UNAUTHENTICATED: "*"wrong bearer token" ]] ||
+  fail "call with a wrong token: exit $rc, printed '$got'"
+grep -Eq '^kv\.KeyValue/Put 127\.0\.0\.1:[0-9]+ OK [0-9.]+(us|ms|s) [0-9]+B [0-9]+B$' "$log" ||
+  fail "no access log line for the served call"
+[[ $(grep -c ' UNAUTHENTICATED ' "$log" || true) == 2 ]] ||
+  fail "the access log does not show both refused calls"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "kv_server --require_token exited with status $?"
+server_pid=""
 echo "kv binaries: all checks passed"
