@@ -188,7 +188,7 @@ Exit codes:
      unknown service or method, unreadable --proto, no reflection on the
      server and no --proto
   3  no server answered: the client failed the call UNAVAILABLE itself
-     (nobody listening, connection lost, server shutting down)
+     (nobody listening, connection lost or closed unanswered)
 )";
 }
 
