@@ -1,5 +1,6 @@
 #include "client/call_status.h"
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "base/human_duration.h"
 
@@ -8,8 +9,14 @@ namespace internal {
 
 absl::Status CallError(absl::StatusCode code, absl::string_view method,
                        absl::string_view target, absl::string_view cause) {
-  return absl::Status(
+  absl::Status status(
       code, absl::StrCat("call ", method, " to ", target, ": ", cause));
+  status.SetPayload(kClientMadePayload, absl::Cord());
+  return status;
+}
+
+bool IsClientMade(const absl::Status& status) {
+  return status.GetPayload(kClientMadePayload).has_value();
 }
 
 absl::Status CallError(const absl::Status& cause, absl::string_view method,

@@ -1,8 +1,12 @@
 // How a failed call's status reads. Every failure the client makes
 // itself says which call failed and where: "call demo.Echo/Say to
 // 127.0.0.1:7000: <cause>". (A status the server sent is passed on intact
-// instead, as docs/api.md §6, status codes, requires.) Stateless functions;
-// thread-safe.
+// instead, as docs/api.md §6, status codes, requires.) Every status made
+// here also carries the payload kClientMadePayload, so a caller such as
+// framerpc_cli can tell "no server answered" from an UNAVAILABLE a server
+// sent (a middle tier passing on its backend's failure). Payloads never
+// travel on the wire, so a server's status never carries it. Stateless
+// functions; thread-safe.
 #ifndef FRAMERPC_CLIENT_CALL_STATUS_H_
 #define FRAMERPC_CLIENT_CALL_STATUS_H_
 
@@ -13,7 +17,16 @@
 namespace framerpc {
 namespace internal {
 
-// "call <method> to <target>: <cause>" with `code`.
+// The type URL of the (empty) payload that marks a status the client made
+// itself: a connect, transport, deadline or cancellation failure.
+inline constexpr char kClientMadePayload[] =
+    "type.framerpc.dev/framerpc.ClientMadeStatus";
+
+// True when the client made `status` itself (CallError below), false for a
+// status a server sent and for OK.
+bool IsClientMade(const absl::Status& status);
+
+// "call <method> to <target>: <cause>" with `code`, marked client-made.
 absl::Status CallError(absl::StatusCode code, absl::string_view method,
                        absl::string_view target, absl::string_view cause);
 

@@ -1,6 +1,7 @@
 #include "codegen/file_generator.h"
 
 #include "codegen/service_generator.h"
+#include "codegen/source_info_generator.h"
 
 namespace framerpc {
 namespace codegen {
@@ -46,10 +47,18 @@ void FileGenerator::GenerateSource(
   printer->Print({{"header", file_.header_path}},
                  "\n"
                  "#include \"$header$\"\n");
+  const SourceInfoGenerator source_info(file_);
   if (!file_.services.empty()) {
     printer->Print(
         "\n"
         "#include <utility>\n");
+  }
+  if (source_info.HasSourceInfo()) {
+    printer->Print(
+        "\n"
+        "#include \"framerpc/proto_source_info.h\"\n");
+  }
+  if (!file_.services.empty()) {
     OpenNamespace(printer);
     for (size_t i = 0; i < file_.services.size(); ++i) {
       if (i > 0) printer->Print("\n");
@@ -57,6 +66,7 @@ void FileGenerator::GenerateSource(
     }
     CloseNamespace(printer);
   }
+  if (source_info.HasSourceInfo()) source_info.GenerateSource(printer);
 }
 
 void FileGenerator::PrintBanner(google::protobuf::io::Printer* printer) const {

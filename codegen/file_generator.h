@@ -1,6 +1,7 @@
 // FileGenerator: emits the two files of one .proto, `<name>.framerpc.h` and
 // `<name>.framerpc.cc`: banner, include guard, includes and the package's
-// namespace around one ServiceGenerator per service.
+// namespace around one ServiceGenerator per service, then the .proto's
+// comments for reflection (SourceInfoGenerator).
 //
 // Borrows the model, which must outlive the generator. The printer passed to
 // each call is only used during the call.

@@ -223,6 +223,13 @@ absl::StatusOr<FileModel> BuildFileModel(const FileDescriptor* file) {
   other_headers.erase(model.pb_headers.front());
   model.pb_headers.insert(model.pb_headers.end(), other_headers.begin(),
                           other_headers.end());
+
+  google::protobuf::FileDescriptorProto with_source_info;
+  file->CopySourceCodeInfoTo(&with_source_info);
+  if (with_source_info.has_source_code_info()) {
+    model.source_info =
+        with_source_info.source_code_info().SerializeAsString();
+  }
   return model;
 }
 

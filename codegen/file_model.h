@@ -44,6 +44,9 @@ struct FileModel {
   // other file that defines a request or response type, sorted.
   std::vector<std::string> pb_headers;
   std::vector<ServiceModel> services;  // in .proto order
+  // The file's google.protobuf.SourceCodeInfo (its comments), serialized;
+  // empty when protoc passed none. See framerpc/proto_source_info.h.
+  std::string source_info;
 };
 
 // Builds the model of `file` (borrowed for the call). Fails with

@@ -8,7 +8,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "framing/buffer.h"
+#include "rpc/log.h"
 #include "server/call.h"
 
 namespace framerpc {
@@ -50,6 +52,13 @@ void Acceptor::AcceptAll(int fd, absl::Time now, size_t open_connections,
     absl::StatusOr<absl::optional<AcceptedSocket>> accepted =
         listener->Accept();
     if (!accepted.ok()) {
+      // Out of descriptors or memory hurts every client; a flood of
+      // connections can cause it, hence the rate limit.
+      LogPeerProvoked(
+          LogSeverity::kError,
+          absl::StrCat("accept on ", listener->bound_address(), ": ",
+                       accepted.status().message(), "; accepting again in ",
+                       absl::FormatDuration(kAcceptPause)));
       Pause(now);
       return;
     }
@@ -64,13 +73,12 @@ void Acceptor::AcceptAll(int fd, absl::Time now, size_t open_connections,
 }
 
 void Acceptor::Reject(AcceptedSocket socket, size_t open_connections) {
+  const absl::Status refused = absl::ResourceExhaustedError(
+      absl::StrCat("connection from ", socket.peer, " refused: server has ",
+                   open_connections, " connections, the limit (max_connections)"));
+  LogPeerProvoked(LogSeverity::kWarning, refused.message());
   Buffer out;
-  AppendStatusResponse(
-      0,
-      absl::ResourceExhaustedError(absl::StrCat(
-          "connection from ", socket.peer, " refused: server has ",
-          open_connections, " connections, the limit (max_connections)")),
-      &out);
+  AppendStatusResponse(0, refused, &out);
   // Best effort: a new socket's send buffer has room for a few bytes. Then
   // read what the client may already have sent, so the close is a FIN
   // rather than a reset that could discard the answer.

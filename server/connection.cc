@@ -5,6 +5,10 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "rpc/log.h"
+
 namespace framerpc {
 namespace internal {
 
@@ -144,6 +148,12 @@ void Connection::StartDraining(absl::Time window_end) {
 }
 
 void Connection::Fail(const absl::Status& status) {
+  // The message quotes peer bytes only through QuoteForStatus (rpc/), and
+  // a peer can send garbage at will, hence the rate limit.
+  LogPeerProvoked(LogSeverity::kWarning,
+                  absl::StrCat("close the connection from ", peer_, " (",
+                               absl::StatusCodeToString(status.code()),
+                               "): ", status.message()));
   output_->Fail(status);
   input_.RetrieveAll();
   input_.ShrinkIfIdle(Buffer::kMaxIdleCapacity);

@@ -1,6 +1,5 @@
 #include "server/handoff_monitor.h"
 
-#include <cstdio>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -8,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/futex.h"
 #include "base/thread_name.h"
+#include "rpc/log.h"
 
 namespace framerpc {
 namespace internal {
@@ -71,8 +71,8 @@ bool HandoffMonitor::Scan(uint64_t* begun_before) {
       if (!granted.ok()) {
         // The loop waits for the next thread to come back: at the latest
         // the one running the handler it was taken from.
-        std::fprintf(stderr, "framerpc: hand a blocked loop over: %s\n",
-                     std::string(granted.message()).c_str());
+        Log(LogSeverity::kError, absl::StrCat("hand a blocked loop over: ",
+                                              granted.message()));
       }
     } else if (watched.ownership->InHandler()) {
       running = true;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "framerpc/proto_source_info.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "rpc/proto_name.h"
@@ -25,7 +26,16 @@ void AddFileAndImports(const FileDescriptor* file, std::set<std::string>* seen,
   for (int i = 0; i < file->dependency_count(); ++i) {
     AddFileAndImports(file->dependency(i), seen, files);
   }
-  file->CopyTo(files->Add());
+  FileDescriptorProto* proto = files->Add();
+  file->CopyTo(proto);
+  // The generated pool has no comments; protoc-gen-framerpc's output
+  // registered them, when the file's .framerpc.cc is linked in.
+  const absl::string_view source_info = FindProtoSourceInfo(file->name());
+  if (!source_info.empty() &&
+      !proto->mutable_source_code_info()->ParseFromArray(
+          source_info.data(), static_cast<int>(source_info.size()))) {
+    proto->clear_source_code_info();  // damaged: serve no comments
+  }
 }
 
 }  // namespace

@@ -8,6 +8,11 @@
 // compiled .proto) is still listed, with has_descriptor false, but
 // FileContainingSymbol answers NOT_FOUND for it.
 //
+// The generated pool holds no comments, so each file served carries the
+// SourceCodeInfo that protoc-gen-framerpc's output registered for it
+// (framerpc/proto_source_info.h), when there is one; a client such as
+// framerpc_cli describe prints the .proto comments from it.
+//
 // Borrows the registry, which must outlive it and be read-only while calls
 // are served (true once the server has started). Thread-safe then.
 #ifndef FRAMERPC_SERVER_REFLECTION_SERVICE_H_

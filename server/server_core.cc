@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "base/human_duration.h"
 #include "base/status_macros.h"
+#include "rpc/log.h"
 #include "server/poller.h"
 
 namespace framerpc {
@@ -251,12 +252,20 @@ void ServerCore::Shutdown(absl::Duration grace) {
       break;
   }
   state_ = State::kStopping;
+  const absl::Time begun = absl::Now();
+  Log(LogSeverity::kInfo,
+      absl::StrCat("server shutdown begun: ", loops_.size(),
+                   " loop(s) drain their calls for up to ",
+                   HumanDuration(grace)));
   // All at once, so that the loops drain side by side.
-  const absl::Time deadline = absl::Now() + grace;
+  const absl::Time deadline = begun + grace;
   for (LoopSlot& slot : loops_) slot.loop->RequestStop(deadline);
   lock.unlock();
   JoinLoops();
   workers_->Shutdown();
+  Log(LogSeverity::kInfo,
+      absl::StrCat("server shutdown done after ",
+                   HumanDuration(absl::Now() - begun)));
   lock.lock();
   state_ = State::kStopped;
   stopped_.notify_all();

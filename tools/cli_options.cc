@@ -84,6 +84,10 @@ absl::StatusOr<CliOptions> ParseCliOptions(
       options.help = true;
       continue;
     }
+    if (arg == "-v" || arg == "--verbose") {
+      options.verbose = true;
+      continue;
+    }
     std::string name = arg;
     std::string value;
     bool has_value = false;
@@ -170,17 +174,21 @@ Options:
   --timeout DURATION   deadline of each call, e.g. 500ms, 5s (default 10s)
   --format json|text   request and response as JSON (default; protobuf's
                        JSON mapping, bytes in base64) or as text format
+  -v, --verbose        call: print the response metadata first, as
+                       "Response metadata:" and key: value lines, then
+                       "Response contents:" (all on stdout)
   -h, --help           this text
 
 Exit codes:
   0  success
   1  the call failed on the server: "ERROR: CODE: message" on stderr
-     (e.g. ERROR: NOT_FOUND: key 'x' not found; DEADLINE_EXCEEDED too)
+     (e.g. ERROR: NOT_FOUND: key 'x' not found; DEADLINE_EXCEEDED too, and
+     an UNAVAILABLE the server itself answered, e.g. from its backend)
   2  bad input: usage, unreadable request (the parser's message says where),
      unknown service or method, unreadable --proto, no reflection on the
      server and no --proto
-  3  the server could not be reached (UNAVAILABLE: nobody listening,
-     connection lost, server shutting down)
+  3  no server answered: the client failed the call UNAVAILABLE itself
+     (nobody listening, connection lost or closed unanswered)
 )";
 }
 

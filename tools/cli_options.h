@@ -18,13 +18,16 @@ enum ExitCode {
   kExitOk = 0,
   kExitRpcFailed = 1,    // the call reached the server and failed
   kExitBadInput = 2,     // usage, bad JSON/text, unknown service or method
-  kExitUnreachable = 3,  // UNAVAILABLE: nobody listening, connection lost
+  // No server answered: the client itself failed the call UNAVAILABLE
+  // (nobody listening, connection lost). An UNAVAILABLE a server sent is 1.
+  kExitUnreachable = 3,
 };
 
 enum class Format { kJson, kText };
 
 struct CliOptions {
   bool help = false;
+  bool verbose = false;  // -v: also print the response metadata
   std::string command;  // "list", "describe" or "call"
   std::string address;
   // The rest of the positional arguments: SERVICE_OR_METHOD, then for

@@ -29,6 +29,20 @@ TEST(CallStatus, CallErrorKeepsTheCauseCodeAndPrefixesTheCall) {
       "call demo.Echo/Say to 127.0.0.1:7000: connect: Connection refused");
 }
 
+// framerpc_cli tells "nobody answered" (exit 3) from an UNAVAILABLE a
+// server sent (exit 1) by this mark.
+TEST(CallStatus, EveryClientMadeStatusIsMarkedAndAServersIsNot) {
+  EXPECT_TRUE(IsClientMade(CallError(absl::StatusCode::kUnavailable,
+                                     "demo.Echo/Say", "127.0.0.1:7000",
+                                     "connect: Connection refused")));
+  EXPECT_TRUE(IsClientMade(
+      CallError(absl::UnavailableError("read: EOF"), "m", "t")));
+  EXPECT_TRUE(IsClientMade(
+      CallDeadlineExceeded("demo.Echo/Say", "t", absl::Seconds(1))));
+  EXPECT_FALSE(IsClientMade(absl::UnavailableError("backend down")));
+  EXPECT_FALSE(IsClientMade(absl::OkStatus()));
+}
+
 }  // namespace
 }  // namespace internal
 }  // namespace framerpc

@@ -46,14 +46,28 @@ expect 0 $'framerpc.health.Health\nframerpc.reflection.Reflection\nkv.KeyValue' 
   -- list "$address"
 expect 0 $'kv.KeyValue/Delete\nkv.KeyValue/Get\nkv.KeyValue/List\nkv.KeyValue/Put' "" \
   -- list "$address" kv.KeyValue
+# With kv.proto's comments, which reflection serves from kv.framerpc.cc.
 expect 0 'kv.KeyValue is a service:
+// Keys are non-empty strings of at most 1 KiB; values at most 1 MiB.
 service KeyValue {
+  // Stores a value, replacing any earlier one.
   rpc Put(.kv.PutRequest) returns (.kv.PutReply);
+  // The value of a key; NOT_FOUND when absent.
   rpc Get(.kv.GetRequest) returns (.kv.GetReply);
+  // Removes a key; NOT_FOUND when absent.
   rpc Delete(.kv.DeleteRequest) returns (.kv.DeleteReply);
+  // Keys with a prefix, in order, up to a limit.
   rpc List(.kv.ListRequest) returns (.kv.ListReply);
 }' "" -- describe "$address" kv.KeyValue
+expect 0 'kv.ListRequest is a message:
+message ListRequest {
+  // Only keys starting with this; empty lists every key.
+  string prefix = 1;
+  // At most this many entries; 0 means the default (100), 1000 at most.
+  uint32 limit = 2;
+}' "" -- describe "$address" kv.ListRequest
 expect 0 'kv.KeyValue/Get is a method:
+// The value of a key; NOT_FOUND when absent.
 rpc Get(.kv.GetRequest) returns (.kv.GetReply);
 
 message GetRequest {
@@ -84,6 +98,9 @@ expect 0 $'{\n "entries": [\n  {\n   "key": "k1",\n   "value": "djE="\n  }\n ]\n
   -- call "$address" kv.KeyValue/List
 expect 0 'value: "v1"' "" \
   -- call "$address" kv.KeyValue/Get --format text 'key: "k1"'
+# -v: the response metadata first (kv_server sends none).
+expect 0 $'Response metadata:\n(empty)\n\nResponse contents:\n{\n "value": "djE="\n}' "" \
+  -- call -v "$address" kv.KeyValue/Get '{"key": "k1"}'
 stdin='{"key": "k1"}'
 expect 0 $'{\n "value": "djE="\n}' "" -- call "$address" kv.KeyValue/Get -d @
 stdin=""
