@@ -478,7 +478,11 @@ TEST(Fleet, CallsFollowADnsNameToItsNewAddressWithoutAFailure) {
                                            "/name.test:", before.port()),
                               options),
                   1);
-  ASSERT_TRUE(callers.AwaitAnswers(before.name(), 20).has_value());
+  ASSERT_TRUE(callers.AwaitAnswers(before.name(), 20).has_value())
+      << Describe(callers.tally()) << "; " << callers.failures().size()
+      << " failed, the first: "
+      << (callers.failures().empty() ? absl::OkStatus()
+                                     : callers.failures().front().status);
 
   ASSERT_TRUE((*dns)->RewriteHostsFile({"127.0.0.3 name.test"}).ok());
   const absl::optional<absl::Duration> follow =
