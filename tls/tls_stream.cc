@@ -68,7 +68,7 @@ std::vector<std::string> AlternativeNames(X509* certificate) {
 bool AttachSocket(SSL* ssl, int fd) {
   BIO* bio = NewSocketBio(fd);
   if (bio == nullptr) return false;
-  BIO_up_ref(bio);  // one reference for each direction
+  // The same BIO both ways: SSL_set_bio takes the one reference.
   SSL_set_bio(ssl, bio, bio);
   return true;
 }
