@@ -187,6 +187,11 @@ std::shared_ptr<Channel> MakeChannel(
   return channel.ok() ? *channel : nullptr;
 }
 
+// "dns://127.0.0.1:DNSPORT/name.test:PORT": name.test as `dns` answers it.
+std::string DnsTarget(const DnsmasqServer& dns, int port) {
+  return absl::StrCat("dns://127.0.0.1:", dns.port(), "/name.test:", port);
+}
+
 // A Channel to every replica of `fleet` by an "ipv4:" list.
 std::shared_ptr<Channel> ChannelToFleet(
     const Fleet& fleet, LoadBalancing policy = ChannelOptions().load_balancing,
@@ -365,8 +370,7 @@ TEST(Fleet, ADnsNameWithThreeAddressesReachesEveryReplica) {
   auto dns = DnsmasqServer::StartWithHostsFile(
       {"127.0.0.1 name.test", "127.0.0.2 name.test", "127.0.0.3 name.test"});
   ASSERT_TRUE(dns.ok()) << dns.status();
-  TestService::Stub stub(MakeChannel(absl::StrCat(
-      "dns://127.0.0.1:", (*dns)->port(), "/name.test:", fleet[0]->port())));
+  TestService::Stub stub(MakeChannel(DnsTarget(**dns, fleet[0]->port())));
   EXPECT_TRUE(WarmUp(stub, fleet));
 }
 
@@ -474,9 +478,7 @@ TEST(Fleet, CallsFollowADnsNameToItsNewAddressWithoutAFailure) {
   ASSERT_TRUE(dns.ok()) << dns.status();
   ChannelOptions options;
   options.dns_refresh_interval = absl::Milliseconds(300);
-  Callers callers(MakeChannel(absl::StrCat("dns://127.0.0.1:", (*dns)->port(),
-                                           "/name.test:", before.port()),
-                              options),
+  Callers callers(MakeChannel(DnsTarget(**dns, before.port()), options),
                   1);
   ASSERT_TRUE(callers.AwaitAnswers(before.name(), 20).has_value())
       << Describe(callers.tally()) << "; " << callers.failures().size()
@@ -514,10 +516,8 @@ TEST(Fleet, AFailedConnectionBringsTheNextLookupForward) {
   ASSERT_TRUE(dns.ok()) << dns.status();
   ChannelOptions options;
   options.dns_refresh_interval = absl::Hours(1);  // never, in this test
-  TestService::Stub stub(MakeChannel(absl::StrCat("dns://127.0.0.1:",
-                                                  (*dns)->port(), "/name.test:",
-                                                  before.port()),
-                                     options));
+  TestService::Stub stub(
+      MakeChannel(DnsTarget(**dns, before.port()), options));
   absl::StatusOr<std::string> first = CallOnce(stub);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(*first, before.name());
@@ -550,10 +550,8 @@ TEST(Fleet, ANameThatStopsResolvingKeepsItsLastAddresses) {
   ASSERT_TRUE(dns.ok()) << dns.status();
   ChannelOptions options;
   options.dns_refresh_interval = absl::Milliseconds(100);
-  TestService::Stub stub(MakeChannel(absl::StrCat("dns://127.0.0.1:",
-                                                  (*dns)->port(), "/name.test:",
-                                                  replica.port()),
-                                     options));
+  TestService::Stub stub(
+      MakeChannel(DnsTarget(**dns, replica.port()), options));
   ASSERT_TRUE(CallOnce(stub).ok());
   // The name is gone from DNS (NXDOMAIN) for several refreshes: the
   // Channel keeps calling the address it had.
@@ -568,7 +566,8 @@ TEST(Fleet, ANameThatStopsResolvingKeepsItsLastAddresses) {
   replica.Stop(absl::Seconds(1));
   const absl::Status failed = CallOnce(stub).status();
   EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
-  EXPECT_NE(failed.message().find("last lookup failed"), absl::string_view::npos)
+  EXPECT_NE(failed.message().find("last lookup failed"),
+            absl::string_view::npos)
       << failed;
   EXPECT_NE(failed.message().find("name.test"), absl::string_view::npos)
       << failed;
