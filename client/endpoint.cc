@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "base/human_duration.h"
 #include "base/tcp_keepalive.h"
+#include "base/unshared_status.h"
 #include "client/call_status.h"
 #include "client/connector.h"
 #include "client/health_probe.h"
@@ -42,7 +43,7 @@ Deadline Endpoint::backoff_end() const {
 
 absl::Status Endpoint::last_error() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return last_error_;
+  return UnsharedStatus(last_error_);
 }
 
 void Endpoint::WakeWaiters(void* arg) {
@@ -142,7 +143,7 @@ absl::Status Endpoint::RecordHealth(const absl::StatusOr<bool>& serving) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    last_error_ = status;
+    last_error_ = UnsharedStatus(status);
   }
   return status;
 }
@@ -156,8 +157,9 @@ void Endpoint::ConnectEndedLocked(const absl::Status& status) {
     if (health() != Health::kNotServing) last_error_ = absl::OkStatus();
     backoff_.Succeeded();
   } else {
-    last_connect_error_ = status;
-    last_error_ = status;
+    // The caller goes on with `status` on its own thread.
+    last_connect_error_ = UnsharedStatus(status);
+    last_error_ = UnsharedStatus(status);
     backoff_.Failed();
   }
   UpdateStateLocked();
@@ -184,7 +186,7 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> Endpoint::GetConnection(
                              "while waiting for the connection");
       }
       if (connect_attempts_ != attempt && !last_connect_error_.ok()) {
-        return last_connect_error_;
+        return UnsharedStatus(last_connect_error_);
       }
       continue;
     }
@@ -203,7 +205,7 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> Endpoint::GetConnection(
       pool_.push_back(
           Pooled{*connection, max_connections_ > 1 && serving ? 1 : 0});
       ConnectEndedLocked(absl::OkStatus());
-      const absl::Status not_serving = last_error_;
+      absl::Status not_serving = UnsharedStatus(last_error_);
       lock.unlock();
       on_change_();
       if (!serving) return not_serving;
