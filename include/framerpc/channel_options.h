@@ -10,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "framerpc/interceptor.h"
+#include "framerpc/tls_options.h"
 
 namespace framerpc {
 
@@ -112,6 +113,8 @@ struct ChannelOptions {
   // until it is destroyed. A null one fails Channel::Create with
   // INVALID_ARGUMENT. Empty (the default): no cost to a call.
   std::vector<std::shared_ptr<ClientInterceptor>> interceptors;
+  // TLS to every endpoint (framerpc/tls_options.h); off by default.
+  TlsChannelOptions tls;
 };
 
 }  // namespace framerpc

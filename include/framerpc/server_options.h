@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "framerpc/interceptor.h"
+#include "framerpc/tls_options.h"
 
 namespace framerpc {
 
@@ -131,6 +132,9 @@ struct ServerOptions {
   // destroyed. A null one fails Server::Start with INVALID_ARGUMENT.
   // Empty (the default): no cost to a call.
   std::vector<std::shared_ptr<ServerInterceptor>> interceptors;
+  // TLS on every listening address (framerpc/tls_options.h); off by
+  // default.
+  TlsServerOptions tls;
 };
 
 // ServiceOptions: how one registered service's handlers are run
