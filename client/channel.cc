@@ -4,11 +4,44 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/human_duration.h"
-#include "client/channel_core.h"
 #include "client/address_finder.h"
+#include "client/channel_core.h"
+#include "client/client_tls.h"
 #include "client/target.h"
 
 namespace framerpc {
+namespace {
+
+// The client's TLS context and the name servers' certificates must carry:
+// the configured server_name, else the target's host ("localhost" for a
+// Unix socket, as gRPC does; for an "ipv4:"/"ipv6:" list each endpoint's
+// own address).
+absl::StatusOr<std::shared_ptr<const internal::ClientTls>> MakeClientTls(
+    const internal::Target& target, const TlsChannelOptions& options) {
+  absl::StatusOr<std::shared_ptr<internal::TlsContext>> context =
+      internal::TlsContext::ForClient(internal::TlsClientFiles{
+          options.ca_file, options.cert_chain_file, options.private_key_file});
+  if (!context.ok()) return context.status();
+  auto tls = std::make_shared<internal::ClientTls>();
+  tls->context = *std::move(context);
+  tls->server_name = options.server_name;
+  if (tls->server_name.empty()) {
+    switch (target.kind) {
+      case internal::Target::Kind::kHostPort:
+      case internal::Target::Kind::kDns:
+        tls->server_name = target.address.host;
+        break;
+      case internal::Target::Kind::kUnix:
+        tls->server_name = "localhost";
+        break;
+      case internal::Target::Kind::kFixed:
+        break;
+    }
+  }
+  return std::shared_ptr<const internal::ClientTls>(std::move(tls));
+}
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
     absl::string_view target, ChannelOptions options) {
@@ -52,13 +85,23 @@ absl::StatusOr<std::shared_ptr<Channel>> Channel::Create(
                        "] is null; every interceptor must be set"));
     }
   }
+  std::shared_ptr<const internal::ClientTls> tls;
+  if (options.tls.enabled) {
+    absl::StatusOr<std::shared_ptr<const internal::ClientTls>> made =
+        MakeClientTls(*parsed, options.tls);
+    if (!made.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "create channel to ", target, ": ", made.status().message()));
+    }
+    tls = *std::move(made);
+  }
   // A dns: target's lookups get the connect attempt's own bound.
   absl::StatusOr<std::unique_ptr<internal::AddressFinder>> finder =
       internal::AddressFinder::Create(*std::move(parsed),
                                       options.connect_timeout);
   if (!finder.ok()) return finder.status();
   auto core = std::make_unique<internal::ChannelCore>(
-      std::string(target), *std::move(finder), options);
+      std::string(target), *std::move(finder), options, std::move(tls));
   return std::shared_ptr<Channel>(new Channel(std::move(core)));
 }
 

@@ -36,10 +36,12 @@ uint64_t Seed(const void* self) {
 
 ChannelCore::ChannelCore(std::string target,
                          std::unique_ptr<AddressFinder> finder,
-                         ChannelOptions options)
+                         ChannelOptions options,
+                         std::shared_ptr<const ClientTls> tls)
     : target_(std::move(target)),
       finder_(std::move(finder)),
       options_(options),
+      tls_(std::move(tls)),
       balancer_(options.load_balancing, Seed(this)),
       resolve_backoff_(Seed(this) + 1) {}
 
@@ -420,7 +422,7 @@ void ChannelCore::SetAddressesLocked(
       if (SameAddress(endpoint->address(), address)) kept = endpoint;
     }
     if (kept == nullptr) {
-      kept = std::make_shared<Endpoint>(address, target_, options_,
+      kept = std::make_shared<Endpoint>(address, target_, options_, tls_,
                                         [this] { Changed(); });
     }
     updated.push_back(std::move(kept));

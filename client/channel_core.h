@@ -38,6 +38,7 @@
 #include "client/call_cancellation.h"
 #include "client/channel_upkeep.h"
 #include "client/client_connection.h"
+#include "client/client_tls.h"
 #include "client/connect_backoff.h"
 #include "client/deadline.h"
 #include "client/endpoint.h"
@@ -52,8 +53,10 @@ namespace internal {
 class ChannelCore {
  public:
   // `finder` finds the addresses of `target`.
+  // `tls` is null for plaintext.
   ChannelCore(std::string target, std::unique_ptr<AddressFinder> finder,
-              ChannelOptions options);
+              ChannelOptions options,
+              std::shared_ptr<const ClientTls> tls = nullptr);
   ~ChannelCore();
   ChannelCore(const ChannelCore&) = delete;
   ChannelCore& operator=(const ChannelCore&) = delete;
@@ -152,6 +155,7 @@ class ChannelCore {
   const std::string target_;
   const std::unique_ptr<AddressFinder> finder_;
   const ChannelOptions options_;
+  const std::shared_ptr<const ClientTls> tls_;
 
   // The one endpoint of a target that is never looked up again and named
   // one address, once found: calls take it without the lock while it is

@@ -64,12 +64,14 @@ Buffer& ThreadFrameBuffer() {
 
 }  // namespace
 
-ClientConnection::ClientConnection(UniqueFd fd, std::string target,
-                                   size_t max_frame_size,
-                                   const MetadataLimits& metadata_limits,
-                                   const KeepaliveOptions& keepalive)
+ClientConnection::ClientConnection(
+    UniqueFd fd, std::string target, size_t max_frame_size,
+    const MetadataLimits& metadata_limits, const KeepaliveOptions& keepalive,
+    std::unique_ptr<TlsStream> tls,
+    std::shared_ptr<TlsSessionCache> tls_sessions)
     : fd_(std::move(fd)),
-      blocking_reads_(UseBlockingReads(fd_.get())),
+      blocking_reads_(tls == nullptr && UseBlockingReads(fd_.get())),
+      io_(fd_.get(), std::move(tls), std::move(tls_sessions)),
       target_(std::move(target)),
       max_frame_size_(max_frame_size),
       reader_(max_frame_size, metadata_limits),
@@ -175,19 +177,22 @@ absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
                                             bool* leading) {
   size_t sent = 0;
   while (sent < frame.size()) {
-    const ssize_t n = ::send(fd_.get(), frame.data() + sent,
-                             frame.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    int error = 0;
+    const ssize_t n =
+        io_.Send(frame.data() + sent, frame.size() - sent, &error);
     if (n >= 0) {
       sent += static_cast<size_t>(n);
       continue;
     }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      const absl::Status cause =
-          Unavailable(absl::StrCat("send ", frame.size(), "-byte request (",
-                                   sent, " bytes sent)"),
-                      errno);
-      if (sent == 0) {
+    if (error == EINTR) continue;
+    // Bytes handed to TLS may be on the wire even when none was counted.
+    const bool none_left = sent == 0 && !io_.holds_unsent_record();
+    if (error != EAGAIN && error != EWOULDBLOCK) {
+      const absl::Status cause = io_.SendFailure(
+          absl::StrCat("send ", frame.size(), "-byte request (", sent,
+                       " bytes sent)"),
+          error);
+      if (none_left) {
         // Refused outright (the server had closed): none of it left.
         std::lock_guard<std::mutex> lock(mu_);
         call->sent_directly = false;
@@ -201,7 +206,7 @@ absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
     // frame has left; once some has, the rest must follow for the sake of
     // the other calls on the connection.
     if (WaitWritable(call, deadline, leading, &failed,
-                     /*stop_when_done=*/sent == 0 && call->context != nullptr)) {
+                     /*stop_when_done=*/none_left && call->context != nullptr)) {
       continue;
     }
     if (failed) {
@@ -213,7 +218,7 @@ absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
     }
     // Half a frame on the wire leaves a stream that cannot carry another.
     absl::Status cut_off =
-        sent == 0 ? absl::OkStatus()
+        none_left ? absl::OkStatus()
                   : absl::UnavailableError(absl::StrCat(
                         "connection closed: a request to ", call->method,
                         " was cut off mid-frame by its deadline (", sent,
@@ -248,14 +253,16 @@ void ClientConnection::FlushQueued(PendingCall* own, const Deadline& deadline,
       TakeQueuedBatchLocked();
       batch_touched = false;
     }
-    if (SendSomeOfBatch()) {
+    int error = 0;
+    if (SendSomeOfBatch(&error)) {
       batch_touched = true;
       continue;
     }
-    if (errno == EINTR) continue;
+    if (error == EINTR) continue;
+    batch_touched = batch_touched || io_.holds_unsent_record();
     bool failed = false;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      FailSendingBatch(errno);
+    if (error != EAGAIN && error != EWOULDBLOCK) {
+      FailSendingBatch(error);
       failed = true;
     } else if (WaitWritable(own, deadline, leading, &failed)) {
       continue;
@@ -288,6 +295,14 @@ bool ClientConnection::WaitWritable(PendingCall* own, const Deadline& deadline,
   while (true) {
     if (stop_when_done && own->state == State::kDone) return false;
     if (!*leading) *leading = TryLead(own);
+    if (*leading && io_.has_buffered_input()) {
+      // Responses already decrypted, which poll would not report.
+      if (ReadInput()) DispatchFrames(own);
+      if (broken()) {
+        *failed = true;
+        return false;
+      }
+    }
     pollfd p{fd_.get(), static_cast<short>(POLLOUT | (*leading ? POLLIN : 0)),
              0};
     int timeout_ms = deadline.PollTimeoutMs();
@@ -327,15 +342,16 @@ void ClientConnection::SendQueuedWithoutWaiting() {
       if (StopWritingIfNothingQueuedLocked()) return;
       TakeQueuedBatchLocked();
     }
-    if (SendSomeOfBatch() || errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    int error = 0;
+    if (SendSomeOfBatch(&error) || error == EINTR) continue;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
       // The socket is full: the next writer sends the rest, starting with
       // what is left of batch_ (new requests queue behind it).
       std::lock_guard<std::mutex> lock(mu_);
       ReleaseWriterLocked();
       return;
     }
-    FailSendingBatch(errno);
+    FailSendingBatch(error);
     std::lock_guard<std::mutex> lock(mu_);
     DropBatchLocked();
     return;
@@ -354,18 +370,17 @@ void ClientConnection::TakeQueuedBatchLocked() {
   ++batches_taken_;
 }
 
-bool ClientConnection::SendSomeOfBatch() {
-  const ssize_t n = ::send(fd_.get(), batch_.peek(), batch_.readable_bytes(),
-                           MSG_NOSIGNAL | MSG_DONTWAIT);
+bool ClientConnection::SendSomeOfBatch(int* error) {
+  const ssize_t n = io_.Send(batch_.peek(), batch_.readable_bytes(), error);
   if (n < 0) return false;
   batch_.Retrieve(static_cast<size_t>(n));
   return true;
 }
 
 void ClientConnection::FailSendingBatch(int error) {
-  Fail(Unavailable(absl::StrCat("send ", batch_.readable_bytes(),
-                                " bytes of queued requests"),
-                   error),
+  Fail(io_.SendFailure(absl::StrCat("send ", batch_.readable_bytes(),
+                                    " bytes of queued requests"),
+                       error),
        /*peer_closed=*/true);
 }
 
@@ -508,6 +523,11 @@ absl::Status ClientConnection::Await(PendingCall* call,
 void ClientConnection::LeadStep(PendingCall* own, const Deadline& deadline) {
   // A previous reader may have left whole frames in the buffer.
   if (DispatchFrames(own)) return;
+  if (io_.has_buffered_input()) {
+    // Decrypted already: poll would not report it.
+    if (ReadInput()) DispatchFrames(own);
+    return;
+  }
   int timeout_ms = deadline.PollTimeoutMs();
   if (timeout_ms < 0 || timeout_ms > kRecheckMs) {
     if (blocking_reads_) {
@@ -587,7 +607,7 @@ void ClientConnection::CheckSilence() {
 }
 
 bool ClientConnection::ReadInput() {
-  absl::Status read = reader_.Read(fd_.get());
+  absl::Status read = reader_.Read(io_);
   if (read.ok()) return true;
   Fail(read, /*peer_closed=*/true);
   return false;

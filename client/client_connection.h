@@ -62,6 +62,12 @@
 // it sends a framerpc.Control/Ping; with still no byte `keepalive.timeout`
 // after that, it fails the connection UNAVAILABLE.
 //
+// With TLS (ChannelOptions::tls), bytes go through a ConnectionIo
+// (client/connection_io.h) that encrypts them; the roles and loops are the
+// same, except that the reader always polls before it reads (TLS reads
+// take a lock the writer needs, so none may block in recv), and a writer
+// that leaves bytes inside TLS half sent counts them as sent.
+//
 // Shared by the channel (until it breaks) and by each call running on it,
 // so the descriptor is closed, and its number reusable, only after the last
 // call returned. Thread-safe.
@@ -71,6 +77,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -80,12 +87,15 @@
 #include "absl/time/time.h"
 #include "base/unique_fd.h"
 #include "client/call_table.h"
+#include "client/client_tls.h"
+#include "client/connection_io.h"
 #include "client/deadline.h"
 #include "client/response_reader.h"
 #include "client/silence_watch.h"
 #include "framing/buffer.h"
 #include "google/protobuf/message.h"
 #include "rpc/call_codec.h"
+#include "tls/tls_stream.h"
 
 namespace framerpc {
 namespace internal {
@@ -100,10 +110,14 @@ class ClientConnection {
  public:
   // Takes a connected, non-blocking socket. `target` names the server in
   // messages; `max_frame_size` bounds requests and responses;
-  // `metadata_limits` bounds each response's metadata.
+  // `metadata_limits` bounds each response's metadata. With `tls` (its
+  // handshake done), every byte goes through it, and sessions the server
+  // sends later go to `tls_sessions`.
   ClientConnection(UniqueFd fd, std::string target, size_t max_frame_size,
                    const MetadataLimits& metadata_limits = {},
-                   const KeepaliveOptions& keepalive = {});
+                   const KeepaliveOptions& keepalive = {},
+                   std::unique_ptr<TlsStream> tls = nullptr,
+                   std::shared_ptr<TlsSessionCache> tls_sessions = nullptr);
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 
@@ -173,9 +187,9 @@ class ClientConnection {
   bool StopWritingIfNothingQueuedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // With batch_ sent: the queued frames become the next batch.
   void TakeQueuedBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // One non-blocking send of what is left of batch_. False, with errno
-  // set, when the socket took nothing.
-  bool SendSomeOfBatch();
+  // One non-blocking send of what is left of batch_. False, with *error
+  // set, when the stream took nothing.
+  bool SendSomeOfBatch(int* error);
   // The send failed with `error`: the connection fails UNAVAILABLE.
   void FailSendingBatch(int error);
   // After a failed write: drops what is left and gives up the writer role.
@@ -243,8 +257,11 @@ class ClientConnection {
   const UniqueFd fd_;
   // Whether the socket blocks on receive (up to kRecheckMs) while sends
   // stay non-blocking: the reader then waits in recv itself rather than
-  // in poll followed by recv, one system call fewer per call.
+  // in poll followed by recv, one system call fewer per call. Never with
+  // TLS, whose reads hold a lock the writer needs.
   const bool blocking_reads_;
+  // The bytes' way in and out: the socket, or TLS over it.
+  ConnectionIo io_;
   const std::string target_;
   const size_t max_frame_size_;
 

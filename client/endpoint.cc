@@ -1,5 +1,8 @@
 #include "client/endpoint.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -11,12 +14,32 @@
 #include "client/call_status.h"
 #include "client/connector.h"
 #include "client/health_probe.h"
+#include "client/tls_handshake.h"
 
 namespace framerpc {
 namespace internal {
 
+namespace {
+
+// The IP literal of a TCP address, "127.0.0.2" or "::1", which a server's
+// certificate must carry when the target named no host.
+std::string IpLiteral(const ResolvedAddress& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.family() == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address.storage);
+    ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+  } else if (address.family() == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+  }
+  return text;
+}
+
+}  // namespace
+
 Endpoint::Endpoint(const ResolvedAddress& address, std::string target,
                    const ChannelOptions& options,
+                   std::shared_ptr<const ClientTls> tls,
                    std::function<void()> on_change)
     : address_(address),
       name_(SockaddrToString(
@@ -24,6 +47,11 @@ Endpoint::Endpoint(const ResolvedAddress& address, std::string target,
           address.length)),
       target_(std::move(target)),
       options_(options),
+      tls_(std::move(tls)),
+      tls_host_(tls_ == nullptr              ? std::string()
+                : !tls_->server_name.empty() ? tls_->server_name
+                                             : IpLiteral(address)),
+      tls_sessions_(std::make_shared<TlsSessionCache>()),
       max_connections_(
           static_cast<size_t>(std::max(options.max_connections, 1))),
       on_change_(std::move(on_change)),
@@ -115,11 +143,19 @@ absl::StatusOr<std::shared_ptr<ClientConnection>> Endpoint::Dial(
     if (!kept.ok()) return kept;
   }
   if (!fd.ok()) return fd.status();
+  std::unique_ptr<TlsStream> tls;
+  if (tls_ != nullptr) {
+    absl::StatusOr<std::unique_ptr<TlsStream>> handshaken = ClientHandshake(
+        *tls_, fd->get(), tls_host_, *tls_sessions_, name_, connect_deadline);
+    if (!handshaken.ok()) return handshaken.status();
+    tls = *std::move(handshaken);
+  }
   auto connection = std::make_shared<ClientConnection>(
       std::move(*fd), target_, options_.max_frame_size,
       MetadataLimits{options_.max_metadata_entries,
                      options_.max_metadata_bytes},
-      KeepaliveOptions{options_.keepalive_time, options_.keepalive_timeout});
+      KeepaliveOptions{options_.keepalive_time, options_.keepalive_timeout},
+      std::move(tls), tls_sessions_);
   if (options_.health_check) {
     // Kept open even when not serving: the periodic checks ask on it.
     absl::Status asked =

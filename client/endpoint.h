@@ -30,6 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "client/call_cancellation.h"
 #include "client/client_connection.h"
+#include "client/client_tls.h"
 #include "client/connect_backoff.h"
 #include "client/deadline.h"
 #include "framerpc/channel_options.h"
@@ -51,8 +52,11 @@ class Endpoint {
   // `target` is the Channel's, for messages; `on_change` runs (without
   // this endpoint's lock) after a connect attempt ends either way, so
   // callers waiting for any endpoint can look again.
+  // `tls` (null for plaintext) is the Channel's TLS setup.
   Endpoint(const ResolvedAddress& address, std::string target,
-           const ChannelOptions& options, std::function<void()> on_change);
+           const ChannelOptions& options,
+           std::shared_ptr<const ClientTls> tls,
+           std::function<void()> on_change);
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
 
@@ -142,6 +146,11 @@ class Endpoint {
   const std::string name_;
   const std::string target_;
   const ChannelOptions options_;
+  const std::shared_ptr<const ClientTls> tls_;
+  // The name the server's certificate must carry (with tls_).
+  const std::string tls_host_;
+  // The session the last TLS connection got, offered by the next.
+  const std::shared_ptr<TlsSessionCache> tls_sessions_;
   const size_t max_connections_;
   const std::function<void()> on_change_;
 

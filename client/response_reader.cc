@@ -4,7 +4,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "base/posix_error.h"
 #include "rpc/quote_for_status.h"
 
 namespace framerpc {
@@ -21,11 +20,11 @@ ResponseReader::ResponseReader(size_t max_frame_size,
                                const MetadataLimits& metadata_limits)
     : decoder_(max_frame_size), metadata_limits_(metadata_limits) {}
 
-absl::Status ResponseReader::Read(int fd) {
+absl::Status ResponseReader::Read(ConnectionIo& io) {
   const size_t missing = decoder_.BytesMissing(input_);
   if (missing > kReadReserveThreshold) input_.EnsureWritable(missing);
   int error_number = 0;
-  const ssize_t n = input_.ReadFromFd(fd, &error_number);
+  const ssize_t n = io.Receive(input_, &error_number);
   if (n > 0) {
     bytes_read_ += static_cast<uint64_t>(n);
     return absl::OkStatus();
@@ -34,8 +33,7 @@ absl::Status ResponseReader::Read(int fd) {
     if (error_number == EAGAIN || error_number == EWOULDBLOCK) {
       return absl::OkStatus();
     }
-    return absl::UnavailableError(
-        PosixError("read responses", error_number).message());
+    return io.ReceiveFailure("read responses", error_number);
   }
   if (input_.empty()) {
     return absl::UnavailableError("connection closed by the server");

@@ -1,10 +1,10 @@
 // ResponseReader, the reading half of a ClientConnection: the input buffer,
-// the frame decoder and the response being delivered. It reads the socket
-// and turns each whole response frame into a DecodedResponse for the
-// connection to hand to its caller; which thread reads, and when, is the
-// connection's business (its reader role).
+// the frame decoder and the response being delivered. It reads the stream
+// (the socket, or TLS over it) and turns each whole response frame into a
+// DecodedResponse for the connection to hand to its caller; which thread
+// reads, and when, is the connection's business (its reader role).
 //
-// Borrows the socket. Not thread-safe: used only by the thread holding the
+// Borrows the stream. Not thread-safe: used only by the thread holding the
 // connection's reader role; the role passes between threads under the
 // connection's mutex, which orders their accesses.
 #ifndef FRAMERPC_CLIENT_RESPONSE_READER_H_
@@ -15,6 +15,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "client/connection_io.h"
 #include "framing/buffer.h"
 #include "framing/frame_decoder.h"
 #include "rpc/call_codec.h"
@@ -31,11 +32,11 @@ class ResponseReader {
   ResponseReader(const ResponseReader&) = delete;
   ResponseReader& operator=(const ResponseReader&) = delete;
 
-  // Reads once from the non-blocking socket `fd` into the input buffer.
+  // Reads once from the connection's stream into the input buffer.
   // OK when bytes arrived or none were ready. Otherwise the status that
   // breaks the connection, UNAVAILABLE: the server closed it (between
   // frames or mid-frame, saying how much is missing) or the read failed.
-  absl::Status Read(int fd);
+  absl::Status Read(ConnectionIo& io);
   // Bytes read so far: a change shows the server alive (keepalive).
   uint64_t bytes_read() const { return bytes_read_; }
 

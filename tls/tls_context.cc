@@ -72,6 +72,11 @@ absl::StatusOr<SSL_CTX*> NewContext(const SSL_METHOD* method) {
   // short writes as they do for send(2).
   SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE |
                                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // No TLS 1.2 renegotiation: a write then never has to wait for input
+  // (nor a read for room), so the loops can treat a stalled read as "wait
+  // to read" and a stalled write as "wait to write"; and a client cannot
+  // make the server pay for handshakes on an established connection.
+  SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION);
   return context;
 }
 

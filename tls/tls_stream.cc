@@ -238,9 +238,18 @@ absl::Status TlsStream::Failure(absl::string_view during, int result) {
         cause.find("packet length too long") != std::string::npos) {
       absl::StrAppend(&cause, " (the peer does not speak TLS?)");
     }
+    if (cause.find("certificate required") != std::string::npos) {
+      // TLS 1.3 clients hear of it only after their handshake is over.
+      absl::StrAppend(&cause, " (the server requires a client certificate)");
+    }
   }
   return absl::UnavailableError(
       absl::StrCat("TLS ", during, " with ", peer_, " failed: ", cause));
+}
+
+size_t TlsStream::buffered_plaintext() const {
+  const int pending = SSL_pending(ssl_);
+  return pending > 0 ? static_cast<size_t>(pending) : 0;
 }
 
 bool TlsStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }

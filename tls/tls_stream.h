@@ -73,6 +73,10 @@ class TlsStream {
   // REQUIRES: handshake_done(), size > 0.
   absl::StatusOr<Io> Write(const char* data, size_t size);
 
+  // Plaintext decrypted and held inside the stream, which a wait for the
+  // socket to become readable would not see.
+  size_t buffered_plaintext() const;
+
   // After the handshake: whether it resumed an earlier session (no full
   // handshake), the protocol ALPN chose ("" for none), and the TLS version.
   bool session_reused() const;

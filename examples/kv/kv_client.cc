@@ -4,6 +4,10 @@
 //   kv_client --target 127.0.0.1:7000 delete KEY
 //   kv_client --target 127.0.0.1:7000 list [PREFIX] [--limit N]
 // --token T sends "authorization: Bearer T" (kv_server --require_token).
+// --tls (implied by any --tls_* flag) speaks TLS: --tls_ca CA.pem to trust
+// (default: the system's store), --tls_cert and --tls_key for a server that
+// asks for a client certificate, --tls_server_name when the certificate
+// names another host than the target.
 // Exit status: 0 success, 1 the call failed, 2 bad usage.
 #include <cstdio>
 #include <memory>
@@ -27,13 +31,24 @@ ABSL_FLAG(absl::Duration, timeout, absl::Seconds(5), "deadline of the call");
 ABSL_FLAG(uint32_t, limit, 0, "list: entries at most (0: server default)");
 ABSL_FLAG(std::string, token, "",
           "bearer token sent with the call, for a kv_server --require_token");
+ABSL_FLAG(bool, tls, false,
+          "speak TLS (implied by --tls_ca, --tls_cert, --tls_server_name)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM file of the CAs the server's certificate must chain to "
+          "(default: the system's trust store)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM file of this client's certificate, for mutual TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM file of --tls_cert's private key");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "the name the server's certificate must carry (default: the "
+          "target's host)");
 
 namespace {
 
 constexpr char kUsage[] =
     "Calls the framerpc example key-value service.\n"
-    "Usage: kv_client [--target=ADDR] [--timeout=5s] [--token=T] COMMAND "
-    "ARGS\n"
+    "Usage: kv_client [--target=ADDR] [--timeout=5s] [--token=T] "
+    "[--tls --tls_ca=CA.pem ...] COMMAND ARGS\n"
     "  put KEY VALUE | get KEY | delete KEY | list [PREFIX] [--limit=N]";
 
 int UsageError(const std::string& why) {
@@ -62,9 +77,17 @@ int main(int argc, char** argv) {
     options.interceptors.push_back(
         std::make_shared<framerpc_examples::BearerToken>(token));
   }
+  options.tls.ca_file = absl::GetFlag(FLAGS_tls_ca);
+  options.tls.cert_chain_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.private_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.server_name = absl::GetFlag(FLAGS_tls_server_name);
+  options.tls.enabled = absl::GetFlag(FLAGS_tls) ||
+                        !options.tls.ca_file.empty() ||
+                        !options.tls.cert_chain_file.empty() ||
+                        !options.tls.server_name.empty();
   auto channel =
       framerpc::Channel::Create(absl::GetFlag(FLAGS_target), options);
-  if (!channel.ok()) return CallFailed("--target", channel.status());
+  if (!channel.ok()) return CallFailed("create channel", channel.status());
   kv::KeyValue::Stub stub(*channel);
   framerpc::ClientContext context;
   context.set_timeout(absl::GetFlag(FLAGS_timeout));

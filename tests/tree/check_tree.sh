@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the shape of the tree that the compiler cannot:
 #  1. every #include of framerpc's own folders follows the layering
-#     base <- framing <- rpc <- tls, server, client <- tools, bench, with the
+#     base <- framing <- rpc <- tls <- server, client <- tools, bench, with the
 #     public headers (include/framerpc/) including nothing internal and the
 #     examples using the public API only;
 #  2. no file refers to a document outside the repository (the contracts
@@ -16,11 +16,11 @@ declare -A allowed=(
   [framing]="base framing"
   [rpc]="base framing rpc framerpc proto"
   [include/framerpc]="framerpc"
-  [server]="base framing rpc framerpc proto server"
-  [client]="base framing rpc framerpc proto client"
+  [server]="base framing rpc framerpc proto tls server"
+  [client]="base framing rpc framerpc proto tls client"
   [tls]="base rpc framerpc tls"
   [codegen]="codegen"
-  [tools]="base framing rpc framerpc proto client tools"
+  [tools]="base framing rpc framerpc proto tls client tools"
   [examples]="framerpc"
 )
 # The first path component of an include that names one of our folders.
