@@ -14,6 +14,21 @@ namespace {
 // it at once instead of growing the buffer in steps.
 constexpr size_t kReadReserveThreshold = 64 * 1024;
 
+// Whether a stream that has carried no frame yet opens with a TLS record
+// (an alert, 21, or a handshake, 22, of version 3.x): a TLS server's
+// answer to a plaintext request, which read as a frame length is hundreds
+// of megabytes.
+bool OpensWithTlsRecord(absl::string_view start) {
+  return start.size() >= 2 && (start[0] == 21 || start[0] == 22) &&
+         start[1] == 3;
+}
+
+absl::Status TlsServerError() {
+  return absl::UnavailableError(
+      "the server answered with TLS: it expects TLS clients "
+      "(ChannelOptions::tls)");
+}
+
 }  // namespace
 
 ResponseReader::ResponseReader(size_t max_frame_size,
@@ -33,14 +48,29 @@ absl::Status ResponseReader::Read(ConnectionIo& io) {
     if (error_number == EAGAIN || error_number == EWOULDBLOCK) {
       return absl::OkStatus();
     }
-    return io.ReceiveFailure("read responses", error_number);
+    return WithTlsHint(io, io.ReceiveFailure("read responses", error_number));
   }
   if (input_.empty()) {
-    return absl::UnavailableError("connection closed by the server");
+    return WithTlsHint(
+        io, absl::UnavailableError("connection closed by the server"));
+  }
+  if (frames_seen_ == 0 && OpensWithTlsRecord(input_.readable())) {
+    return TlsServerError();
   }
   return absl::UnavailableError(absl::StrCat(
       "connection closed by the server mid-frame (",
       decoder_.BytesMissing(input_), " bytes of a response frame missing)"));
+}
+
+absl::Status ResponseReader::WithTlsHint(const ConnectionIo& io,
+                                         absl::Status ended) const {
+  // A TLS server fails the handshake of a plaintext request and closes,
+  // often with a reset that discards its alert before we read it.
+  if (io.is_tls() || bytes_read_ != 0) return ended;
+  return absl::UnavailableError(
+      absl::StrCat(ended.message(),
+                   " (nothing was received on this connection: if the "
+                   "server expects TLS, set ChannelOptions::tls)"));
 }
 
 absl::Status ResponseReader::DispatchFrames(
@@ -49,11 +79,15 @@ absl::Status ResponseReader::DispatchFrames(
   while (true) {
     absl::StatusOr<absl::optional<Frame>> next = decoder_.Next(input_);
     if (!next.ok()) {
+      if (frames_seen_ == 0 && OpensWithTlsRecord(input_.readable())) {
+        return TlsServerError();
+      }
       return absl::ResourceExhaustedError(
           absl::StrCat("read response: ", next.status().message(),
                        " (ChannelOptions::max_frame_size)"));
     }
     if (!next->has_value()) break;
+    ++frames_seen_;
     const Frame frame = **next;
     absl::Status decoded =
         DecodeResponse(frame.body, &response_, metadata_limits_);

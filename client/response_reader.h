@@ -47,7 +47,8 @@ class ResponseReader {
   // notice (call_id 0, code OK, `draining` set) calls `drain` instead and
   // is consumed. Returns OK once no whole frame is left, else the status
   // that breaks the connection: RESOURCE_EXHAUSTED for a frame over the
-  // limit, INTERNAL for a body that is not a Response, or the code and
+  // limit (UNAVAILABLE when the stream opened with a TLS record instead:
+  // a TLS server), INTERNAL for a body that is not a Response, or the code and
   // message of any other call_id 0 response (the server's connection error;
   // INTERNAL if it says OK). The offending frame is left unconsumed.
   absl::Status DispatchFrames(
@@ -55,8 +56,14 @@ class ResponseReader {
       absl::FunctionRef<void()> drain);
 
  private:
+  // `ended`, the end of a plaintext stream, with a hint when nothing ever
+  // came on it.
+  absl::Status WithTlsHint(const ConnectionIo& io, absl::Status ended) const;
+
   Buffer input_;
   uint64_t bytes_read_ = 0;
+  // Whole frames taken from the stream so far.
+  uint64_t frames_seen_ = 0;
   FrameDecoder decoder_;
   const MetadataLimits metadata_limits_;
   // Reused from frame to frame, so its metadata map keeps its storage.

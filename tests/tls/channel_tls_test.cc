@@ -252,6 +252,26 @@ TEST_F(ChannelTlsTest, ATlsClientOfAPlaintextServerFailsWithinItsConnectTimeout)
   EXPECT_TRUE(reply.ok()) << reply.status();
 }
 
+TEST_F(ChannelTlsTest, APlaintextClientOfATlsServerIsToldItSpeaksTls) {
+  StartTerminator(server_cert_);
+  ChannelOptions plain_options;
+  plain_options.connect_timeout = absl::Seconds(2);
+  std::shared_ptr<Channel> plain = NewChannel(LocalhostTarget(), plain_options);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<EchoReply> refused = Echo(*plain, "x");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  // Its alert, or a reset that discarded it, with a hint.
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("TLS"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  // The TLS side keeps serving TLS clients.
+  std::shared_ptr<Channel> channel = NewChannel(LocalhostTarget(), TlsOptions());
+  absl::StatusOr<EchoReply> reply = Echo(*channel, "tls");
+  EXPECT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(terminator_->failures(), 1) << terminator_->last_failure();
+}
+
 TEST_F(ChannelTlsTest, FilesThatCannotBeUsedFailCreateNamingThem) {
   ChannelOptions missing_ca = TlsOptions();
   missing_ca.tls.ca_file = dir_ + "/no-such-ca.pem";
