@@ -59,8 +59,14 @@ class Cli {
       : options_(std::move(options)), in_(in), out_(out), err_(err) {}
 
   int Run() {
+    ChannelOptions channel_options;
+    channel_options.tls.enabled = options_.tls;
+    channel_options.tls.ca_file = options_.tls_ca;
+    channel_options.tls.cert_chain_file = options_.tls_cert;
+    channel_options.tls.private_key_file = options_.tls_key;
+    channel_options.tls.server_name = options_.tls_server_name;
     absl::StatusOr<std::shared_ptr<Channel>> channel =
-        Channel::Create(options_.address);
+        Channel::Create(options_.address, channel_options);
     if (!channel.ok()) return BadInput(channel.status().message());
     channel_ = *std::move(channel);
     if (options_.command == "list") return List();

@@ -16,7 +16,9 @@ absl::Status Usage(absl::string_view message) {
 bool TakesValue(absl::string_view name) {
   return name == "--proto" || name == "--import_path" || name == "-I" ||
          name == "--timeout" || name == "-H" || name == "--header" ||
-         name == "-d" || name == "--data" || name == "--format";
+         name == "-d" || name == "--data" || name == "--format" ||
+         name == "--tls_ca" || name == "--tls_cert" || name == "--tls_key" ||
+         name == "--tls_server_name";
 }
 
 absl::Status Apply(absl::string_view name, const std::string& value,
@@ -50,6 +52,18 @@ absl::Status Apply(absl::string_view name, const std::string& value,
     if (options->has_data) return Usage("-d: given more than once");
     options->has_data = true;
     options->data = value;
+  } else if (name == "--tls_ca") {
+    options->tls = true;
+    options->tls_ca = value;
+  } else if (name == "--tls_cert") {
+    options->tls = true;
+    options->tls_cert = value;
+  } else if (name == "--tls_key") {
+    options->tls = true;
+    options->tls_key = value;
+  } else if (name == "--tls_server_name") {
+    options->tls = true;
+    options->tls_server_name = value;
   } else if (name == "--format") {
     if (value == "json") {
       options->format = Format::kJson;
@@ -86,6 +100,10 @@ absl::StatusOr<CliOptions> ParseCliOptions(
     }
     if (arg == "-v" || arg == "--verbose") {
       options.verbose = true;
+      continue;
+    }
+    if (arg == "--tls") {
+      options.tls = true;
       continue;
     }
     std::string name = arg;
@@ -177,6 +195,13 @@ Options:
   -v, --verbose        call: print the response metadata first, as
                        "Response metadata:" and key: value lines, then
                        "Response contents:" (all on stdout)
+  --tls                speak TLS, trusting the system's CAs (implied by
+                       each --tls_* option below)
+  --tls_ca FILE        PEM: the CAs the server's certificate must chain to
+  --tls_cert FILE      PEM: a client certificate, for mutual TLS (with
+  --tls_key FILE       its key)
+  --tls_server_name N  the name the server's certificate must carry
+                       (default: ADDR's host)
   -h, --help           this text
 
 Exit codes:

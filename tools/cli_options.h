@@ -40,6 +40,14 @@ struct CliOptions {
   bool has_data = false;                                      // -d given
   std::string data;  // -d's value, "@" or "@FILE" not yet read
   Format format = Format::kJson;
+  // TLS (--tls, or implied by any --tls_* file or name): the CAs to trust
+  // (empty: the system's store), a client certificate and key for mutual
+  // TLS, and the name the server's certificate must carry.
+  bool tls = false;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_server_name;
 };
 
 // Parses argv[1..]. Options may come anywhere, as "--name value" or

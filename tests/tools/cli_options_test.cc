@@ -39,6 +39,27 @@ TEST(CliOptions, CallWithEveryOption) {
   EXPECT_EQ(options->data, "@");
 }
 
+TEST(CliOptions, TlsOptionsTurnTlsOn) {
+  auto plain = Parse({"list", "127.0.0.1:7000"});
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->tls);
+
+  auto system_store = Parse({"list", "--tls", "kv.internal:7000"});
+  ASSERT_TRUE(system_store.ok()) << system_store.status();
+  EXPECT_TRUE(system_store->tls);
+  EXPECT_EQ(system_store->tls_ca, "");
+
+  auto mutual = Parse({"call", "--tls_ca=ca.pem", "--tls_cert", "c.pem",
+                       "--tls_key", "c.key", "--tls_server_name=kv.internal",
+                       "127.0.0.1:7000", "kv.KeyValue/Get"});
+  ASSERT_TRUE(mutual.ok()) << mutual.status();
+  EXPECT_TRUE(mutual->tls);
+  EXPECT_EQ(mutual->tls_ca, "ca.pem");
+  EXPECT_EQ(mutual->tls_cert, "c.pem");
+  EXPECT_EQ(mutual->tls_key, "c.key");
+  EXPECT_EQ(mutual->tls_server_name, "kv.internal");
+}
+
 TEST(CliOptions, DefaultsAndPositionalRequest) {
   auto options = Parse({"call", "a:1", "p.S/M", R"({"k": "-v"})"});
   ASSERT_TRUE(options.ok()) << options.status();
