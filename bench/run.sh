@@ -17,7 +17,10 @@
 #                  framerpc-inline framerpc-pool (-inline: handlers on the
 #                  server's loop thread, bench_framerpc_server --inline;
 #                  -pool: that server, and the shared Channel with
-#                  ChannelOptions::max_connections = 8)
+#                  ChannelOptions::max_connections = 8) framerpc-tls
+#                  grpc-tls (TLS with a certificate made for the run by
+#                  the openssl command; the report compares what TLS costs
+#                  each against its own plaintext)
 #   --workloads    subset of: c1_pinned c1 t8 t64 1mib c1_idle10k (c1_pinned
 #                  puts client and server on one CPU with taskset;
 #                  c1_idle10k is c1 with 10,000 idle connections held open
@@ -43,7 +46,8 @@ results_dir=$repo/bench/results
 docs_dir=$repo/docs
 
 all_systems=(raw raw+pb pollref grpc capnp thrift-nb thrift-threaded framerpc
-             framerpc-cpt framerpc-unix framerpc-inline framerpc-pool)
+             framerpc-cpt framerpc-unix framerpc-inline framerpc-pool
+             framerpc-tls grpc-tls)
 all_workloads=(c1_pinned c1 t8 t64 1mib c1_idle10k)
 small_payload=64
 idle_connections=10000
@@ -155,6 +159,24 @@ trap 'exit 129' HUP
 mkfifo "$tmp/stdin"
 exec 9<> "$tmp/stdin"
 
+# The TLS systems' certificate: self-signed for localhost and 127.0.0.1,
+# made for this run (nothing secret is kept), trusted by the clients as
+# their CA.
+tls_server=() tls_client=()
+if [[ " ${systems[*]} " == *-tls* ]]; then
+  if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+       -nodes -days 2 -subj /CN=localhost \
+       -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+       -keyout "$tmp/tls.key" -out "$tmp/tls.pem" > "$tmp/openssl.log" 2>&1; then
+    tls_server=(--tls_cert "$tmp/tls.pem" --tls_key "$tmp/tls.key")
+    tls_client=(--tls_ca "$tmp/tls.pem")
+  else
+    echo "run.sh: could not make the TLS systems' certificate:" \
+         "$(tail -n 2 "$tmp/openssl.log")" >&2
+    exit 2
+  fi
+fi
+
 # ---- one cell ---------------------------------------------------------------
 # The server command for a system: sets `server_cmd` and `listen`.
 server_for() {
@@ -172,6 +194,8 @@ server_for() {
                    listen=unix:$tmp/framerpc.sock ;;
     framerpc-inline|framerpc-pool)
       server_cmd=("$bin/bench_framerpc_server" --inline) ;;
+    framerpc-tls) server_cmd=("$bin/bench_framerpc_server" "${tls_server[@]}") ;;
+    grpc-tls) server_cmd=("$bin/bench_grpc_server" "${tls_server[@]}") ;;
   esac
 }
 
@@ -182,6 +206,8 @@ client_for() {
     framerpc-cpt) client_args=(--system framerpc --channel_per_thread) ;;
     framerpc-unix|framerpc-inline) client_args=(--system framerpc) ;;
     framerpc-pool) client_args=(--system framerpc --max_connections 8) ;;
+    framerpc-tls) client_args=(--system framerpc "${tls_client[@]}") ;;
+    grpc-tls) client_args=(--system grpc "${tls_client[@]}") ;;
     thrift-*) client_args=(--system thrift) ;;
     *) client_args=(--system "$1") ;;
   esac
@@ -295,7 +321,7 @@ for system in "${systems[@]}"; do
     runnable+=("$system")
   else
     case "$system" in
-      grpc) why="gRPC C++ was not found at configure time (scripts/install_deps.sh --bench)" ;;
+      grpc|grpc-tls) why="gRPC C++ was not found at configure time (scripts/install_deps.sh --bench)" ;;
       capnp) why="Cap'n Proto was not found at configure time (scripts/install_deps.sh --bench)" ;;
       thrift-*) why="Thrift C++ was not found at configure time (scripts/install_deps.sh --bench)" ;;
       framerpc*) why="framerpc's server, client or generator is not in this tree yet" ;;

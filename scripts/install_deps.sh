@@ -3,7 +3,8 @@
 # Does nothing when everything is present. Usage:
 #   scripts/install_deps.sh            # build + test dependencies
 #   scripts/install_deps.sh --bench    # also what bench/ needs (gRPC, Cap'n Proto
-#                                      # and Thrift peers, gnuplot)
+#                                      # and Thrift peers, gnuplot, the openssl
+#                                      # command for the TLS systems' certificate)
 #   scripts/install_deps.sh --fuzz     # also clang + libFuzzer runtime
 set -euo pipefail
 
@@ -18,7 +19,7 @@ for arg in "$@"; do
     # libthrift-dev's headers include Boost's without depending on it.
     --bench) packages+=(libgrpc++-dev protobuf-compiler-grpc capnproto
                         libcapnp-dev libthrift-dev thrift-compiler libevent-dev
-                        libboost-dev gnuplot-nox util-linux) ;;
+                        libboost-dev gnuplot-nox util-linux openssl) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "install_deps.sh: unknown option '$arg' (known: --bench, --fuzz)" >&2
        exit 2 ;;

@@ -28,6 +28,9 @@ ABSL_FLAG(std::string, target, "",
           "dns:///name:port, dns://ADDR:PORT/name:port, "
           "ipv4:a.b.c.d:port,..., ipv6:[v6]:port,...), passed to "
           "Channel::Create as given");
+ABSL_FLAG(std::string, tls_ca, "",
+          "grpc and framerpc: speak TLS, trusting the CA certificates in this "
+          "PEM file (the framerpc-tls and grpc-tls systems)");
 ABSL_FLAG(int, threads, 1, "Client threads, each with one call in flight");
 ABSL_FLAG(int64_t, payload, 64, "Payload bytes per request (and reply)");
 ABSL_FLAG(double, duration, 2.0, "Seconds of the measured window");
@@ -92,7 +95,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<CallerFactory>> factory =
       MakeCallerFactory(run.system, target, run.channel_per_thread,
                         absl::GetFlag(FLAGS_max_connections),
-                        absl::GetFlag(FLAGS_load_balancing));
+                        absl::GetFlag(FLAGS_load_balancing),
+                        absl::GetFlag(FLAGS_tls_ca));
   if (!factory.ok()) Usage(factory.status().ToString());
 
   // Opened, and accepted by the server, before the load starts.

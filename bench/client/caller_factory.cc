@@ -38,11 +38,12 @@ std::string BuiltSystems() {
 absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
     absl::string_view system, const std::string& target,
     bool channel_per_thread, int max_connections,
-    absl::string_view load_balancing) {
+    absl::string_view load_balancing, const std::string& tls_ca) {
   // Unused without grpc and framerpc.
   static_cast<void>(channel_per_thread);
   static_cast<void>(max_connections);
   static_cast<void>(load_balancing);
+  static_cast<void>(tls_ca);
   if (system == "raw") return NewRawCallerFactory(target, /*protobuf=*/false);
   // pollref speaks raw+pb's protocol.
   if (system == "rawpb" || system == "pollref") {
@@ -50,7 +51,7 @@ absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
   }
   if (system == "grpc") {
 #ifdef FRAMERPC_BENCH_HAVE_GRPC
-    return NewGrpcCallerFactory(target, channel_per_thread);
+    return NewGrpcCallerFactory(target, channel_per_thread, tls_ca);
 #else
     return absl::UnimplementedError(
         "this bench_client was built without gRPC (not found at configure "
@@ -81,7 +82,7 @@ absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
     absl::StatusOr<LoadBalancing> policy = ParseLoadBalancing(load_balancing);
     if (!policy.ok()) return policy.status();
     return NewFramerpcCallerFactory(target, channel_per_thread, max_connections,
-                                    *policy);
+                                    *policy, tls_ca);
 #else
     return absl::UnimplementedError(
         "this bench_client was built without framerpc's server, client and "

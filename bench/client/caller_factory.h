@@ -21,12 +21,14 @@ std::string BuiltSystems();
 // to grpc and framerpc (the raw systems always use a connection per
 // thread), `max_connections` to framerpc's shared Channel and
 // `load_balancing` ("pick_first", "round_robin", "least_loaded") to
-// framerpc's Channels. INVALID_ARGUMENT for an unknown system or policy,
-// UNIMPLEMENTED for a system this binary was built without.
+// framerpc's Channels. A non-empty `tls_ca` (a PEM file) makes grpc and
+// framerpc speak TLS, trusting those CAs. INVALID_ARGUMENT for an unknown
+// system or policy, UNIMPLEMENTED for a system this binary was built
+// without.
 absl::StatusOr<std::unique_ptr<CallerFactory>> MakeCallerFactory(
     absl::string_view system, const std::string& target,
     bool channel_per_thread, int max_connections,
-    absl::string_view load_balancing);
+    absl::string_view load_balancing, const std::string& tls_ca);
 
 }  // namespace bench
 }  // namespace framerpc

@@ -11,11 +11,13 @@ namespace {
 
 absl::StatusOr<std::shared_ptr<Channel>> NewChannel(
     const std::string& target, int max_connections,
-    LoadBalancing load_balancing) {
+    LoadBalancing load_balancing, const std::string& tls_ca) {
   ChannelOptions options;
   options.max_frame_size = kBenchMaxBodySize;
   options.max_connections = max_connections;
   options.load_balancing = load_balancing;
+  options.tls.enabled = !tls_ca.empty();
+  options.tls.ca_file = tls_ca;
   return Channel::Create(target, options);
 }
 
@@ -43,9 +45,10 @@ class FramerpcCaller final : public EchoCaller {
 class FramerpcCallerFactory final : public CallerFactory {
  public:
   FramerpcCallerFactory(std::string target, LoadBalancing load_balancing,
-                        std::shared_ptr<Channel> shared)
+                        std::string tls_ca, std::shared_ptr<Channel> shared)
       : target_(std::move(target)),
         load_balancing_(load_balancing),
+        tls_ca_(std::move(tls_ca)),
         shared_(std::move(shared)) {}
 
   absl::StatusOr<std::unique_ptr<EchoCaller>> NewCaller(
@@ -53,7 +56,7 @@ class FramerpcCallerFactory final : public CallerFactory {
     std::shared_ptr<Channel> channel = shared_;
     if (channel == nullptr) {
       absl::StatusOr<std::shared_ptr<Channel>> own =
-          NewChannel(target_, 1, load_balancing_);
+          NewChannel(target_, 1, load_balancing_, tls_ca_);
       if (!own.ok()) return own.status();
       channel = *std::move(own);
     }
@@ -64,6 +67,7 @@ class FramerpcCallerFactory final : public CallerFactory {
  private:
   const std::string target_;
   const LoadBalancing load_balancing_;
+  const std::string tls_ca_;
   const std::shared_ptr<Channel> shared_;  // null: a channel per caller
 };
 
@@ -94,15 +98,15 @@ const char* LoadBalancingName(LoadBalancing policy) {
 
 absl::StatusOr<std::unique_ptr<CallerFactory>> NewFramerpcCallerFactory(
     std::string target, bool channel_per_thread, int max_connections,
-    LoadBalancing load_balancing) {
+    LoadBalancing load_balancing, const std::string& tls_ca) {
   // Made even when each thread gets its own, to check the target up front.
   absl::StatusOr<std::shared_ptr<Channel>> channel =
-      NewChannel(target, max_connections, load_balancing);
+      NewChannel(target, max_connections, load_balancing, tls_ca);
   if (!channel.ok()) return channel.status();
   std::shared_ptr<Channel> shared;
   if (!channel_per_thread) shared = *std::move(channel);
   return std::make_unique<FramerpcCallerFactory>(
-      std::move(target), load_balancing, std::move(shared));
+      std::move(target), load_balancing, tls_ca, std::move(shared));
 }
 
 }  // namespace bench

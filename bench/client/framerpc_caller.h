@@ -25,10 +25,11 @@ absl::StatusOr<LoadBalancing> ParseLoadBalancing(absl::string_view name);
 const char* LoadBalancingName(LoadBalancing policy);
 
 // Fails INVALID_ARGUMENT for a malformed target. `max_connections` and
-// `load_balancing` go to every Channel's ChannelOptions.
+// `load_balancing` go to every Channel's ChannelOptions; a non-empty
+// `tls_ca` (a PEM file) turns on ChannelOptions::tls with it.
 absl::StatusOr<std::unique_ptr<CallerFactory>> NewFramerpcCallerFactory(
     std::string target, bool channel_per_thread, int max_connections,
-    LoadBalancing load_balancing);
+    LoadBalancing load_balancing, const std::string& tls_ca);
 
 }  // namespace bench
 }  // namespace framerpc

@@ -2,6 +2,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
 #include "bench/common/blocking_frames.h"
 #include "echo.grpc.pb.h"
@@ -10,15 +13,23 @@ namespace framerpc {
 namespace bench {
 namespace {
 
+// `pem_roots` empty: plaintext; else TLS trusting those CAs.
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& target,
-                                          bool own_connection) {
+                                          bool own_connection,
+                                          const std::string& pem_roots) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(kBenchMaxBodySize));
   args.SetMaxSendMessageSize(static_cast<int>(kBenchMaxBodySize));
   // gRPC shares a connection between channels to one target unless asked.
   if (own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (!pem_roots.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = pem_roots;
+    credentials = grpc::SslCredentials(ssl);
+  }
+  return grpc::CreateCustomChannel(target, credentials, args);
 }
 
 class GrpcCaller final : public EchoCaller {
@@ -48,15 +59,18 @@ class GrpcCaller final : public EchoCaller {
 
 class GrpcCallerFactory final : public CallerFactory {
  public:
-  GrpcCallerFactory(std::string target, bool channel_per_thread)
-      : target_(std::move(target)), channel_per_thread_(channel_per_thread) {
-    if (!channel_per_thread_) shared_ = NewChannel(target_, false);
+  GrpcCallerFactory(std::string target, bool channel_per_thread,
+                    std::string pem_roots)
+      : target_(std::move(target)),
+        channel_per_thread_(channel_per_thread),
+        pem_roots_(std::move(pem_roots)) {
+    if (!channel_per_thread_) shared_ = NewChannel(target_, false, pem_roots_);
   }
 
   absl::StatusOr<std::unique_ptr<EchoCaller>> NewCaller(
       int thread_index, size_t payload_size) override {
     std::shared_ptr<grpc::Channel> channel =
-        channel_per_thread_ ? NewChannel(target_, true) : shared_;
+        channel_per_thread_ ? NewChannel(target_, true, pem_roots_) : shared_;
     return std::make_unique<GrpcCaller>(
         std::move(channel), MakePayload(payload_size, thread_index));
   }
@@ -64,15 +78,24 @@ class GrpcCallerFactory final : public CallerFactory {
  private:
   const std::string target_;
   const bool channel_per_thread_;
+  const std::string pem_roots_;
   std::shared_ptr<grpc::Channel> shared_;
 };
 
 }  // namespace
 
 std::unique_ptr<CallerFactory> NewGrpcCallerFactory(std::string target,
-                                                    bool channel_per_thread) {
-  return std::make_unique<GrpcCallerFactory>(std::move(target),
-                                             channel_per_thread);
+                                                    bool channel_per_thread,
+                                                    const std::string& tls_ca) {
+  std::string pem_roots;
+  if (!tls_ca.empty()) {
+    std::ifstream in(tls_ca, std::ios::binary);
+    std::stringstream contents;
+    contents << in.rdbuf();
+    pem_roots = contents.str();
+  }
+  return std::make_unique<GrpcCallerFactory>(
+      std::move(target), channel_per_thread, std::move(pem_roots));
 }
 
 }  // namespace bench

@@ -13,8 +13,11 @@
 namespace framerpc {
 namespace bench {
 
+// A non-empty `tls_ca` (a PEM file, read once here) makes every channel
+// speak TLS, trusting those CAs.
 std::unique_ptr<CallerFactory> NewGrpcCallerFactory(std::string target,
-                                                    bool channel_per_thread);
+                                                    bool channel_per_thread,
+                                                    const std::string& tls_ca);
 
 }  // namespace bench
 }  // namespace framerpc

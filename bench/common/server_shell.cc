@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "Address to serve on: host:port (port 0 picks one) or unix:/path");
 ABSL_FLAG(bool, exit_on_stdin_eof, true,
           "Stop when stdin reaches end of file (besides SIGTERM and SIGINT)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve TLS with it (needs --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 
 namespace framerpc {
 namespace bench {
@@ -94,6 +99,23 @@ void ReportExit() {
               static_cast<long long>(usage.ru_stime.tv_sec) * 1000000 +
                   usage.ru_stime.tv_usec);
   std::fflush(stdout);
+}
+
+ServerTlsFiles TlsFiles() {
+  ServerTlsFiles files{absl::GetFlag(FLAGS_tls_cert),
+                       absl::GetFlag(FLAGS_tls_key)};
+  if (files.cert_file.empty() != files.key_file.empty()) {
+    DieWith("tls", "--tls_cert and --tls_key go together");
+  }
+  return files;
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  if (!in) DieWith("read " + path, "cannot be read");
+  return contents.str();
 }
 
 void DieWith(absl::string_view action, absl::string_view status) {

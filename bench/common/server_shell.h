@@ -29,6 +29,18 @@ namespace bench {
 // Exits with status 2 on a bad command line.
 std::string InitServer(int argc, char** argv, absl::string_view usage);
 
+// The --tls_cert and --tls_key flags (PEM files): with both, the server
+// speaks TLS with that certificate (the framerpc-tls and grpc-tls systems).
+struct ServerTlsFiles {
+  std::string cert_file;
+  std::string key_file;
+  bool enabled() const { return !cert_file.empty(); }
+};
+ServerTlsFiles TlsFiles();
+
+// The whole of the file at `path`; exits like DieWith when it cannot be read.
+std::string ReadFileOrDie(const std::string& path);
+
 // Prints "listening on ADDRESS" on stdout and flushes.
 void AnnounceListening(absl::string_view address);
 

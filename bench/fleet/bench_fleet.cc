@@ -84,7 +84,8 @@ CellFigures RunCell(const std::vector<std::unique_ptr<Replica>>& replicas,
   // A fresh Channel per cell: no connection or in-flight count carries over.
   absl::StatusOr<std::unique_ptr<CallerFactory>> factory =
       NewFramerpcCallerFactory(target, /*channel_per_thread=*/false,
-                               /*max_connections=*/1, policy);
+                               /*max_connections=*/1, policy,
+                               /*tls_ca=*/"");
   if (!factory.ok()) Usage(factory.status().ToString());
   std::vector<int64_t> at_start(replicas.size()), at_end(replicas.size());
   LoadOptions options = base;

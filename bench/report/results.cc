@@ -58,6 +58,12 @@ struct TargetSpec {
   // The baseline's workload when it is not `workload` (a system compared
   // with itself under another load).
   std::string baseline_workload = "";
+  // Set for a cost comparison: each side is first divided by its own
+  // plain form (framerpc-tls by framerpc, grpc-tls by grpc), and the ratio
+  // is of those quotients: what the feature costs us against what it
+  // costs the baseline.
+  std::string system_plain = "";
+  std::string baseline_plain = "";
 };
 
 // The targets of the issue, in the order they are reported.
@@ -119,6 +125,17 @@ std::vector<TargetSpec> IssueTargets() {
   // What 10,000 idle connections cost one call: framerpc against itself.
   all.push_back({"conc-1 p50 with 10k idle conns vs without", "framerpc",
                  "framerpc", "c1_idle10k", "p50_us", true, 1.2, "c1"});
+  // What TLS costs framerpc, as a ratio to its own plaintext, against what
+  // it costs gRPC (issue: less).
+  const std::vector<TargetSpec> tls_costs = {
+      {"TLS cost vs grpc's: conc-1 p50", "framerpc-tls", "grpc-tls", "c1",
+       "p50_us", true, 1, "", "framerpc", "grpc"},
+      {"TLS cost vs grpc's: 8 threads calls/s", "framerpc-tls", "grpc-tls",
+       "t8", "calls_per_sec", false, 1, "", "framerpc", "grpc"},
+      {"TLS cost vs grpc's: 1 MiB MB/s", "framerpc-tls", "grpc-tls", "1mib",
+       "mb_per_sec", false, 1, "", "framerpc", "grpc"},
+  };
+  all.insert(all.end(), tls_costs.begin(), tls_costs.end());
   return all;
 }
 
@@ -229,9 +246,23 @@ std::vector<TargetCheck> CheckTargets(const ResultSet& results) {
       const ClientResult* theirs =
           results.Find(spec.baseline, baseline_workload, run);
       if (ours == nullptr || theirs == nullptr) continue;
-      const absl::optional<double> a = Metric(*ours, spec.metric);
-      const absl::optional<double> b = Metric(*theirs, spec.metric);
+      absl::optional<double> a = Metric(*ours, spec.metric);
+      absl::optional<double> b = Metric(*theirs, spec.metric);
       if (!a || !b || *b <= 0) continue;
+      if (!spec.system_plain.empty()) {
+        const ClientResult* ours_plain =
+            results.Find(spec.system_plain, spec.workload, run);
+        const ClientResult* theirs_plain =
+            results.Find(spec.baseline_plain, baseline_workload, run);
+        if (ours_plain == nullptr || theirs_plain == nullptr) continue;
+        const absl::optional<double> a_plain =
+            Metric(*ours_plain, spec.metric);
+        const absl::optional<double> b_plain =
+            Metric(*theirs_plain, spec.metric);
+        if (!a_plain || !b_plain || *a_plain <= 0 || *b_plain <= 0) continue;
+        *a /= *a_plain;
+        *b /= *b_plain;
+      }
       check.add_run_ratios(*a / *b);
     }
     if (check.run_ratios().empty()) {

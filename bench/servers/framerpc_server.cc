@@ -4,7 +4,8 @@
 // ServiceOptions::inline_handlers: the echo runs on the loop thread, with no
 // hand-off to a worker (the framerpc-inline system). --max_connections lifts
 // ServerOptions::max_connections for the c1_idle10k workload, whose 10,000
-// idle connections the default would refuse.
+// idle connections the default would refuse. --tls_cert and --tls_key
+// serve TLS (the framerpc-tls system).
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -37,7 +38,8 @@ int Main(int argc, char** argv) {
   const std::string listen =
       InitServer(argc, argv,
                  "bench_framerpc_server --listen ADDR [--workers N] [--inline] "
-                 "[--max_connections N]: framerpc echo server");
+                 "[--max_connections N] [--tls_cert PEM --tls_key PEM]: "
+                 "framerpc echo server");
   absl::StatusOr<Address> address = ParseAddress(listen);
   if (!address.ok())
     DieWith("bench_framerpc_server", address.status().ToString());
@@ -47,6 +49,11 @@ int Main(int argc, char** argv) {
   options.max_frame_size = kBenchMaxBodySize;
   if (const int most = absl::GetFlag(FLAGS_max_connections); most > 0) {
     options.max_connections = most;
+  }
+  if (const ServerTlsFiles tls = TlsFiles(); tls.enabled()) {
+    options.tls.enabled = true;
+    options.tls.cert_chain_file = tls.cert_file;
+    options.tls.private_key_file = tls.key_file;
   }
   Server server(options);
   EchoServiceImpl service;
