@@ -367,6 +367,20 @@ host="$(nproc) CPUs, $(uname -sr)"
 echo
 echo "run.sh: wrote $results_dir/latest.json"
 
+# What a handshake costs, full and resumed, with the TLS systems' certificate.
+if [[ ${#tls_server[@]} -gt 0 && -x "$bin/bench_tls_handshake" ]]; then
+  handshakes=300
+  [[ $quick -eq 1 ]] && handshakes=30
+  if line=$(timeout -k 5 120 "$bin/bench_tls_handshake" "${tls_server[@]/--tls_/--}" \
+              --count "$handshakes" 2> "$tmp/handshake.err"); then
+    echo "run.sh: TLS handshake (both ends on one thread, EC P-256): $line"
+    echo "$line" > "$results_dir/latest.tls_handshake.json"
+  else
+    echo "run.sh: bench_tls_handshake failed: $(tail -n 2 "$tmp/handshake.err")" >&2
+    failed=1
+  fi
+fi
+
 # A smoke or partial run's charts stay out of docs/, which holds the
 # published ones (a partial run would also leave some series empty).
 charts_dir=$docs_dir
