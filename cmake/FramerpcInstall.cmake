@@ -7,7 +7,7 @@ include(CMakePackageConfigHelpers)
 set(FRAMERPC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/framerpc)
 
 set(framerpc_installed_targets framerpc_proto framerpc_base framerpc_framing
-    framerpc_rpc framerpc_server framerpc_client protoc-gen-framerpc)
+    framerpc_rpc framerpc_tls framerpc_server framerpc_client protoc-gen-framerpc)
 install(TARGETS framerpc ${framerpc_installed_targets}
   EXPORT framerpcTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
