@@ -77,9 +77,10 @@ void EventLoop::RequestStop(absl::Time deadline) {
   wakeup_->Notify();
 }
 
-void EventLoop::set_tls_context(std::shared_ptr<TlsContext> context) {
+void EventLoop::set_tls_credentials(
+    std::shared_ptr<ServerTlsCredentials> credentials) {
   handshakes_ = std::make_unique<TlsHandshakes>(
-      std::move(context), options_.tls.handshake_timeout, poller_.get());
+      std::move(credentials), options_.tls.handshake_timeout, poller_.get());
 }
 
 void EventLoop::HandOver(AcceptedSocket socket) {

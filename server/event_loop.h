@@ -166,8 +166,9 @@ class EventLoop final : public ServedLoop {
   // serving closes it.
   void HandOver(AcceptedSocket socket);
   // Serve TLS only (ServerOptions::tls): every socket this loop adopts
-  // first completes a handshake with `context`. Call before serving.
-  void set_tls_context(std::shared_ptr<TlsContext> context);
+  // first completes a handshake with `credentials`' current context. Call
+  // before serving.
+  void set_tls_credentials(std::shared_ptr<ServerTlsCredentials> credentials);
 
  private:
   void AssertInLoopThread() const;

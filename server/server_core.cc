@@ -10,7 +10,7 @@
 #include "base/status_macros.h"
 #include "rpc/log.h"
 #include "server/poller.h"
-#include "server/server_tls_context.h"
+#include "server/server_tls_credentials.h"
 
 namespace framerpc {
 namespace internal {
@@ -153,10 +153,10 @@ absl::Status ServerCore::Start() {
   absl::Status valid = ValidateOptions(options_);
   if (!valid.ok()) return valid;
   // Read before anything starts: a bad file fails Start, naming it.
-  std::shared_ptr<TlsContext> tls;
+  std::shared_ptr<ServerTlsCredentials> tls;
   if (options_.tls.enabled) {
-    absl::StatusOr<std::shared_ptr<TlsContext>> made =
-        MakeServerTlsContext(options_.tls);
+    absl::StatusOr<std::shared_ptr<ServerTlsCredentials>> made =
+        ServerTlsCredentials::Load(options_.tls);
     if (!made.ok()) {
       return absl::Status(made.status().code(),
                           absl::StrCat("start server: ", made.status().message()));
@@ -185,7 +185,7 @@ absl::Status ServerCore::Start() {
     slot.loop = std::make_unique<EventLoop>(
         options_, &registry_, workers_.get(), slot.completions.get(),
         slot.wakeup.get(), &group_, *std::move(poller), std::move(listeners));
-    if (tls != nullptr) slot.loop->set_tls_context(tls);
+    if (tls != nullptr) slot.loop->set_tls_credentials(tls);
     targets.push_back(slot.loop.get());
   }
   listeners_.clear();

@@ -12,16 +12,18 @@
 namespace framerpc {
 namespace internal {
 
-TlsHandshakes::TlsHandshakes(std::shared_ptr<TlsContext> context,
+TlsHandshakes::TlsHandshakes(std::shared_ptr<ServerTlsCredentials> credentials,
                              absl::Duration timeout, Poller* poller)
-    : context_(std::move(context)), timeout_(timeout), poller_(poller) {}
+    : credentials_(std::move(credentials)),
+      timeout_(timeout),
+      poller_(poller) {}
 
 TlsHandshakes::~TlsHandshakes() { CloseAll(); }
 
 bool TlsHandshakes::Start(AcceptedSocket socket, absl::Time now) {
   const int fd = socket.fd.get();
   absl::StatusOr<std::unique_ptr<TlsStream>> stream =
-      TlsStream::ForServer(context_, fd, socket.peer);
+      TlsStream::ForServer(credentials_->Current(now), fd, socket.peer);
   if (!stream.ok()) {
     LogPeerProvoked(LogSeverity::kWarning,
                     absl::StrCat("close the connection from ", socket.peer,

@@ -36,8 +36,8 @@
 #include "absl/time/time.h"
 #include "server/listener.h"
 #include "server/poller.h"
+#include "server/server_tls_credentials.h"
 #include "server/tls_transport.h"
-#include "tls/tls_context.h"
 #include "tls/tls_stream.h"
 
 namespace framerpc {
@@ -48,8 +48,9 @@ class TlsHandshakes {
   // Handshake steps one loop iteration runs at most (see above).
   static constexpr int kMaxStepsPerIteration = 16;
 
-  TlsHandshakes(std::shared_ptr<TlsContext> context, absl::Duration timeout,
-                Poller* poller);
+  // Each handshake uses the credentials current when its socket came.
+  TlsHandshakes(std::shared_ptr<ServerTlsCredentials> credentials,
+                absl::Duration timeout, Poller* poller);
   // Closes every handshake left (unregistering it).
   ~TlsHandshakes();
   TlsHandshakes(const TlsHandshakes&) = delete;
@@ -99,7 +100,7 @@ class TlsHandshakes {
   // was moved out).
   void Forget(PendingMap::iterator it);
 
-  const std::shared_ptr<TlsContext> context_;
+  const std::shared_ptr<ServerTlsCredentials> credentials_;
   const absl::Duration timeout_;
   Poller* const poller_;
   PendingMap pending_;
