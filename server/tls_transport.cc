@@ -67,6 +67,11 @@ ssize_t TlsTransport::ReadInto(Buffer* input, size_t reserve,
       break;
     }
     if (io->bytes == 0) {
+      // Waiting to read, usually. Waiting to write (rare: an alert or a
+      // TLS 1.3 KeyUpdate answer the full socket had no room for) is left
+      // to the next read or send, which retry it; renegotiation, which
+      // would make reads write whole handshakes, is refused
+      // (tls_context.cc).
       would_block = true;
       break;
     }

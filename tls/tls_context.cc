@@ -105,6 +105,10 @@ absl::StatusOr<std::shared_ptr<TlsContext>> TlsContext::ForServer(
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                        nullptr);
   }
+  // A TLS 1.2 client asking to renegotiate is refused: a renegotiation
+  // makes a server's reads write (and wait for the socket to take it),
+  // which its loop, reading only on POLLIN, does not expect.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext,
                                  sizeof(kSessionIdContext) - 1);
   SSL_CTX_set_alpn_select_cb(ctx, &SelectAlpn, nullptr);
