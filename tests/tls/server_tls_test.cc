@@ -323,6 +323,37 @@ TEST_F(ServerTls, TruncatedClientHelloIsClosedPromptly) {
   EXPECT_TRUE(reply.ok()) << reply.status();
 }
 
+TEST_F(ServerTls, FailedHandshakesGiveBackTheirConnectionSlots) {
+  ServerOptions options = TlsOptions();
+  options.max_connections = 1;
+  const std::string address = StartServer(options);
+  ASSERT_FALSE(address.empty());
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<RawClient> raw = RawClient::Connect(address);
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    ASSERT_TRUE(raw->SendRaw(std::string(64, '\x01')).ok());
+    ASSERT_TRUE(test::WaitForClose(raw->fd(), absl::Now() + kPrompt));
+  }
+  absl::StatusOr<TestReply> reply = InspectOnce(address, ClientOptions());
+  EXPECT_TRUE(reply.ok()) << reply.status();
+}
+
+TEST_F(ServerTls, ShutdownClosesHandshakesUnderWay) {
+  const std::string address = StartServer(TlsOptions());
+  ASSERT_FALSE(address.empty());
+  const std::string hello = ClientHello();
+  absl::StatusOr<RawClient> stalled = RawClient::Connect(address);
+  ASSERT_TRUE(stalled.ok()) << stalled.status();
+  ASSERT_TRUE(stalled->SendRaw(hello.substr(0, hello.size() / 2)).ok());
+  // The handshake has begun once a TLS client behind it is served.
+  ASSERT_TRUE(InspectOnce(address, ClientOptions()).ok());
+  const absl::Time begun = absl::Now();
+  server_->Shutdown(absl::Seconds(5));
+  server_->Wait();
+  EXPECT_LT(absl::Now() - begun, absl::Seconds(2));
+  EXPECT_TRUE(test::WaitForClose(stalled->fd(), absl::Now() + kPrompt));
+}
+
 TEST_F(ServerTls, StalledHandshakeIsClosedAfterHandshakeTimeout) {
   constexpr absl::Duration kTimeout = absl::Milliseconds(300);
   ServerOptions options = TlsOptions();
