@@ -161,6 +161,31 @@ class ServerTls : public ::testing::Test {
     EXPECT_EQ(reply->peer_identity(), "");  // no client CA: none asked
   }
 
+  // Connects to `address` without TLS, sends `bytes` (and then ends its
+  // stream if `then_end`), and expects the server to close promptly.
+  void ExpectClosedAfterSending(const std::string& address,
+                                absl::string_view bytes,
+                                bool then_end = false) {
+    absl::StatusOr<RawClient> raw = RawClient::Connect(address);
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    ASSERT_TRUE(raw->SendRaw(bytes).ok());
+    if (then_end) ::shutdown(raw->fd(), SHUT_WR);
+    EXPECT_TRUE(test::WaitForClose(raw->fd(), absl::Now() + kPrompt))
+        << bytes.size() << " bytes that are no TLS handshake left open";
+  }
+
+  // A connection to `address` that sent the first half of a ClientHello
+  // and stalls there.
+  absl::StatusOr<RawClient> ConnectStalledInHandshake(
+      const std::string& address) const {
+    const std::string hello = ClientHello();
+    absl::StatusOr<RawClient> raw = RawClient::Connect(address);
+    if (!raw.ok()) return raw.status();
+    absl::Status sent = raw->SendRaw(hello.substr(0, hello.size() / 2));
+    if (!sent.ok()) return sent;
+    return raw;
+  }
+
   // A real ClientHello, as a TLS client of this PKI's CA first sends it.
   std::string ClientHello() const {
     int ends[2];
@@ -280,12 +305,11 @@ TEST_F(ServerTls, MutualTlsRefusesACertificateFromAnotherCa) {
 TEST_F(ServerTls, PlaintextClientIsClosedPromptlyAndOthersServed) {
   const std::string address = StartServer(TlsOptions());
   ASSERT_FALSE(address.empty());
-  absl::StatusOr<RawClient> plain = RawClient::Connect(address);
-  ASSERT_TRUE(plain.ok()) << plain.status();
   TestRequest request;
   request.set_text("plaintext");
-  ASSERT_TRUE(plain->Send(1, TestService::Method("Echo"), request).ok());
-  EXPECT_TRUE(test::WaitForClose(plain->fd(), absl::Now() + kPrompt));
+  ExpectClosedAfterSending(
+      address, test::EncodeRequest(1, TestService::Method("Echo"),
+                                   request.SerializeAsString()));
   absl::StatusOr<TestReply> reply = InspectOnce(address, ClientOptions());
   EXPECT_TRUE(reply.ok()) << reply.status();
 }
@@ -299,11 +323,7 @@ TEST_F(ServerTls, GarbageIsClosedPromptlyAndOthersServed) {
       std::string("\x16\x03\x01\xff\xff", 5) + std::string(64, '\0'),
   };
   for (const std::string& garbage : garbages) {
-    absl::StatusOr<RawClient> raw = RawClient::Connect(address);
-    ASSERT_TRUE(raw.ok()) << raw.status();
-    ASSERT_TRUE(raw->SendRaw(garbage).ok());
-    EXPECT_TRUE(test::WaitForClose(raw->fd(), absl::Now() + kPrompt))
-        << garbage.size() << " bytes of garbage left open";
+    ExpectClosedAfterSending(address, garbage);
   }
   absl::StatusOr<TestReply> reply = InspectOnce(address, ClientOptions());
   EXPECT_TRUE(reply.ok()) << reply.status();
@@ -314,11 +334,9 @@ TEST_F(ServerTls, TruncatedClientHelloIsClosedPromptly) {
   ASSERT_FALSE(address.empty());
   const std::string hello = ClientHello();
   ASSERT_GT(hello.size(), 20u);
-  absl::StatusOr<RawClient> raw = RawClient::Connect(address);
-  ASSERT_TRUE(raw.ok()) << raw.status();
-  ASSERT_TRUE(raw->SendRaw(hello.substr(0, hello.size() / 2)).ok());
-  ::shutdown(raw->fd(), SHUT_WR);  // and that is all it will ever send
-  EXPECT_TRUE(test::WaitForClose(raw->fd(), absl::Now() + kPrompt));
+  // And that is all it will ever send.
+  ExpectClosedAfterSending(address, hello.substr(0, hello.size() / 2),
+                           /*then_end=*/true);
   absl::StatusOr<TestReply> reply = InspectOnce(address, ClientOptions());
   EXPECT_TRUE(reply.ok()) << reply.status();
 }
@@ -329,10 +347,7 @@ TEST_F(ServerTls, FailedHandshakesGiveBackTheirConnectionSlots) {
   const std::string address = StartServer(options);
   ASSERT_FALSE(address.empty());
   for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<RawClient> raw = RawClient::Connect(address);
-    ASSERT_TRUE(raw.ok()) << raw.status();
-    ASSERT_TRUE(raw->SendRaw(std::string(64, '\x01')).ok());
-    ASSERT_TRUE(test::WaitForClose(raw->fd(), absl::Now() + kPrompt));
+    ExpectClosedAfterSending(address, std::string(64, '\x01'));
   }
   absl::StatusOr<TestReply> reply = InspectOnce(address, ClientOptions());
   EXPECT_TRUE(reply.ok()) << reply.status();
@@ -341,10 +356,8 @@ TEST_F(ServerTls, FailedHandshakesGiveBackTheirConnectionSlots) {
 TEST_F(ServerTls, ShutdownClosesHandshakesUnderWay) {
   const std::string address = StartServer(TlsOptions());
   ASSERT_FALSE(address.empty());
-  const std::string hello = ClientHello();
-  absl::StatusOr<RawClient> stalled = RawClient::Connect(address);
+  absl::StatusOr<RawClient> stalled = ConnectStalledInHandshake(address);
   ASSERT_TRUE(stalled.ok()) << stalled.status();
-  ASSERT_TRUE(stalled->SendRaw(hello.substr(0, hello.size() / 2)).ok());
   // The handshake has begun once a TLS client behind it is served.
   ASSERT_TRUE(InspectOnce(address, ClientOptions()).ok());
   const absl::Time begun = absl::Now();
@@ -360,11 +373,9 @@ TEST_F(ServerTls, StalledHandshakeIsClosedAfterHandshakeTimeout) {
   options.tls.handshake_timeout = kTimeout;
   const std::string address = StartServer(options);
   ASSERT_FALSE(address.empty());
-  const std::string hello = ClientHello();
-  absl::StatusOr<RawClient> loris = RawClient::Connect(address);
-  ASSERT_TRUE(loris.ok()) << loris.status();
   const absl::Time sent = absl::Now();
-  ASSERT_TRUE(loris->SendRaw(hello.substr(0, hello.size() / 2)).ok());
+  absl::StatusOr<RawClient> loris = ConnectStalledInHandshake(address);
+  ASSERT_TRUE(loris.ok()) << loris.status();
   // Meanwhile another client is served, call after call, on one connection.
   const absl::Time deadline = absl::Now() + kWait;
   auto other = TlsTestClient::Connect(address, ClientOptions(), deadline);
