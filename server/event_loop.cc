@@ -202,7 +202,9 @@ absl::Time EventLoop::LingerDeadline(absl::Time now) const {
 absl::Duration EventLoop::PollTimeout(absl::Time now) const {
   absl::Time wake = std::min(next_timer_scan_, acceptor_.resume_time());
   if (stopping_) wake = std::min(wake, stop_deadline_);
-  if (handshakes_ != nullptr) wake = std::min(wake, handshakes_->next_deadline());
+  if (handshakes_ != nullptr) {
+    wake = std::min(wake, handshakes_->next_deadline());
+  }
   if (workers_->HasDeferred()) wake = std::min(wake, now + kDeferredCheck);
   if (!local_calls_.empty() || !buffered_input_.empty()) wake = now;
   return std::max(wake - now, absl::ZeroDuration());

@@ -33,6 +33,8 @@ void LogTlsFailure(const absl::Status& status) {
 
 TlsTransport::TlsTransport(std::unique_ptr<TlsStream> stream)
     : stream_(std::move(stream)),
+      // Application data that came with the handshake's last records.
+      buffered_input_(stream_->buffered_plaintext() > 0),
       peer_identity_(stream_->PeerIdentity()) {}
 
 ssize_t TlsTransport::ReadInto(Buffer* input, size_t reserve,

@@ -24,6 +24,7 @@
 #include "framerpc/server.h"
 #include "gtest/gtest.h"
 #include "tests/server/raw_client.h"
+#include "tests/server/server_harness.h"
 #include "tests/server/test_service.h"
 #include "tests/server/test_service.pb.h"
 #include "tests/tls/test_pki.h"
@@ -76,6 +77,7 @@ class ServerTls : public ::testing::Test {
   ServerOptions TlsOptions() const {
     ServerOptions options;
     options.num_loops = 1;
+    options.poller = test::HarnessPoller();  // ctest runs both pollers
     options.tls.enabled = true;
     options.tls.cert_chain_file = server_cert_.cert_file;
     options.tls.private_key_file = server_cert_.key_file;
