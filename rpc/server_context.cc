@@ -22,6 +22,17 @@ ServerContext::ServerContext(std::string method, std::string peer,
       metadata_(std::move(metadata)),
       cancelled_(std::move(cancelled)) {}
 
+ServerContext::ServerContext(std::string method, std::string peer,
+                             absl::Time deadline, Metadata metadata,
+                             std::shared_ptr<const std::atomic<bool>> cancelled,
+                             std::string peer_identity)
+    : method_(std::move(method)),
+      peer_(std::move(peer)),
+      peer_identity_(std::move(peer_identity)),
+      deadline_(deadline),
+      metadata_(std::move(metadata)),
+      cancelled_(std::move(cancelled)) {}
+
 bool ServerContext::IsExpired() const { return absl::Now() >= deadline_; }
 
 bool ServerContext::IsCancelled() const {

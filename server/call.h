@@ -60,6 +60,8 @@ struct Call {
   uint64_t call_id = 0;
   std::string method;  // "package.Service/Method"
   std::string peer;
+  // ServerContext::peer_identity(): the TLS client certificate's names.
+  std::string peer_identity;
   absl::Time deadline = absl::InfiniteFuture();
   Metadata metadata;
   // The serialized request message, copied out of the connection's input

@@ -161,7 +161,7 @@ CallResult RunCall(Call call, absl::string_view payload) {
   }
   ServerContext context(std::move(call.method), std::move(call.peer),
                         call.deadline, std::move(call.metadata),
-                        std::move(cancelled));
+                        std::move(cancelled), std::move(call.peer_identity));
   // With interceptors, their BeforeCalls come first (each may answer the
   // call itself), and their AfterCalls see the outcome, before it is sent.
   const std::vector<std::shared_ptr<ServerInterceptor>>* const interceptors =

@@ -14,16 +14,25 @@ namespace internal {
 
 Connection::Connection(uint64_t id, UniqueFd fd, std::string peer,
                        size_t max_frame_size, size_t max_pending_output_bytes,
-                       absl::Time now)
+                       absl::Time now, std::shared_ptr<TlsTransport> tls)
     : id_(id),
       fd_(std::move(fd)),
       peer_(std::move(peer)),
-      output_(std::make_shared<ConnectionOutput>(fd_.get(),
-                                                 max_pending_output_bytes)),
+      tls_(std::move(tls)),
+      output_(std::make_shared<ConnectionOutput>(
+          fd_.get(), max_pending_output_bytes, tls_)),
       decoder_(max_frame_size),
       last_activity_(now) {}
 
-Connection::~Connection() { output_->Close(); }
+Connection::~Connection() {
+  output_->Close();
+  if (tls_ != nullptr) tls_->Close();
+}
+
+const std::string& Connection::peer_identity() const {
+  static const std::string* const kNone = new std::string();
+  return tls_ != nullptr ? tls_->peer_identity() : *kNone;
+}
 
 bool Connection::CanStartCall(const ServerOptions& options) const {
   if (calls_in_flight_ >= options.max_calls_per_connection) return false;
@@ -64,6 +73,9 @@ bool Connection::WantsInput(const ServerOptions& options,
 }
 
 ssize_t Connection::ReadInput(int* saved_errno) {
+  if (tls_ != nullptr) {
+    return tls_->ReadInto(&input_, decoder_.BytesMissing(input_), saved_errno);
+  }
   input_.EnsureWritable(decoder_.BytesMissing(input_));
   return input_.ReadFromFd(fd_.get(), saved_errno);
 }

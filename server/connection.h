@@ -46,6 +46,7 @@
 #include "server/call.h"
 #include "server/connection_output.h"
 #include "server/lent_input.h"
+#include "server/tls_transport.h"
 
 namespace framerpc {
 namespace internal {
@@ -55,10 +56,14 @@ class Connection {
   enum class State { kOpen, kReadClosed, kFailing, kLingering };
 
   // `id` is never reused within a server; `now` starts the idle clock.
+  // `tls`, for a connection whose TLS handshake is done, carries its reads
+  // and sends (null: plaintext).
   Connection(uint64_t id, UniqueFd fd, std::string peer, size_t max_frame_size,
-             size_t max_pending_output_bytes, absl::Time now);
-  // Closes the output's gate before the descriptor, so that no worker
-  // still holding the output can send on a reused descriptor number.
+             size_t max_pending_output_bytes, absl::Time now,
+             std::shared_ptr<TlsTransport> tls = nullptr);
+  // Closes the output's gate, then the TLS layer, before the descriptor,
+  // so that no worker still holding the output can send on a reused
+  // descriptor number.
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -66,6 +71,9 @@ class Connection {
   uint64_t id() const { return id_; }
   int fd() const { return fd_.get(); }
   const std::string& peer() const { return peer_; }
+  // The TLS client's verified certificate (TlsTransport::peer_identity),
+  // "" on plaintext or when the client sent none.
+  const std::string& peer_identity() const;
   State state() const { return state_; }
 
   Buffer& input() { return input_; }
@@ -144,6 +152,12 @@ class Connection {
   // stream, or -1 with `*saved_errno` set (EAGAIN included). Bytes alone are
   // not activity for the idle clock: a whole request is (NoteRequest).
   ssize_t ReadInput(int* saved_errno);
+  // Whether ReadInput has input to give without the socket becoming
+  // readable (TLS: plaintext OpenSSL holds): the loop must then read again
+  // rather than wait for readiness, which would not come for it.
+  bool HasBufferedInput() const {
+    return tls_ != nullptr && tls_->HasBufferedInput();
+  }
 
   // Lends input(), whose first `frame_size` bytes are the request frame
   // holding `payload`, to that request's call, and reads on into the spare
@@ -174,7 +188,9 @@ class Connection {
   // the peer sees the end, and drains input until `deadline` (-> kLingering).
   void StartLingering(absl::Time deadline);
 
-  // Reads and drops what the socket has. Returns as ReadInput.
+  // Reads and drops what the socket has, raw (on TLS too: a lingering
+  // connection reads only so that its close is no reset). Returns as
+  // ReadInput.
   ssize_t DiscardInput(int* saved_errno);
 
   // When the loop should look at the connection again if nothing happens
@@ -199,6 +215,7 @@ class Connection {
   const uint64_t id_;
   UniqueFd fd_;
   const std::string peer_;
+  const std::shared_ptr<TlsTransport> tls_;
   State state_ = State::kOpen;
   Buffer input_;
   const std::shared_ptr<SpareInput> spare_input_ =

@@ -54,8 +54,9 @@ void AppendRefusal(const CallResult& result, size_t response_bytes,
 
 }  // namespace
 
-ConnectionOutput::ConnectionOutput(int fd, size_t max_queued_bytes)
-    : fd_(fd), max_queued_bytes_(max_queued_bytes) {
+ConnectionOutput::ConnectionOutput(int fd, size_t max_queued_bytes,
+                                   std::shared_ptr<TlsTransport> tls)
+    : fd_(fd), max_queued_bytes_(max_queued_bytes), tls_(std::move(tls)) {
   chunks_.emplace_back();
 }
 
@@ -197,20 +198,18 @@ ConnectionOutput::SendOutcome ConnectionOutput::Send(size_t* bytes_sent,
         ++count;
       }
       if (count == 0) break;
-      msghdr message{};
-      message.msg_iov = iov;
-      message.msg_iovlen = static_cast<size_t>(count);
-      const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+      int error = 0;
+      const ssize_t n = SendIov(iov, count, &error);
       if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (error == EINTR) continue;
+        if (error == EAGAIN || error == EWOULDBLOCK) {
           outcome = SendOutcome::kLeftForLoop;
           break;
         }
         // The peer is gone (EPIPE, ECONNRESET): nothing queued can arrive.
-        send_error_ = errno;
+        send_error_ = error;
         failed_.store(true, std::memory_order_release);
-        if (saved_errno != nullptr) *saved_errno = errno;
+        if (saved_errno != nullptr) *saved_errno = error;
         taking_results_ = false;
         DropQueued();
         outcome = SendOutcome::kFailed;
@@ -240,6 +239,19 @@ ConnectionOutput::SendOutcome ConnectionOutput::Send(size_t* bytes_sent,
   }
   if (bytes_sent != nullptr) *bytes_sent = total;
   return outcome;
+}
+
+ssize_t ConnectionOutput::SendIov(const iovec* iov, int count,
+                                  int* saved_errno) {
+  // TLS: the same bytes, encrypted; a send it left short is retried from
+  // the first unsent byte, which is what the front chunk holds next time.
+  if (tls_ != nullptr) return tls_->Writev(iov, count, saved_errno);
+  msghdr message{};
+  message.msg_iov = const_cast<iovec*>(iov);
+  message.msg_iovlen = static_cast<size_t>(count);
+  const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+  if (n < 0) *saved_errno = errno;
+  return n;
 }
 
 void ConnectionOutput::Close() {

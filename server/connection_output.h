@@ -45,11 +45,13 @@
 #define FRAMERPC_SERVER_CONNECTION_OUTPUT_H_
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -57,13 +59,17 @@
 #include "absl/status/status.h"
 #include "framing/buffer.h"
 #include "server/call.h"
+#include "server/tls_transport.h"
 
 namespace framerpc {
 namespace internal {
 
 class ConnectionOutput {
  public:
-  ConnectionOutput(int fd, size_t max_queued_bytes);
+  // With `tls` (a TLS connection), sends go through it instead of
+  // sendmsg, with the same partial-send rules (tls_transport.h).
+  ConnectionOutput(int fd, size_t max_queued_bytes,
+                   std::shared_ptr<TlsTransport> tls = nullptr);
   ConnectionOutput(const ConnectionOutput&) = delete;
   ConnectionOutput& operator=(const ConnectionOutput&) = delete;
 
@@ -141,6 +147,10 @@ class ConnectionOutput {
   // AppendResult; false if nothing was taken.
   bool AppendFrames(Buffer* frames, const CallResult* result);
   size_t QueuedBytes() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // sendmsg(2) of `iov` (MSG_NOSIGNAL), or the TLS transport's Writev:
+  // the bytes sent, or -1 with `*saved_errno`.
+  ssize_t SendIov(const iovec* iov, int count, int* saved_errno)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops every queued byte, keeping one empty chunk.
   void DropQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NoteQueued() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -149,6 +159,7 @@ class ConnectionOutput {
 
   const int fd_;
   const size_t max_queued_bytes_;
+  const std::shared_ptr<TlsTransport> tls_;
   mutable std::mutex mu_;
   // Never empty: the first chunk stays, emptied, once everything is sent,
   // so that its storage serves the next responses. Only the front chunks

@@ -77,6 +77,12 @@ void EventLoop::RequestStop(absl::Time deadline) {
   wakeup_->Notify();
 }
 
+void EventLoop::set_tls_credentials(
+    std::shared_ptr<ServerTlsCredentials> credentials) {
+  handshakes_ = std::make_unique<TlsHandshakes>(
+      std::move(credentials), options_.tls.handshake_timeout, poller_.get());
+}
+
 void EventLoop::HandOver(AcceptedSocket socket) {
   bool taken = false;
   {
@@ -161,6 +167,10 @@ bool EventLoop::CheckStop(absl::Time now) {
 void EventLoop::BeginStop(absl::Time now) {
   stopping_ = true;
   acceptor_.Close();
+  // Mid-handshake, a client cannot be told the server is draining.
+  if (handshakes_ != nullptr) {
+    group_->open_connections.fetch_sub(handshakes_->CloseAll());
+  }
   std::vector<Connection*> all;
   all.reserve(connections_.size());
   for (const auto& entry : connections_) all.push_back(entry.second.get());
@@ -192,14 +202,49 @@ absl::Time EventLoop::LingerDeadline(absl::Time now) const {
 absl::Duration EventLoop::PollTimeout(absl::Time now) const {
   absl::Time wake = std::min(next_timer_scan_, acceptor_.resume_time());
   if (stopping_) wake = std::min(wake, stop_deadline_);
+  if (handshakes_ != nullptr) {
+    wake = std::min(wake, handshakes_->next_deadline());
+  }
   if (workers_->HasDeferred()) wake = std::min(wake, now + kDeferredCheck);
-  if (!local_calls_.empty()) wake = now;
+  if (!local_calls_.empty() || !buffered_input_.empty()) wake = now;
   return std::max(wake - now, absl::ZeroDuration());
 }
 
 void EventLoop::HandleReadyEvents(absl::Time now) {
+  if (handshakes_ != nullptr) handshakes_->BeginIteration();
   for (const PollEvent& event : ready_) {
     HandleEvent(event.fd, event.revents, now);
+  }
+  if (!buffered_input_.empty()) ReadBufferedInput(now);
+}
+
+void EventLoop::ReadBufferedInput(absl::Time now) {
+  // Those noted again while being read wait for the next iteration.
+  std::vector<uint64_t> ids;
+  ids.swap(buffered_input_);
+  for (const uint64_t id : ids) {
+    auto it = connections_by_id_.find(id);
+    if (it == connections_by_id_.end()) continue;  // closed meanwhile
+    Connection* conn = it->second;
+    if ((conn->events() & POLLIN) && conn->HasBufferedInput()) {
+      HandleConnectionEvent(conn, POLLIN, now);
+    }
+  }
+}
+
+void EventLoop::HandleHandshakeEvent(int fd, absl::Time now) {
+  TlsHandshakes::Established established;
+  switch (handshakes_->Step(fd, &established)) {
+    case TlsHandshakes::Outcome::kWaiting:
+    case TlsHandshakes::Outcome::kDeferred:
+      return;
+    case TlsHandshakes::Outcome::kFailed:
+      group_->open_connections.fetch_sub(1);
+      return;
+    case TlsHandshakes::Outcome::kEstablished:
+      AdoptConnection(std::move(established.socket),
+                      std::move(established.transport), now);
+      return;
   }
 }
 
@@ -217,6 +262,10 @@ void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
                           group_->open_connections.fetch_add(1);
                           Distribute(std::move(socket), now);
                         });
+    return;
+  }
+  if (handshakes_ != nullptr && handshakes_->Contains(fd)) {
+    HandleHandshakeEvent(fd, now);
     return;
   }
   auto it = connections_.find(fd);
@@ -249,10 +298,24 @@ void EventLoop::AdoptHandedOver(absl::Time now) {
 }
 
 void EventLoop::Adopt(AcceptedSocket socket, absl::Time now) {
+  if (handshakes_ == nullptr) {
+    AdoptConnection(std::move(socket), nullptr, now);
+    return;
+  }
+  // A TLS socket accepted while stopping could not be told anything it
+  // understands before its handshake: it is closed, as if refused.
+  if (stopping_ || !handshakes_->Start(std::move(socket), now)) {
+    group_->open_connections.fetch_sub(1);
+  }
+}
+
+void EventLoop::AdoptConnection(AcceptedSocket socket,
+                                std::shared_ptr<TlsTransport> tls,
+                                absl::Time now) {
   const uint64_t id = group_->next_connection_id.fetch_add(1);
   auto conn = std::make_unique<Connection>(
       id, std::move(socket.fd), std::move(socket.peer), options_.max_frame_size,
-      options_.max_pending_output_bytes, now);
+      options_.max_pending_output_bytes, now, std::move(tls));
   conn->set_events(POLLIN);
   poller_->Add(conn->fd(), POLLIN);
   connections_by_id_.emplace(id, conn.get());
@@ -263,6 +326,9 @@ void EventLoop::Adopt(AcceptedSocket socket, absl::Time now) {
   if (stopping_) {
     StartDraining(adopted, now);
     Settle(adopted, now);
+  } else if (adopted->HasBufferedInput()) {
+    // The handshake's last read brought a request along.
+    buffered_input_.push_back(id);
   }
 }
 
@@ -379,6 +445,10 @@ void EventLoop::UpdateInterest(Connection* conn) {
   if (events != conn->events()) {
     poller_->Update(conn->fd(), events);
     conn->set_events(events);
+  }
+  // TLS plaintext already decrypted: no readiness will announce it.
+  if ((events & POLLIN) && conn->HasBufferedInput()) {
+    buffered_input_.push_back(conn->id());
   }
   // Waiting on this connection's calls: hear of each as it finishes.
   conn->output().set_loop_waits(!(events & POLLIN) || stopping_);
@@ -523,6 +593,9 @@ void EventLoop::CancelLocalCalls(absl::Time now) {
 
 void EventLoop::RunTimers(absl::Time now) {
   acceptor_.ResumeIfDue(now);
+  if (handshakes_ != nullptr) {
+    group_->open_connections.fetch_sub(handshakes_->CloseExpired(now));
+  }
   if (now < next_timer_scan_) return;
   absl::Time next = now + TimerTick(options_.idle_timeout);
   std::vector<Connection*> expired;
@@ -578,6 +651,9 @@ void EventLoop::CloseAll() {
   }
   group_->open_connections.fetch_sub(connections_.size() + late.size());
   late.clear();  // closes them
+  if (handshakes_ != nullptr) {
+    group_->open_connections.fetch_sub(handshakes_->CloseAll());
+  }
   for (const auto& entry : connections_) {
     // Reading what the peer sent lets the close be a FIN, not a reset that
     // could destroy the last responses before the peer reads them.

@@ -31,10 +31,17 @@
 //   3. Each ready descriptor, if still registered (HandleReadyEvents): the
 //      wakeup fd is drained and the connections other loops handed over
 //      are adopted; a listener accepts (Acceptor, at most 64 connections
-//      per readiness, refusing those over max_connections); a
+//      per readiness, refusing those over max_connections); a socket whose
+//      TLS handshake is under way runs one handshake step, at most
+//      TlsHandshakes::kMaxStepsPerIteration of them per iteration (the
+//      rest are reported ready again next time), and becomes a connection
+//      once its handshake is done; a
 //      connection reads before it writes (reading decodes every whole frame
 //      and queues its call to run here), then writes what the read produced
-//      if it is not already waiting for POLLOUT.
+//      if it is not already waiting for POLLOUT. Then each TLS connection
+//      whose SSL object still holds plaintext after its last read is read
+//      again as if readable: the poller cannot see those bytes (and the
+//      poll of step 2 does not wait while there are any).
 //   4. The finished-call queue (HandleCompletions): each call finished on
 //      another thread is uncounted on its connection (ignored if the
 //      connection is gone); then each connection touched is closed if that
@@ -54,7 +61,8 @@
 //   6. The deferred-task check (CheckDeferred): while calls are queued
 //      behind busy workers, workers are woken for those queued too long,
 //      in case the busy ones are blocked in their handlers (WorkerPool).
-//   7. Timers (RunTimers): an accept pause ends; idle connections get the
+//   7. Timers (RunTimers): an accept pause ends; TLS handshakes not done
+//      within tls.handshake_timeout are closed; idle connections get the
 //      drain notice, drained ones start lingering, and expired lingering
 //      ones are closed.
 //   8. Connections closed during the iteration are destroyed (their fds
@@ -114,6 +122,8 @@
 #include "server/poller.h"
 #include "server/request_intake.h"
 #include "server/service_registry.h"
+#include "server/tls_handshakes.h"
+#include "server/tls_transport.h"
 #include "server/wakeup_fd.h"
 #include "server/worker_pool.h"
 
@@ -155,6 +165,10 @@ class EventLoop final : public ServedLoop {
   // group's open connections). From any thread; a loop that has stopped
   // serving closes it.
   void HandOver(AcceptedSocket socket);
+  // Serve TLS only (ServerOptions::tls): every socket this loop adopts
+  // first completes a handshake with `credentials`' current context. Call
+  // before serving.
+  void set_tls_credentials(std::shared_ptr<ServerTlsCredentials> credentials);
 
  private:
   void AssertInLoopThread() const;
@@ -177,8 +191,15 @@ class EventLoop final : public ServedLoop {
   void Distribute(AcceptedSocket socket, absl::Time now);
   // Adopts the sockets handed over by other loops.
   void AdoptHandedOver(absl::Time now);
-  // Makes an accepted socket a Connection, registered for POLLIN.
+  // Makes an accepted socket a Connection, registered for POLLIN; with
+  // TLS, starts its handshake first.
   void Adopt(AcceptedSocket socket, absl::Time now);
+  void AdoptConnection(AcceptedSocket socket,
+                       std::shared_ptr<TlsTransport> tls, absl::Time now);
+  // One handshake step for `fd` (TlsHandshakes::Step).
+  void HandleHandshakeEvent(int fd, absl::Time now);
+  // Reads the TLS connections noted in buffered_input_ (step 3).
+  void ReadBufferedInput(absl::Time now);
   void HandleConnectionEvent(Connection* conn, short revents, absl::Time now);
   // Each returns false when it closed `conn`.
   bool HandleReadable(Connection* conn);
@@ -237,6 +258,8 @@ class EventLoop final : public ServedLoop {
   LoopGroupState* const group_;
   std::unique_ptr<Poller> poller_;
   Acceptor acceptor_;  // after poller_, which it uses
+  // With TLS: the sockets whose handshake is under way (null: plaintext).
+  std::unique_ptr<TlsHandshakes> handshakes_;  // after poller_ too
 
   // Connections by descriptor (owning) and by id (for results).
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
@@ -270,6 +293,9 @@ class EventLoop final : public ServedLoop {
   std::vector<PollEvent> ready_;
   std::vector<uint64_t> finished_;  // connection ids
   std::vector<Connection*> touched_;
+  // TLS connections, by id, whose SSL object held plaintext when their
+  // interest was last set (Connection::HasBufferedInput).
+  std::vector<uint64_t> buffered_input_;
   IntakeCache intake_cache_;
 
   absl::Time next_timer_scan_ = absl::InfinitePast();

@@ -65,6 +65,7 @@ bool HandleRequest(Connection* conn, const Frame& frame,
     conn->Fail(decoded);
     return false;
   }
+  call.peer_identity = conn->peer_identity();
   if (stopping) {
     conn->output().AppendStatus(
         call.call_id,

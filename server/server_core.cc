@@ -10,6 +10,7 @@
 #include "base/status_macros.h"
 #include "rpc/log.h"
 #include "server/poller.h"
+#include "server/server_tls_credentials.h"
 
 namespace framerpc {
 namespace internal {
@@ -151,6 +152,17 @@ absl::Status ServerCore::Start() {
   }
   absl::Status valid = ValidateOptions(options_);
   if (!valid.ok()) return valid;
+  // Read before anything starts: a bad file fails Start, naming it.
+  std::shared_ptr<ServerTlsCredentials> tls;
+  if (options_.tls.enabled) {
+    absl::StatusOr<std::shared_ptr<ServerTlsCredentials>> made =
+        ServerTlsCredentials::Load(options_.tls);
+    if (!made.ok()) {
+      return absl::Status(made.status().code(),
+                          absl::StrCat("start server: ", made.status().message()));
+    }
+    tls = *std::move(made);
+  }
   absl::StatusOr<std::unique_ptr<WorkerPool>> workers =
       WorkerPool::Create(ResolveWorkerCount(options_.num_workers));
   if (!workers.ok()) return FailStart(workers.status());
@@ -173,6 +185,7 @@ absl::Status ServerCore::Start() {
     slot.loop = std::make_unique<EventLoop>(
         options_, &registry_, workers_.get(), slot.completions.get(),
         slot.wakeup.get(), &group_, *std::move(poller), std::move(listeners));
+    if (tls != nullptr) slot.loop->set_tls_credentials(tls);
     targets.push_back(slot.loop.get());
   }
   listeners_.clear();

@@ -247,11 +247,6 @@ absl::Status TlsStream::Failure(absl::string_view during, int result) {
       absl::StrCat("TLS ", during, " with ", peer_, " failed: ", cause));
 }
 
-size_t TlsStream::buffered_plaintext() const {
-  const int pending = SSL_pending(ssl_);
-  return pending > 0 ? static_cast<size_t>(pending) : 0;
-}
-
 bool TlsStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
 
 std::string TlsStream::alpn() const {

@@ -72,10 +72,12 @@ class TlsStream {
   // a Write that returned `want` must be retried with the same bytes.
   // REQUIRES: handshake_done(), size > 0.
   absl::StatusOr<Io> Write(const char* data, size_t size);
-
-  // Plaintext decrypted and held inside the stream, which a wait for the
-  // socket to become readable would not see.
-  size_t buffered_plaintext() const;
+  // Plaintext already decrypted and held by OpenSSL, which the next Read
+  // returns without touching the socket: a loop must not wait for the
+  // socket to become readable while this is nonzero (it may never).
+  size_t buffered_plaintext() const {
+    return static_cast<size_t>(SSL_pending(ssl_));
+  }
 
   // After the handshake: whether it resumed an earlier session (no full
   // handshake), the protocol ALPN chose ("" for none), and the TLS version.

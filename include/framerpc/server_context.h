@@ -30,6 +30,12 @@ class ServerContext {
   ServerContext(std::string method, std::string peer, absl::Time deadline,
                 Metadata metadata,
                 std::shared_ptr<const std::atomic<bool>> cancelled);
+  // As above, for a call that came over TLS: `peer_identity` is what
+  // peer_identity() reports.
+  ServerContext(std::string method, std::string peer, absl::Time deadline,
+                Metadata metadata,
+                std::shared_ptr<const std::atomic<bool>> cancelled,
+                std::string peer_identity);
 
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
@@ -38,6 +44,15 @@ class ServerContext {
   const std::string& method() const { return method_; }
   // The caller's address: "127.0.0.1:41234", "[::1]:41234" or "unix:/path".
   const std::string& peer() const { return peer_; }
+  // The verified TLS client certificate the caller's connection presented
+  // (servers with ServerOptions::tls.client_ca_file set require one): its
+  // subject, then its subject alternative names (DNS names, IP addresses,
+  // URIs) when it has any, as
+  //   "subject=O=Example,CN=client1; san=DNS:client1.example,IP:10.0.0.7"
+  // (the subject in RFC 2253 form). Empty on a plaintext connection and on
+  // a TLS one whose client sent no certificate. Set by the server, never by
+  // the caller: safe to authorize with.
+  const std::string& peer_identity() const { return peer_identity_; }
   // When the caller stops waiting; absl::InfiniteFuture() if never.
   absl::Time deadline() const { return deadline_; }
   // True once the deadline has passed: the answer will not be read.
@@ -66,6 +81,7 @@ class ServerContext {
  private:
   std::string method_;
   std::string peer_;
+  std::string peer_identity_;
   absl::Time deadline_;
   Metadata metadata_;
   Metadata response_metadata_;

@@ -70,6 +70,7 @@ absl::Status TestService::Inspect(ServerContext& context,
                                   TestReply* reply) {
   reply->set_text(request.text());
   reply->set_peer(context.peer());
+  reply->set_peer_identity(context.peer_identity());
   reply->set_method(context.method());
   if (context.deadline() != absl::InfiniteFuture()) {
     reply->set_deadline_unix_us(absl::ToUnixMicros(context.deadline()));

@@ -50,8 +50,9 @@ class TestService final : public Service {
   // reply.text = request.text.
   absl::Status Echo(ServerContext& context, const TestRequest& request,
                     TestReply* reply);
-  // The context's peer, method, deadline and metadata in the reply; each
-  // metadata key comes back as response metadata "echo-<key>".
+  // The context's peer, peer identity, method, deadline and metadata in
+  // the reply; each metadata key comes back as response metadata
+  // "echo-<key>".
   absl::Status Inspect(ServerContext& context, const TestRequest& request,
                        TestReply* reply);
   // Returns Status(request.code, request.message), with response metadata
