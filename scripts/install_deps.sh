@@ -3,23 +3,23 @@
 # Does nothing when everything is present. Usage:
 #   scripts/install_deps.sh            # build + test dependencies
 #   scripts/install_deps.sh --bench    # also what bench/ needs (gRPC, Cap'n Proto
-#                                      # and Thrift peers, gnuplot, the openssl
-#                                      # command for the TLS systems' certificate)
+#                                      # and Thrift peers, gnuplot)
 #   scripts/install_deps.sh --fuzz     # also clang + libFuzzer runtime
 set -euo pipefail
 
 # libc-ares-dev: the Channel's DNS resolver. dnsmasq-base: the DNS server the
 # resolver tests start (the binary only; the dnsmasq package would also
-# install and start a system service). libssl-dev: TLS (OpenSSL 3).
+# install and start a system service). libssl-dev: TLS (OpenSSL 3); openssl:
+# the command the kv binaries test and bench/ make certificates with.
 packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev strace
           libprotoc-dev libabsl-dev libgtest-dev libgmock-dev libc-ares-dev
-          dnsmasq-base libssl-dev)
+          dnsmasq-base libssl-dev openssl)
 for arg in "$@"; do
   case "$arg" in
     # libthrift-dev's headers include Boost's without depending on it.
     --bench) packages+=(libgrpc++-dev protobuf-compiler-grpc capnproto
                         libcapnp-dev libthrift-dev thrift-compiler libevent-dev
-                        libboost-dev gnuplot-nox util-linux openssl) ;;
+                        libboost-dev gnuplot-nox util-linux) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "install_deps.sh: unknown option '$arg' (known: --bench, --fuzz)" >&2
        exit 2 ;;

@@ -3,7 +3,9 @@
 // Reflection and health checking are enabled, so framerpc_cli can list,
 // describe and call it without kv.proto. With --access_log every call is
 // logged to stderr, and with --require_token only callers that send the
-// token (kv_client --token) are served (examples/interceptors).
+// token (kv_client --token) are served (examples/interceptors). With
+// --tls_cert and --tls_key it speaks TLS only, and with --tls_client_ca too
+// it serves only clients with a certificate that CA signed (mutual TLS).
 #include <pthread.h>
 #include <signal.h>
 
@@ -37,6 +39,13 @@ ABSL_FLAG(bool, access_log, false,
 ABSL_FLAG(std::string, require_token, "",
           "when set, answer UNAUTHENTICATED every call (but health checks) "
           "without the metadata \"authorization: Bearer <this token>\"");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve TLS only (needs --tls_key); the "
+          "files are read again when they change");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CAs: with TLS, serve only clients with a certificate one of "
+          "them signed (mutual TLS)");
 
 namespace {
 
@@ -54,7 +63,8 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves the framerpc example key-value service.\n"
       "Usage: kv_server [--listen=127.0.0.1:7000] [--workers=N] "
-      "[--access_log] [--require_token=T]");
+      "[--access_log] [--require_token=T] [--tls_cert=PEM --tls_key=PEM "
+      "[--tls_client_ca=PEM]]");
   absl::ParseCommandLine(argc, argv);
 
   // Signals are taken by one thread with sigwait, so they are blocked here,
@@ -78,6 +88,14 @@ int main(int argc, char** argv) {
     options.interceptors.push_back(
         std::make_shared<framerpc_examples::TokenCheck>(token));
   }
+  options.tls.cert_chain_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.private_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  // Any TLS flag turns TLS on, so that a missing one is an error from Start
+  // rather than a plaintext server.
+  options.tls.enabled = !options.tls.cert_chain_file.empty() ||
+                        !options.tls.private_key_file.empty() ||
+                        !options.tls.client_ca_file.empty();
   framerpc::Server server(options);
   kv::KvStore store;
   kv::KvService service(&store);

@@ -2,19 +2,22 @@
 # kv_server and kv_client as processes, as the demo runs them: a session of
 # calls with their exact output and exit codes, then SIGTERM shuts the server
 # down gracefully (Server::Shutdown with --grace, which sends the drain
-# notice) while a client keeps calling. Usage: kv_binaries_test.sh
-# DIR_WITH_BINARIES
+# notice) while a client keeps calling; then the interceptor flags, and TLS
+# with a client certificate (certificates made by the openssl command for
+# the test). Usage: kv_binaries_test.sh DIR_WITH_BINARIES
 set -euo pipefail
 bin="$1"
 log=$(mktemp)
 race_log=$(mktemp)
 stop_racing=$(mktemp -u)
+pki=$(mktemp -d)
 server_pid=""
 racer_pid=""
 cleanup() {
   [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null || true
   [[ -n "$racer_pid" ]] && kill -KILL "$racer_pid" 2>/dev/null || true
   rm -f "$log" "$race_log" "$stop_racing"
+  rm -rf "$pki"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
@@ -131,5 +134,47 @@ grep -Eq '^kv\.KeyValue/Put 127\.0\.0\.1:[0-9]+ OK [0-9.]+(us|ms|s) [0-9]+B [0-9
   fail "the access log does not show both refused calls"
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "kv_server --require_token exited with status $?"
+server_pid=""
+
+# TLS with a client certificate: a CA, a server certificate for 127.0.0.1
+# and a client one, made here with the openssl command.
+if ! command -v openssl > /dev/null; then
+  echo "kv binaries: SKIPPED the TLS checks: no openssl command" \
+       "(scripts/install_deps.sh installs it)"
+  echo "kv binaries: all other checks passed"
+  exit 0
+fi
+new_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+              -out "$pki/$1.key" 2>> "$pki/openssl.log"; }
+new_key ca
+openssl req -x509 -new -key "$pki/ca.key" -subj /CN=kv-test-ca -days 2 \
+  -out "$pki/ca.pem" 2>> "$pki/openssl.log" || fail "openssl: no CA"
+issue() {  # issue NAME CN SAN
+  new_key "$1"
+  openssl req -new -key "$pki/$1.key" -subj "/CN=$2" -out "$pki/$1.csr" \
+    2>> "$pki/openssl.log" &&
+  printf 'subjectAltName=%s\n' "$3" > "$pki/$1.ext" &&
+  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+    -CAcreateserial -days 2 -extfile "$pki/$1.ext" -out "$pki/$1.pem" \
+    2>> "$pki/openssl.log" || fail "openssl: cannot issue $1: $(cat "$pki/openssl.log")"
+}
+issue server localhost "DNS:localhost,IP:127.0.0.1"
+issue client kv-client "DNS:kv-client"
+start_server --tls_cert="$pki/server.pem" --tls_key="$pki/server.key" \
+  --tls_client_ca="$pki/ca.pem"
+tls=(--tls_ca="$pki/ca.pem" --tls_cert="$pki/client.pem" --tls_key="$pki/client.key")
+expect 0 "created secret" -- "${tls[@]}" put secret v
+expect 0 "v" -- "${tls[@]}" get secret
+rc=0; got=$(client get secret 2>&1) || rc=$?
+[[ "$rc" == 1 && "$got" == *"UNAVAILABLE: "*"TLS"* ]] ||
+  fail "plaintext client of the TLS server: exit $rc, printed '$got'"
+rc=0; got=$(client --tls_ca="$pki/ca.pem" get secret 2>&1) || rc=$?
+[[ "$rc" == 1 && "$got" == *"UNAVAILABLE: "*"requires a client certificate"* ]] ||
+  fail "TLS client without a certificate: exit $rc, printed '$got'"
+rc=0; got=$(client "${tls[@]}" --tls_server_name=kv.internal get secret 2>&1) || rc=$?
+[[ "$rc" == 1 && "$got" == *"UNAVAILABLE: "*"hostname mismatch"* ]] ||
+  fail "TLS client expecting another name: exit $rc, printed '$got'"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "kv_server with TLS exited with status $?"
 server_pid=""
 echo "kv binaries: all checks passed"
