@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/posix_error.h"
 
@@ -28,7 +29,10 @@ constexpr size_t kMaxReceive = 1024 * 1024;
 
 ConnectionIo::ConnectionIo(int fd, std::unique_ptr<TlsStream> tls,
                            std::shared_ptr<TlsSessionCache> sessions)
-    : fd_(fd), tls_(std::move(tls)), sessions_(std::move(sessions)) {}
+    : fd_(fd),
+      tls_(std::move(tls)),
+      sessions_(std::move(sessions)),
+      presents_certificate_(tls_ != nullptr && tls_->has_own_certificate()) {}
 
 ssize_t ConnectionIo::Send(const char* data, size_t size, int* error) {
   if (tls_ == nullptr) {
@@ -63,14 +67,36 @@ absl::Status ConnectionIo::SendFailure(absl::string_view what,
   if (tls_ != nullptr && error == kTlsFailed) {
     std::lock_guard<std::mutex> lock(tls_mu_);
     if (!tls_failure_.empty()) {
-      return absl::UnavailableError(absl::StrCat(what, ": ", tls_failure_));
+      return ExplainEarlyEnd(
+          absl::UnavailableError(absl::StrCat(what, ": ", tls_failure_)));
     }
   }
-  return absl::UnavailableError(PosixError(what, error).message());
+  return ExplainEarlyEnd(
+      absl::UnavailableError(PosixError(what, error).message()));
+}
+
+absl::Status ConnectionIo::ExplainEarlyEnd(absl::Status ended) const {
+  if (received_any_.load(std::memory_order_relaxed) ||
+      (tls_ != nullptr && presents_certificate_) ||
+      absl::StrContains(ended.message(), "client certificate")) {
+    return ended;
+  }
+  return absl::UnavailableError(absl::StrCat(
+      ended.message(),
+      tls_ != nullptr
+          ? " (nothing was received on this connection: if the server "
+            "requires a client certificate, set "
+            "ChannelOptions::tls.cert_chain_file and private_key_file)"
+          : " (nothing was received on this connection: if the server "
+            "expects TLS, set ChannelOptions::tls)"));
 }
 
 ssize_t ConnectionIo::Receive(Buffer& input, int* error) {
-  if (tls_ == nullptr) return input.ReadFromFd(fd_, error);
+  if (tls_ == nullptr) {
+    const ssize_t n = input.ReadFromFd(fd_, error);
+    if (n > 0) received_any_.store(true, std::memory_order_relaxed);
+    return n;
+  }
   std::lock_guard<std::mutex> lock(tls_mu_);
   if (!tls_failure_.empty()) {
     *error = kTlsFailed;
@@ -98,7 +124,10 @@ ssize_t ConnectionIo::Receive(Buffer& input, int* error) {
   }
   // TLS 1.3 servers send their session tickets after the handshake.
   sessions_->Put(tls_->TakeSession());
-  if (total > 0) return static_cast<ssize_t>(total);
+  if (total > 0) {
+    received_any_.store(true, std::memory_order_relaxed);
+    return static_cast<ssize_t>(total);
+  }
   if (ended) return 0;
   *error = tls_failure_.empty() ? EAGAIN : kTlsFailed;
   return -1;

@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,8 @@ class ConnectionIo {
   ConnectionIo& operator=(const ConnectionIo&) = delete;
 
   bool is_tls() const { return tls_ != nullptr; }
+  // TLS with a client certificate of our own (mutual TLS).
+  bool presents_certificate() const { return presents_certificate_; }
 
   // Like send(2) with MSG_DONTWAIT: the bytes taken (> 0), or -1 with
   // *error set, EAGAIN when there is no room. After an EAGAIN with TLS,
@@ -55,6 +58,13 @@ class ConnectionIo {
   ssize_t Receive(Buffer& input, int* error);
   // What a Receive that failed with `error` means, as SendFailure.
   absl::Status ReceiveFailure(absl::string_view what, int error) const;
+  // `ended`, the end of this stream, with a hint when nothing ever came on
+  // it: a server that refuses the link (a TLS server a plaintext request;
+  // under TLS 1.3 one requiring a client certificate, after the client
+  // finished its handshake) closes at once, often with a reset that
+  // discards its alert before it is read. SendFailure and ReceiveFailure
+  // add it themselves.
+  absl::Status ExplainEarlyEnd(absl::Status ended) const;
 
   // A TLS record half sent: the next Send must offer the same bytes again,
   // so a writer may not drop them as unsent.
@@ -72,6 +82,9 @@ class ConnectionIo {
   const int fd_;
   const std::unique_ptr<TlsStream> tls_;
   const std::shared_ptr<TlsSessionCache> sessions_;
+  const bool presents_certificate_;
+  // Whether any byte has come from the server.
+  std::atomic<bool> received_any_{false};
   mutable std::mutex tls_mu_;
   bool record_pending_ ABSL_GUARDED_BY(tls_mu_) = false;
   std::string tls_failure_ ABSL_GUARDED_BY(tls_mu_);

@@ -48,11 +48,11 @@ absl::Status ResponseReader::Read(ConnectionIo& io) {
     if (error_number == EAGAIN || error_number == EWOULDBLOCK) {
       return absl::OkStatus();
     }
-    return WithTlsHint(io, io.ReceiveFailure("read responses", error_number));
+    return io.ReceiveFailure("read responses", error_number);
   }
   if (input_.empty()) {
-    return WithTlsHint(
-        io, absl::UnavailableError("connection closed by the server"));
+    return io.ExplainEarlyEnd(
+        absl::UnavailableError("connection closed by the server"));
   }
   if (frames_seen_ == 0 && OpensWithTlsRecord(input_.readable())) {
     return TlsServerError();
@@ -60,17 +60,6 @@ absl::Status ResponseReader::Read(ConnectionIo& io) {
   return absl::UnavailableError(absl::StrCat(
       "connection closed by the server mid-frame (",
       decoder_.BytesMissing(input_), " bytes of a response frame missing)"));
-}
-
-absl::Status ResponseReader::WithTlsHint(const ConnectionIo& io,
-                                         absl::Status ended) const {
-  // A TLS server fails the handshake of a plaintext request and closes,
-  // often with a reset that discards its alert before we read it.
-  if (io.is_tls() || bytes_read_ != 0) return ended;
-  return absl::UnavailableError(
-      absl::StrCat(ended.message(),
-                   " (nothing was received on this connection: if the "
-                   "server expects TLS, set ChannelOptions::tls)"));
 }
 
 absl::Status ResponseReader::DispatchFrames(

@@ -56,10 +56,6 @@ class ResponseReader {
       absl::FunctionRef<void()> drain);
 
  private:
-  // `ended`, the end of a plaintext stream, with a hint when nothing ever
-  // came on it.
-  absl::Status WithTlsHint(const ConnectionIo& io, absl::Status ended) const;
-
   Buffer input_;
   uint64_t bytes_read_ = 0;
   // Whole frames taken from the stream so far.

@@ -247,6 +247,10 @@ absl::Status TlsStream::Failure(absl::string_view during, int result) {
       absl::StrCat("TLS ", during, " with ", peer_, " failed: ", cause));
 }
 
+bool TlsStream::has_own_certificate() const {
+  return SSL_get_certificate(ssl_) != nullptr;
+}
+
 bool TlsStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
 
 std::string TlsStream::alpn() const {

@@ -88,6 +88,9 @@ class TlsStream {
   // names, "subject=CN=client1; san=DNS:client1.example,IP:127.0.0.1"; ""
   // when the peer sent none.
   std::string PeerIdentity() const;
+  // Whether this end has a certificate of its own to present (a client
+  // configured for mutual TLS).
+  bool has_own_certificate() const;
 
   // The newest session the server gave this client (TLS 1.3 sends its
   // tickets after the handshake, so one may come with the first reads);
