@@ -110,6 +110,8 @@ class ChannelCore {
   // an attempt on its connection (PendingCall::on_finished, then on the
   // done pool), and the end of the call (on the done pool).
   void StartAsync(AsyncCall* call);
+  // Hands StartAsync to the start thread.
+  void PostStart(AsyncCall* call);
   static void AsyncAttemptFinished(PendingCall* slot);
   void EndAsyncAttempt(AsyncCall* call);
   void FailAsync(AsyncCall* call, const absl::Status& status);

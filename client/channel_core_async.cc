@@ -105,7 +105,17 @@ void ChannelCore::CallAsync(std::shared_ptr<const void> keep_alive,
                               target_, "done callback is empty"));
     return;
   }
-  async_starts_->Post([this, call] { StartAsync(call); });
+  PostStart(call);
+}
+
+void ChannelCore::PostStart(AsyncCall* call) {
+  // The Channel is held for the whole start, not only by `call`: once the
+  // call is registered on its connection it may end, and free itself, on
+  // another thread while the start thread still watches the connection.
+  // The last reference may thus go on the start thread (CallbackPool
+  // allows that).
+  async_starts_->Post(
+      [this, call, keep_alive = call->keep_alive] { StartAsync(call); });
 }
 
 void ChannelCore::StartAsyncMachineryLocked() {
@@ -218,7 +228,7 @@ void ChannelCore::EndAsyncAttempt(AsyncCall* call) {
     if (call->context != nullptr) {
       call->context->mutable_response_metadata()->clear();
     }
-    async_starts_->Post([this, call] { StartAsync(call); });
+    PostStart(call);
     return;
   }
   CompleteAsync(call, std::move(status));
