@@ -16,11 +16,11 @@
 namespace framerpc {
 namespace {
 
-using testing_support::CountingEchoScript;
 using testing_support::EchoScript;
 using testing_support::FakeConnection;
 using testing_support::kSay;
 using testing_support::MakeChannel;
+using testing_support::NotProcessedOnceThenEcho;
 using testing_support::ReadRequests;
 using testing_support::ReceivedRequest;
 using testing_support::Say;
@@ -47,17 +47,7 @@ struct AsyncSay {
 
 TEST(ChannelAsync, NotProcessedAnswerIsSentAgainOnANewConnection) {
   std::atomic<int> requests{0};
-  auto server = StartServer([&](FakeConnection& connection) {
-    if (connection.index() == 0) {
-      for (const ReceivedRequest& request : ReadRequests(connection, 1)) {
-        ++requests;
-        connection.ReplyNotProcessed(request.header.call_id());
-      }
-      connection.WaitForClientClose();
-      return;
-    }
-    CountingEchoScript(connection, &requests);
-  });
+  auto server = StartServer(NotProcessedOnceThenEcho(&requests));
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   AsyncSay call;
   call.Start(*channel, "again");
