@@ -37,10 +37,20 @@ void PendingCall::SetAndWake(PendingCall* call, State next) {
   FutexWakeRaw(address, INT_MAX);
 }
 
+void PendingCall::Finish(PendingCall* call) {
+  if (call->on_finished == nullptr) {
+    SetAndWake(call, State::kDone);
+    return;
+  }
+  call->state.store(State::kDone);
+  call->on_finished(call);
+}
+
 void CallTable::Insert(PendingCall* call) {
   const bool inserted = calls_.emplace(call->call_id, call).second;
   assert(inserted);
   (void)inserted;
+  if (call->is_async()) ++async_calls_;
 }
 
 PendingCall* CallTable::Take(uint64_t call_id) {
@@ -48,6 +58,7 @@ PendingCall* CallTable::Take(uint64_t call_id) {
   if (it == calls_.end()) return nullptr;
   PendingCall* call = it->second;
   calls_.erase(it);
+  if (call->is_async()) --async_calls_;
   return call;
 }
 
@@ -55,6 +66,7 @@ bool CallTable::Remove(const PendingCall* call) {
   auto it = calls_.find(call->call_id);
   if (it == calls_.end() || it->second != call) return false;
   calls_.erase(it);
+  if (call->is_async()) --async_calls_;
   return true;
 }
 
@@ -63,16 +75,31 @@ std::vector<PendingCall*> CallTable::TakeAll() {
   all.reserve(calls_.size());
   for (const auto& entry : calls_) all.push_back(entry.second);
   calls_.clear();
+  async_calls_ = 0;
   return all;
 }
 
 PendingCall* CallTable::FindWaiting(const PendingCall* except) const {
   for (const auto& entry : calls_) {
-    if (entry.second != except &&
+    if (entry.second != except && !entry.second->is_async() &&
         entry.second->state == PendingCall::State::kWaiting)
       return entry.second;
   }
   return nullptr;
+}
+
+std::vector<PendingCall*> CallTable::TakeExpiredAsync() {
+  std::vector<PendingCall*> expired;
+  if (async_calls_ == 0) return expired;
+  for (const auto& entry : calls_) {
+    const PendingCall* call = entry.second;
+    if (call->is_async() && call->state == PendingCall::State::kWaiting &&
+        call->deadline.Expired()) {
+      expired.push_back(entry.second);
+    }
+  }
+  for (PendingCall* call : expired) Remove(call);
+  return expired;
 }
 
 }  // namespace internal

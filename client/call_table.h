@@ -14,6 +14,12 @@
 // state and wakes in one step, without the connection's mutex, and the
 // woken caller that finds kDone returns without taking the mutex either.
 //
+// An asynchronous call (Channel::Call with a done callback) has no thread
+// to sleep on its slot: the slot is on the heap, `on_finished` is set, and
+// whoever finishes it calls that instead of waking a thread (Finish). Such
+// a slot is never picked to take a role (FindWaiting skips it); the
+// connection's async driver reads for it and expires it at its `deadline`.
+//
 // CallTable is guarded by the owning ClientConnection's mutex, as is every
 // change of a slot's state while it is in the table; `status` is written
 // only by whoever took the slot out, before it stores kDone. Not
@@ -28,6 +34,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "client/deadline.h"
 #include "framerpc/client_context.h"
 #include "google/protobuf/message.h"
@@ -82,6 +89,20 @@ struct PendingCall {
   bool queued = false;
   uint64_t queued_before_batch = 0;
 
+  // Asynchronous calls only (null for a caller's thread): runs once the
+  // slot is kDone, with `finished_arg`, on whichever thread finished it,
+  // perhaps under the connection's mutex, so it must only hand the slot on
+  // (post it) and never touch the connection. The slot may be freed as
+  // soon as it is called.
+  void (*on_finished)(PendingCall* call) = nullptr;
+  void* finished_arg = nullptr;
+  // Asynchronous calls only: when the driver fails the call
+  // DEADLINE_EXCEEDED, and its whole timeout, for the message.
+  Deadline deadline = Deadline::Infinite();
+  absl::Duration budget = absl::InfiniteDuration();
+
+  bool is_async() const { return on_finished != nullptr; }
+
   // Sleeps while `state` is `seen`: returns when another thread changed it
   // (and woke us), when `deadline` passes, or spuriously.
   void SleepWhile(State seen, const Deadline& deadline) const;
@@ -89,6 +110,9 @@ struct PendingCall {
   // as soon as it sees kDone, so `call` may be gone once the store is made:
   // nothing here touches it afterwards (the wake only names the address).
   static void SetAndWake(PendingCall* call, State next);
+  // Marks `call` kDone and tells its owner: wakes its thread, or runs
+  // on_finished for an asynchronous call. `call` may be gone afterwards.
+  static void Finish(PendingCall* call);
 };
 
 class CallTable {
@@ -102,15 +126,21 @@ class CallTable {
   bool Remove(const PendingCall* call);
   // Removes and returns every slot.
   std::vector<PendingCall*> TakeAll();
-  // A slot other than `except` whose caller waits for its response
-  // (kWaiting), or null.
+  // A slot other than `except` whose caller's thread waits for its
+  // response (kWaiting, not asynchronous), or null.
   PendingCall* FindWaiting(const PendingCall* except = nullptr) const;
+  // Removes and returns the asynchronous slots, not being answered
+  // (kWaiting), whose deadline has passed.
+  std::vector<PendingCall*> TakeExpiredAsync();
 
   size_t size() const { return calls_.size(); }
   bool empty() const { return calls_.empty(); }
+  // Asynchronous slots among size().
+  size_t async_size() const { return async_calls_; }
 
  private:
   absl::flat_hash_map<uint64_t, PendingCall*> calls_;
+  size_t async_calls_ = 0;
 };
 
 }  // namespace internal

@@ -117,6 +117,14 @@ absl::Status Channel::Call(absl::string_view method,
   return core_->Call(method, request, response, context);
 }
 
+void Channel::Call(absl::string_view method,
+                   const google::protobuf::Message& request,
+                   google::protobuf::Message* response, ClientContext* context,
+                   absl::AnyInvocable<void(absl::Status) &&> done) {
+  core_->CallAsync(shared_from_this(), method, request, response, context,
+                   std::move(done));
+}
+
 const std::string& Channel::target() const { return core_->target(); }
 
 }  // namespace framerpc

@@ -46,12 +46,18 @@ ChannelCore::ChannelCore(std::string target,
       resolve_backoff_(Seed(this) + 1) {}
 
 ChannelCore::~ChannelCore() {
+  // No asynchronous call is left (each holds the Channel), but this may run
+  // on a done thread, after the done that dropped the last reference: the
+  // done pool goes last and leaves that thread to finish.
+  async_driver_.reset();
+  async_starts_.reset();
   std::unique_ptr<ChannelUpkeep> upkeep;
   {
     std::lock_guard<std::mutex> lock(mu_);
     upkeep = std::move(upkeep_);
   }
   upkeep.reset();  // joins, without the lock its jobs take
+  async_done_.reset();
 }
 
 absl::Status ChannelCore::Call(absl::string_view method,
@@ -94,28 +100,39 @@ absl::Status ChannelCore::CallIntercepted(
   // Cleared now, not only by Send: a rejected call has none either.
   used.mutable_response_metadata()->clear();
   ClientCallInfo info(method, target_, start + budget, used);
-  const std::vector<std::shared_ptr<ClientInterceptor>>& interceptors =
-      options_.interceptors;
-  size_t called = 0;  // whose AfterCall is due, the rejecting one included
-  absl::Status status;
-  for (const std::shared_ptr<ClientInterceptor>& interceptor : interceptors) {
-    ++called;
-    status = interceptor->BeforeCall(info);
-    if (!status.ok()) break;
-  }
+  size_t called = 0;
+  absl::Status status = BeforeCalls(info, &called);
   if (status.ok()) {
     status = Send(method, request, response, &used, budget, deadline,
                   &info.metadata());
   }
+  AfterCalls(info, called, status, start, request, *response);
+  return status;
+}
+
+absl::Status ChannelCore::BeforeCalls(ClientCallInfo& info,
+                                      size_t* called) const {
+  for (const std::shared_ptr<ClientInterceptor>& interceptor :
+       options_.interceptors) {
+    ++*called;
+    absl::Status status = interceptor->BeforeCall(info);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+void ChannelCore::AfterCalls(const ClientCallInfo& info, size_t called,
+                             const absl::Status& status, absl::Time start,
+                             const google::protobuf::Message& request,
+                             const google::protobuf::Message& response) const {
   CallSummary summary;
   summary.status = status;
   summary.duration = absl::Now() - start;
   summary.request_bytes = request.ByteSizeLong();
-  if (status.ok()) summary.response_bytes = response->ByteSizeLong();
+  if (status.ok()) summary.response_bytes = response.ByteSizeLong();
   for (size_t i = called; i > 0; --i) {
-    interceptors[i - 1]->AfterCall(info, summary);
+    options_.interceptors[i - 1]->AfterCall(info, summary);
   }
-  return status;
 }
 
 absl::Status ChannelCore::Send(absl::string_view method,
@@ -156,16 +173,20 @@ absl::Status ChannelCore::Send(absl::string_view method,
     } else {
       status = CallCancelled(method, target_, "before it was sent");
     }
-    route->endpoint->Release(&connection);
-    route->endpoint->CallEnded();
-    if (connection.broken() && finder_->names_hosts()) {
-      // The endpoint may have gone for good: look at the name again soon.
-      std::lock_guard<std::mutex> lock(mu_);
-      UpkeepLocked().RequestRefresh();
-    }
+    EndRoute(*route);
     if (!resend_safe || attempt == kMaxAttempts) return status;
     turned_away = route->endpoint;
     if (context != nullptr) context->mutable_response_metadata()->clear();
+  }
+}
+
+void ChannelCore::EndRoute(const Route& route) {
+  route.endpoint->Release(route.connection.get());
+  route.endpoint->CallEnded();
+  if (route.connection->broken() && finder_->names_hosts()) {
+    // The endpoint may have gone for good: look at the name again soon.
+    std::lock_guard<std::mutex> lock(mu_);
+    UpkeepLocked().RequestRefresh();
   }
 }
 

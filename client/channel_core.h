@@ -18,6 +18,15 @@
 // endpoint's failure, or, with wait_for_ready, waits for one to come back.
 // A call the server never processed is sent again the same way.
 //
+// Asynchronous calls (CallAsync) take the same steps without a thread of
+// their own: the start (interceptors' BeforeCall, lookup, connect, picking
+// the route) runs on the "framerpc-astart" thread, since any of it may
+// block; the call then waits in its connection's call table, read for by
+// whichever thread reads there (a synchronous caller, or the AsyncDriver);
+// its completion, resend and done callback run on the "framerpc-done"
+// pool (kDoneThreads threads). All three start with the first
+// asynchronous call.
+//
 // Owned by its Channel. Thread-safe.
 #ifndef FRAMERPC_CLIENT_CHANNEL_CORE_H_
 #define FRAMERPC_CLIENT_CHANNEL_CORE_H_
@@ -30,11 +39,14 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/address_finder.h"
+#include "client/async_driver.h"
+#include "client/callback_pool.h"
 #include "client/call_cancellation.h"
 #include "client/channel_upkeep.h"
 #include "client/client_connection.h"
@@ -45,6 +57,7 @@
 #include "client/load_balancer.h"
 #include "framerpc/channel_options.h"
 #include "framerpc/client_context.h"
+#include "framerpc/interceptor.h"
 #include "google/protobuf/message.h"
 
 namespace framerpc {
@@ -68,13 +81,54 @@ class ChannelCore {
                     google::protobuf::Message* response,
                     ClientContext* context);
 
+  using Done = absl::AnyInvocable<void(absl::Status) &&>;
+  // Channel::Call with a done callback: returns at once; `done` runs once
+  // on a "framerpc-done" thread with the outcome Call would have returned.
+  // `keep_alive` (the Channel) is held until then; `request`, `response`
+  // and `context` are borrowed until then.
+  void CallAsync(std::shared_ptr<const void> keep_alive,
+                 absl::string_view method,
+                 const google::protobuf::Message& request,
+                 google::protobuf::Message* response, ClientContext* context,
+                 Done done);
+
   const std::string& target() const { return target_; }
+
+  // The threads that run done callbacks: a done that blocks holds up the
+  // others only when all of these are blocked.
+  static constexpr int kDoneThreads = 2;
 
   // How often a health-checking channel asks each endpoint.
   static constexpr absl::Duration kHealthCheckInterval =
       absl::Milliseconds(250);
 
  private:
+  // One asynchronous call, on the heap from CallAsync until its done ran
+  // (client/channel_core_async.cc).
+  struct AsyncCall;
+  // Its steps: the start of each attempt (on the start thread), the end of
+  // an attempt on its connection (PendingCall::on_finished, then on the
+  // done pool), and the end of the call (on the done pool).
+  void StartAsync(AsyncCall* call);
+  // Hands StartAsync to the start thread.
+  void PostStart(AsyncCall* call);
+  static void AsyncAttemptFinished(PendingCall* slot);
+  void EndAsyncAttempt(AsyncCall* call);
+  void FailAsync(AsyncCall* call, const absl::Status& status);
+  void CompleteAsync(AsyncCall* call, absl::Status status);
+  // The async machinery, made on first use.
+  void StartAsyncMachineryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // The interceptors' BeforeCalls in order, until one fails (its status is
+  // returned); `*called` counts those whose AfterCall is due.
+  absl::Status BeforeCalls(ClientCallInfo& info, size_t* called) const;
+  // The AfterCalls due, last first, for a call started at `start` that
+  // ended with `status`.
+  void AfterCalls(const ClientCallInfo& info, size_t called,
+                  const absl::Status& status, absl::Time start,
+                  const google::protobuf::Message& request,
+                  const google::protobuf::Message& response) const;
+
   // When a call started at `start` stops waiting: the context's deadline,
   // else the channel's default_timeout.
   absl::Time CallEnd(const ClientContext* context, absl::Time start) const;
@@ -104,6 +158,9 @@ class ChannelCore {
     std::shared_ptr<Endpoint> keep_alive;
     std::shared_ptr<ClientConnection> connection;
   };
+  // The call on `route` is over: the endpoint's counts, and a fresh lookup
+  // when its connection broke.
+  void EndRoute(const Route& route);
   // Picks an endpoint and gets a connection from it, trying the other
   // candidates when a connect fails (see above). `avoid` (may be null) is
   // taken only when no other endpoint can take the call.
@@ -176,6 +233,12 @@ class ChannelCore {
   ConnectBackoff resolve_backoff_ ABSL_GUARDED_BY(mu_);
   // Made when first needed; destroyed (joined) before the endpoints.
   std::unique_ptr<ChannelUpkeep> upkeep_ ABSL_GUARDED_BY(mu_);
+  // Asynchronous calls' threads, made by the first one; set once under
+  // mu_, then used without it.
+  std::unique_ptr<CallbackPool> async_starts_;
+  std::unique_ptr<AsyncDriver> async_driver_;
+  std::unique_ptr<CallbackPool> async_done_;
+  std::atomic<bool> async_started_{false};
 };
 
 }  // namespace internal

@@ -78,15 +78,9 @@ ClientConnection::ClientConnection(
       keepalive_(keepalive),
       silence_(keepalive.time, keepalive.timeout) {}
 
-absl::Status ClientConnection::Call(const google::protobuf::Message& request,
-                                    PendingCall* call, const Deadline& deadline,
-                                    absl::Duration budget, bool* resend_safe) {
-  *resend_safe = false;
-  if (!accepts_calls()) {
-    *resend_safe = true;
-    return CallError(absl::StatusCode::kUnavailable, call->method, target_,
-                     "connection closing before the request was sent");
-  }
+absl::Status ClientConnection::EncodeCall(
+    const google::protobuf::Message& request, PendingCall* call,
+    const Deadline& deadline, absl::Duration budget, Buffer* frame) {
   // The id is taken before the call is registered so that the request is
   // encoded outside the lock; ids only need to be unique.
   call->call_id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
@@ -104,31 +98,51 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
         std::max<int64_t>(1, absl::ToInt64Microseconds(left)));
   }
   header.metadata = call->request_metadata;
-  Buffer& frame = ThreadFrameBuffer();
-  frame.RetrieveAll();
-  absl::Status encoded =
-      EncodeRequest(header, request, max_frame_size_, &frame);
+  frame->RetrieveAll();
+  absl::Status encoded = EncodeRequest(header, request, max_frame_size_, frame);
   if (!encoded.ok()) {
     return CallError(absl::StatusCode::kResourceExhausted, call->method,
                      target_,
                      absl::StrCat("request not sent: ", encoded.message()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ClientConnection::AdmitLocked(const PendingCall* call,
+                                           bool* resend_safe) {
+  if (closing_) {
+    *resend_safe = true;
+    return CallError(absl::StatusCode::kUnavailable, call->method, target_,
+                     "connection closing before the request was sent");
+  }
+  // Checked under mu_, which Cancel() takes after the flag is set: either
+  // we see it here, or Cancel() finds the call registered.
+  if (CallCancellation::IsCancelled(call->context)) {
+    return CallCancelled(call->method, target_, "before it was sent");
+  }
+  if (calls_.empty()) ++busy_epoch_;  // silence counts from here
+  return absl::OkStatus();
+}
+
+absl::Status ClientConnection::Call(const google::protobuf::Message& request,
+                                    PendingCall* call, const Deadline& deadline,
+                                    absl::Duration budget, bool* resend_safe) {
+  *resend_safe = false;
+  if (!accepts_calls()) {
+    *resend_safe = true;
+    return CallError(absl::StatusCode::kUnavailable, call->method, target_,
+                     "connection closing before the request was sent");
+  }
+  Buffer& frame = ThreadFrameBuffer();
+  absl::Status encoded = EncodeCall(request, call, deadline, budget, &frame);
+  if (!encoded.ok()) return encoded;
 
   bool writer = false;
   bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (closing_) {
-      *resend_safe = true;
-      return CallError(absl::StatusCode::kUnavailable, call->method, target_,
-                       "connection closing before the request was sent");
-    }
-    // Checked under mu_, which Cancel() takes after the flag is set: either
-    // we see it here, or Cancel() finds the call registered.
-    if (CallCancellation::IsCancelled(call->context)) {
-      return CallCancelled(call->method, target_, "before it was sent");
-    }
-    if (calls_.empty()) ++busy_epoch_;  // silence counts from here
+    absl::Status admitted = AdmitLocked(call, resend_safe);
+    if (!admitted.ok()) return admitted;
     calls_.Insert(call);
     writer = !writing_;
     if (writer) writing_ = true;
@@ -168,6 +182,95 @@ absl::Status ClientConnection::Call(const google::protobuf::Message& request,
   // Written with the status by whoever finished the call, before kDone.
   *resend_safe = call->resend_safe;
   return status;
+}
+
+absl::Status ClientConnection::StartAsync(
+    const google::protobuf::Message& request, PendingCall* call,
+    bool* resend_safe) {
+  *resend_safe = false;
+  if (!accepts_calls()) {
+    *resend_safe = true;
+    return CallError(absl::StatusCode::kUnavailable, call->method, target_,
+                     "connection closing before the request was sent");
+  }
+  Buffer& frame = ThreadFrameBuffer();
+  absl::Status encoded =
+      EncodeCall(request, call, call->deadline, call->budget, &frame);
+  if (!encoded.ok()) return encoded;
+  bool send_now = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::Status admitted = AdmitLocked(call, resend_safe);
+    if (!admitted.ok()) return admitted;
+    call->state = State::kWaiting;
+    calls_.Insert(call);
+    // Always behind whatever is queued; sent below when nobody writes.
+    queued_.Append(frame.readable());
+    call->queued = true;
+    call->queued_before_batch = batches_taken_;
+    if (!writing_) {
+      writing_ = true;
+      send_now = true;
+    }
+  }
+  // From here `call` may be finished and gone at any time.
+  frame.RetrieveAll();
+  frame.ShrinkIfIdle(Buffer::kMaxIdleCapacity);
+  if (send_now) SendQueuedWithoutWaiting();
+  return absl::OkStatus();
+}
+
+bool ClientConnection::has_async_calls() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return calls_.async_size() > 0;
+}
+
+bool ClientConnection::TryLeadForAsync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (reading_ || broken_ || calls_.async_size() == 0 ||
+      calls_.size() != calls_.async_size()) {
+    return false;
+  }
+  reading_ = true;
+  reader_call_ = nullptr;
+  return true;
+}
+
+bool ClientConnection::HasBufferedInput() const {
+  return io_.has_buffered_input();
+}
+
+void ClientConnection::ReadForAsync(bool readable) {
+  // A previous reader may have left whole frames in the buffer.
+  if (DispatchFrames(nullptr)) return;
+  if (readable || io_.has_buffered_input()) {
+    if (ReadInput()) DispatchFrames(nullptr);
+    return;
+  }
+  CheckSilence();
+}
+
+void ClientConnection::EndAsyncLead() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReleaseLeadershipLocked();
+}
+
+void ClientConnection::SendStrandedOutput() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (broken_ || !OutputStrandedLocked()) return;
+    writing_ = true;
+  }
+  SendQueuedWithoutWaiting();
+}
+
+void ClientConnection::ExpireAsyncCalls() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (PendingCall* call : calls_.TakeExpiredAsync()) {
+    call->status = CallDeadlineExceeded(call->method, target_, call->budget);
+    call->resend_safe = false;
+    PendingCall::Finish(call);
+  }
 }
 
 absl::Status ClientConnection::SendOwnFrame(absl::string_view frame,
@@ -418,7 +521,7 @@ void ClientConnection::Cancel(PendingCall* call) {
     call->status = CallCancelled(call->method, target_);
     call->resend_safe = false;
     // Its thread may return at once; `call` is not touched after this.
-    PendingCall::SetAndWake(call, State::kDone);
+    PendingCall::Finish(call);
     // It will not take the role it was woken for.
     if (was_promoted) PromoteLocked();
   }
@@ -651,7 +754,7 @@ bool ClientConnection::Deliver(PendingCall* own,
     own->state = State::kDone;
     return true;
   }
-  PendingCall::SetAndWake(call, State::kDone);
+  PendingCall::Finish(call);
   return false;
 }
 
@@ -738,7 +841,7 @@ void ClientConnection::FailLocked(const absl::Status& cause,
         (call->queued && call->queued_before_batch != batches_taken_);
     call->resend_safe = drained || !maybe_sent;
     call->status = CallError(cause, call->method, target_);
-    PendingCall::SetAndWake(call, State::kDone);
+    PendingCall::Finish(call);
   }
   // Wakes a reader in poll and a writer waiting for room; the descriptor
   // itself stays open until the last call holding the connection is gone.

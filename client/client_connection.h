@@ -55,6 +55,17 @@
 // goes out behind the call's own request, sent by the cancelling thread
 // itself when nobody else is writing.
 //
+// Asynchronous calls (StartAsync) have no thread of their own: their slot
+// is queued for the writer (sent at once when nobody writes and the socket
+// takes it, else by the next writer), and whoever holds the reader role
+// finishes it, which hands it to the slot's owner (PendingCall::Finish)
+// instead of waking a thread. When only asynchronous calls are in flight,
+// no caller reads: the channel's AsyncDriver (client/async_driver.h) takes
+// the reader role then (TryLeadForAsync ... EndAsyncLead), sends stranded
+// output, and fails asynchronous calls whose deadline passed
+// (ExpireAsyncCalls). With a synchronous call in flight, its thread reads
+// as ever and delivers the asynchronous answers on the way.
+//
 // Keepalive (docs/api.md §5.3): the reader asks its SilenceWatch
 // (client/silence_watch.h) whenever a bounded wait for input ends empty
 // (every kRecheckMs of silence, never on the path of a call whose answer
@@ -142,6 +153,40 @@ class ClientConnection {
                     const Deadline& deadline, absl::Duration budget,
                     bool* resend_safe);
 
+  // Starts an asynchronous call: `call` (heap-allocated, with on_finished
+  // set, call->deadline and call->budget filled) is registered and its
+  // request queued or sent without ever waiting for room. OK: the call is
+  // in flight and its outcome comes once through call->on_finished (the
+  // connection no longer touches `call` after that). Otherwise the call
+  // was never registered, the status is its outcome, and `*resend_safe`
+  // says whether it may go elsewhere.
+  absl::Status StartAsync(const google::protobuf::Message& request,
+                          PendingCall* call, bool* resend_safe);
+
+  // --- For the AsyncDriver (client/async_driver.h) ---
+  // Whether asynchronous calls are in flight here.
+  bool has_async_calls();
+  // Takes the reader role when nobody holds it, asynchronous calls are in
+  // flight and no synchronous one is (a synchronous caller reads for
+  // itself and delivers the others on the way). REQUIRES on true: the
+  // caller ends with EndAsyncLead.
+  bool TryLeadForAsync();
+  // Holding the role from TryLeadForAsync: whether input is waiting that
+  // poll would not report (decrypted TLS bytes, whole frames buffered).
+  bool HasBufferedInput() const;
+  // Holding the role: delivers buffered frames, reads once when
+  // `readable` (poll said so), or else looks at the keepalive silence.
+  void ReadForAsync(bool readable);
+  // Gives the role back, waking a synchronous caller if one waits.
+  void EndAsyncLead();
+  // Sends queued frames that no writer is sending, without waiting for
+  // room.
+  void SendStrandedOutput();
+  // Fails DEADLINE_EXCEEDED the asynchronous calls whose deadline passed
+  // and that are not being answered.
+  void ExpireAsyncCalls();
+  int fd() const { return fd_.get(); }
+
   // What a cancellation of a call on this connection needs; lives on the
   // calling thread's stack while the call runs here.
   struct CancelTarget {
@@ -158,6 +203,17 @@ class ClientConnection {
   void Cancel(PendingCall* call);
 
  private:
+  // Takes the call id and encodes `request` for `call` into `*frame`;
+  // fails DEADLINE_EXCEEDED once `deadline` passed, RESOURCE_EXHAUSTED
+  // over the frame limit.
+  absl::Status EncodeCall(const google::protobuf::Message& request,
+                          PendingCall* call, const Deadline& deadline,
+                          absl::Duration budget, Buffer* frame);
+  // Whether `call` may be registered now: not while the connection closes
+  // (resend-safe) or once its context is cancelled.
+  absl::Status AdmitLocked(const PendingCall* call, bool* resend_safe)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // --- Writer role (writing_) ---
   // Sends `frame` (the caller's own, not queued) while holding the writer
   // role. On EAGAIN waits for room and, if no one else is reading, takes

@@ -18,6 +18,7 @@ void FileGenerator::GenerateHeader(
     printer->Print(
         "#include <memory>\n"
         "\n"
+        "#include \"absl/functional/any_invocable.h\"\n"
         "#include \"absl/status/status.h\"\n"
         "#include \"absl/status/statusor.h\"\n"
         "#include \"framerpc/channel.h\"\n"

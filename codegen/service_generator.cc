@@ -59,9 +59,12 @@ void ServiceGenerator::GenerateServiceDeclaration(
 void ServiceGenerator::GenerateStubDeclaration(
     google::protobuf::io::Printer* printer) const {
   printer->Print(
-      "// Client side: synchronous calls through a framerpc::Channel. Each\n"
-      "// method either returns the reply or fills `*reply` and returns the\n"
-      "// status; `context` may be null. Thread-safe; cheap to copy (copies\n"
+      "// Client side: calls through a framerpc::Channel. The synchronous\n"
+      "// forms either return the reply or fill `*reply` and return the\n"
+      "// status; the asynchronous form returns at once and runs `done`\n"
+      "// exactly once, on a framerpc thread, after `*reply` is filled or the\n"
+      "// call failed (`context`, `request` and `reply` must stay alive until\n"
+      "// then). `context` may be null. Thread-safe; cheap to copy (copies\n"
       "// share the channel).\n"
       "class Stub {\n"
       " public:\n");
@@ -78,7 +81,12 @@ void ServiceGenerator::GenerateStubDeclaration(
                    "::absl::Status $method$(\n"
                    "    ::framerpc::ClientContext* context,\n"
                    "    const $request$& request,\n"
-                   "    $response$* reply);\n");
+                   "    $response$* reply);\n"
+                   "void $method$(\n"
+                   "    ::framerpc::ClientContext* context,\n"
+                   "    const $request$& request,\n"
+                   "    $response$* reply,\n"
+                   "    ::absl::AnyInvocable<void(::absl::Status) &&> done);\n");
   }
   printer->Print(
       "\n"
@@ -152,6 +160,15 @@ void ServiceGenerator::GenerateStubDefinitions(
                    "    $response$* reply) {\n"
                    "  return channel_->Call(\n"
                    "      \"$full_method$\", request, reply, context);\n"
+                   "}\n"
+                   "\n"
+                   "void $service$::Stub::$method$(\n"
+                   "    ::framerpc::ClientContext* context,\n"
+                   "    const $request$& request,\n"
+                   "    $response$* reply,\n"
+                   "    ::absl::AnyInvocable<void(::absl::Status) &&> done) {\n"
+                   "  channel_->Call(\"$full_method$\", request, reply, context,\n"
+                   "                 ::std::move(done));\n"
                    "}\n");
   }
 }

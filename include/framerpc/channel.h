@@ -16,7 +16,8 @@
 // An endpoint whose connect fails waits out a backoff while calls go to
 // the others (docs/api.md §5.3).
 //
-// Calls are synchronous for the caller but pipelined on the wire: concurrent
+// Calls are synchronous for the caller, or asynchronous (the Call overload
+// with a done callback, see below), and pipelined on the wire: concurrent
 // calls from many threads travel over the same connection and are matched to
 // their responses by call id, in whatever order the server answers. The
 // channel connects on the first call and reconnects on the next call after a
@@ -26,13 +27,15 @@
 //
 // Thread-safe. Held by shared_ptr: every Stub shares ownership, and the
 // connections close (and the Channel's threads end) when the last holder
-// lets go (no call may be running then, as a call holds a reference).
+// lets go (no call may be running then, as a call holds a reference; an
+// asynchronous call holds one until its done callback has returned).
 #ifndef FRAMERPC_CHANNEL_H_
 #define FRAMERPC_CHANNEL_H_
 
 #include <memory>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -46,7 +49,7 @@ namespace internal {
 class ChannelCore;
 }  // namespace internal
 
-class Channel {
+class Channel : public std::enable_shared_from_this<Channel> {
  public:
   // Validates `target` (see above) without connecting or resolving. Fails
   // INVALID_ARGUMENT naming a malformed target and its fault, or an
@@ -69,6 +72,29 @@ class Channel {
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response,
                     ClientContext* context = nullptr);
+
+  // The asynchronous form: starts the call and returns at once, never
+  // blocking on a lookup, a connect, a full socket or the reply. `done`
+  // runs exactly once, with the status the synchronous form would have
+  // returned (deadline, TryCancel, connection failures, interceptors and
+  // the resending of calls the server never processed all apply the same
+  // way), after `*response` and the context's response_metadata() are
+  // filled or the call failed. It runs on one of the Channel's
+  // "framerpc-done" threads, never inside this call, even when the call
+  // fails at once (a null `response`: INVALID_ARGUMENT). `request`,
+  // `*response` and `*context` (may be null) are borrowed until `done`
+  // has been called; `method` is copied.
+  //
+  // Threading: the Channel runs done callbacks on a small pool of its own
+  // (2 threads). A done that blocks delays the other done callbacks of the
+  // same Channel once both threads are blocked, never the reading of
+  // replies (synchronous callers get theirs as usual) nor the sending of
+  // requests. A done may start more calls, asynchronous or (sparingly, as
+  // it holds a pool thread) synchronous. framerpc/call_group.h waits for
+  // several calls at once.
+  void Call(absl::string_view method, const google::protobuf::Message& request,
+            google::protobuf::Message* response, ClientContext* context,
+            absl::AnyInvocable<void(absl::Status) &&> done);
 
   // The target this channel was created with, as given.
   const std::string& target() const;

@@ -153,17 +153,20 @@ class ClientInterceptor {
  public:
   virtual ~ClientInterceptor() = default;
 
-  // Runs on the caller's thread before anything is sent or connected. May
-  // add metadata (ClientCallInfo::AddMetadata). OK lets the call go on; any
-  // other status is what Channel::Call returns, intact, and nothing of the
-  // call reaches the network.
+  // Runs on the caller's thread before anything is sent or connected (for
+  // an asynchronous call, docs/api.md §5.4, on the Channel's
+  // "framerpc-astart" thread). May add metadata
+  // (ClientCallInfo::AddMetadata). OK lets the call go on; any other status
+  // is what Channel::Call returns, intact, and nothing of the call reaches
+  // the network.
   virtual absl::Status BeforeCall(ClientCallInfo& call) {
     (void)call;
     return absl::OkStatus();
   }
 
   // Runs on the caller's thread just before Channel::Call returns
-  // summary.status.
+  // summary.status (for an asynchronous call, on its done thread just
+  // before `done` runs with it).
   virtual void AfterCall(const ClientCallInfo& call,
                          const CallSummary& summary) {
     (void)call;

@@ -71,6 +71,49 @@ TEST(CallTable, TakeAllEmptiesTheTable) {
   EXPECT_TRUE(table.empty());
 }
 
+void NoteFinished(PendingCall* call) {
+  ++*static_cast<int*>(call->finished_arg);
+}
+
+TEST(CallTable, AsynchronousSlotsAreCountedNeverPromotedAndExpireAlone) {
+  test::EchoReply reply;
+  int finished = 0;
+  PendingCall expired("a/B", &reply, nullptr);
+  expired.call_id = 1;
+  expired.on_finished = &NoteFinished;
+  expired.finished_arg = &finished;
+  expired.deadline = Deadline::After(absl::ZeroDuration());
+  expired.state = State::kWaiting;
+  PendingCall running("a/B", &reply, nullptr);
+  running.call_id = 2;
+  running.on_finished = &NoteFinished;
+  running.finished_arg = &finished;
+  running.deadline = Deadline::After(absl::Hours(1));
+  running.state = State::kWaiting;
+  PendingCall blocking("a/B", &reply, nullptr);
+  blocking.call_id = 3;
+  blocking.state = State::kWaiting;
+  CallTable table;
+  table.Insert(&expired);
+  table.Insert(&running);
+  EXPECT_EQ(table.async_size(), 2u);
+  // Nobody sleeps on an asynchronous slot: waking one would be lost.
+  EXPECT_EQ(table.FindWaiting(), nullptr);
+  table.Insert(&blocking);
+  EXPECT_EQ(table.FindWaiting(), &blocking);
+
+  EXPECT_EQ(table.TakeExpiredAsync(), std::vector<PendingCall*>{&expired});
+  EXPECT_EQ(table.async_size(), 1u);
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_EQ(table.Take(2), &running);
+  EXPECT_EQ(table.async_size(), 0u);
+
+  // Finish tells the owner instead of waking a thread.
+  PendingCall::Finish(&running);
+  EXPECT_EQ(running.state.load(), State::kDone);
+  EXPECT_EQ(finished, 1);
+}
+
 }  // namespace
 }  // namespace internal
 }  // namespace framerpc

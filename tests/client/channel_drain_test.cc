@@ -23,6 +23,7 @@ using testing_support::EchoScript;
 using testing_support::Event;
 using testing_support::FakeConnection;
 using testing_support::MakeChannel;
+using testing_support::NotProcessedOnceThenEcho;
 using testing_support::ParseEchoRequest;
 using testing_support::ReadRequests;
 using testing_support::ReceivedRequest;
@@ -83,17 +84,7 @@ TEST(ChannelDrain, CallsInFlightFinishAndTheNextCallUsesANewConnection) {
 
 TEST(ChannelDrain, NotProcessedAnswerIsSentAgainOnANewConnection) {
   std::atomic<int> requests{0};
-  auto server = StartServer([&](FakeConnection& connection) {
-    if (connection.index() == 0) {
-      for (const ReceivedRequest& request : ReadRequests(connection, 1)) {
-        ++requests;
-        connection.ReplyNotProcessed(request.header.call_id());
-      }
-      connection.WaitForClientClose();
-      return;
-    }
-    CountingEchoScript(connection, &requests);
-  });
+  auto server = StartServer(NotProcessedOnceThenEcho(&requests));
   std::shared_ptr<Channel> channel = MakeChannel(server->address());
   absl::StatusOr<test::EchoReply> reply = SayWithin(*channel, "again");
   ASSERT_TRUE(reply.ok()) << reply.status();

@@ -75,6 +75,23 @@ inline std::vector<ReceivedRequest> ReadRequests(FakeConnection& connection,
 
 // "127.0.0.1:PORT" for a port that was just free: bound, never listened
 // on, closed (so connecting to it is refused until a server listens).
+// The first connection answers its first request not_processed (a server
+// going away) and waits for the client to close it; later connections
+// echo. Every request is counted in `*requests`.
+inline FakeServer::Script NotProcessedOnceThenEcho(std::atomic<int>* requests) {
+  return [requests](FakeConnection& connection) {
+    if (connection.index() == 0) {
+      for (const ReceivedRequest& request : ReadRequests(connection, 1)) {
+        ++*requests;
+        connection.ReplyNotProcessed(request.header.call_id());
+      }
+      connection.WaitForClientClose();
+      return;
+    }
+    CountingEchoScript(connection, requests);
+  };
+}
+
 inline std::string FreeLoopbackAddress() {
   UniqueFd probe(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in address{};
