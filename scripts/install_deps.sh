@@ -10,9 +10,11 @@ set -euo pipefail
 # libc-ares-dev: the Channel's DNS resolver. dnsmasq-base: the DNS server the
 # resolver tests start (the binary only; the dnsmasq package would also
 # install and start a system service). libssl-dev: TLS (OpenSSL 3).
+# prometheus: promtool and the server the metrics tests validate and scrape
+# /metrics with (the tests start their own on loopback, by PID).
 packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev strace
           libprotoc-dev libabsl-dev libgtest-dev libgmock-dev libc-ares-dev
-          dnsmasq-base libssl-dev)
+          dnsmasq-base libssl-dev prometheus)
 for arg in "$@"; do
   case "$arg" in
     # libthrift-dev's headers include Boost's without depending on it.
