@@ -208,7 +208,10 @@ absl::StatusOr<std::string> HttpGet(int port, absl::string_view path,
                                     absl::Duration timeout) {
   return HttpExchange(
       port,
-      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+      // Connection: close, so that a keep-alive server (Prometheus's) ends
+      // the answer by closing.
+      absl::StrCat("GET ", path,
+                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
       timeout);
 }
 
