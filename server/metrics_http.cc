@@ -149,16 +149,23 @@ void MetricsHttpServer::Run() {
   std::vector<pollfd> fds;
   std::vector<std::list<Client>::iterator> polled;
   char chunk[4096];
+  // Out of descriptors (EMFILE and the like), accepting is paused for a
+  // while: polling the listener at once would only spin.
+  absl::Time accept_paused_until = absl::InfinitePast();
   while (true) {
     absl::Time now = absl::Now();
-    absl::Time next_deadline = absl::InfiniteFuture();
+    // The next thing due: a paused accept resuming, a client overdue.
+    absl::Time next_deadline =
+        accept_paused_until > now ? accept_paused_until : absl::InfiniteFuture();
     for (const Client& client : clients) {
       next_deadline = std::min(next_deadline, client.deadline);
     }
     fds.clear();
     polled.clear();
     fds.push_back({wakeup_.get(), POLLIN, 0});
-    fds.push_back({listener_->fd(), POLLIN, 0});
+    // A negative descriptor is skipped by poll(2).
+    fds.push_back(
+        {accept_paused_until <= now ? listener_->fd() : -1, POLLIN, 0});
     for (auto it = clients.begin(); it != clients.end(); ++it) {
       fds.push_back({it->fd.get(),
                      static_cast<short>(it->answered() ? POLLOUT : POLLIN), 0});
@@ -220,8 +227,11 @@ void MetricsHttpServer::Run() {
       while (true) {
         absl::StatusOr<absl::optional<AcceptedSocket>> accepted =
             listener_->Accept();
-        // Out of descriptors: the pending ones wait for the next round.
-        if (!accepted.ok() || !accepted->has_value()) break;
+        if (!accepted.ok()) {
+          accept_paused_until = now + kAcceptPause;
+          break;
+        }
+        if (!accepted->has_value()) break;
         if (clients.size() >= kMaxClients) clients.pop_front();
         Client client;
         client.fd = std::move((*accepted)->fd);

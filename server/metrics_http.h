@@ -43,6 +43,8 @@ class MetricsHttpServer {
   static constexpr size_t kMaxRequestBytes = 8192;
   static constexpr absl::Duration kClientTimeout = absl::Seconds(5);
   static constexpr size_t kMaxClients = 32;
+  // How long accepting pauses when the process is out of descriptors.
+  static constexpr absl::Duration kAcceptPause = absl::Milliseconds(100);
 
   // Listens on `address`, "host:port" or "[v6]:port" (port 0 picks one),
   // and starts the thread. INVALID_ARGUMENT naming
