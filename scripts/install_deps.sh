@@ -11,9 +11,11 @@ set -euo pipefail
 # resolver tests start (the binary only; the dnsmasq package would also
 # install and start a system service). libssl-dev: TLS (OpenSSL 3); openssl:
 # the command the kv binaries test and bench/ make certificates with.
+# prometheus: promtool and the server the metrics tests validate and scrape
+# /metrics with (the tests start their own on loopback, by PID).
 packages=(cmake ninja-build g++ pkg-config protobuf-compiler libprotobuf-dev strace
           libprotoc-dev libabsl-dev libgtest-dev libgmock-dev libc-ares-dev
-          dnsmasq-base libssl-dev openssl)
+          dnsmasq-base libssl-dev openssl prometheus)
 for arg in "$@"; do
   case "$arg" in
     # libthrift-dev's headers include Boost's without depending on it.

@@ -29,6 +29,7 @@
 #include "framing/buffer.h"
 #include "google/protobuf/message.h"
 #include "rpc/call_codec.h"
+#include "rpc/call_metrics.h"
 #include "server/lent_input.h"
 
 namespace framerpc {
@@ -76,9 +77,14 @@ struct Call {
   // The server's interceptors (ServerOptions::interceptors), borrowed from
   // the loop's options, which outlive every call; null when there are none,
   // so that a call without them costs one check. `received` (when the
-  // request was read, for CallSummary::duration) is set only with them.
+  // request was read, for CallSummary::duration and the latency metric) is
+  // set only with them or with `metrics`.
   const std::vector<std::shared_ptr<ServerInterceptor>>* interceptors =
       nullptr;
+  // Its method's counters (Server::EnableMetrics; the server owns them);
+  // null when metrics are off. Its start is counted already; the thread
+  // that answers it counts its end (call_runner.h).
+  CallMetrics* metrics = nullptr;
   absl::Time received;
 };
 

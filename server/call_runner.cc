@@ -98,7 +98,12 @@ void FinishCallOffLoop(const CallResult& result, ConnectionOutput* output,
   completions->Push(result.connection_id, urgent, output->loop_waits());
 }
 
-CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
+namespace {
+
+// CancelledCallResult, for a call whose request (`request_bytes` long) may
+// already have left call.payload.
+CallResult NotStartedResult(const Call& call, size_t request_bytes,
+                            const absl::Status& status) {
   CallResult result;
   result.connection_id = call.connection_id;
   result.method = call.method;
@@ -107,7 +112,23 @@ CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
   result.not_processed = true;  // no handler ran
   // A Cancel may have answered it already (CANCELLED), which stands.
   result.already_answered = !ClaimCall(call);
+  if (call.metrics != nullptr) {
+    // What the caller was told: the early CANCELLED if a Cancel answered.
+    call.metrics->RecordFinish(
+        result.already_answered ? absl::StatusCode::kCancelled : status.code(),
+        absl::Now() - call.received, request_bytes, 0);
+  }
   return result;
+}
+
+}  // namespace
+
+CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
+  return NotStartedResult(call,
+                          call.lent_input.has_buffer()
+                              ? call.lent_input.payload().size()
+                              : call.payload.size(),
+                          status);
 }
 
 CallResult RunCall(Call call) {
@@ -125,29 +146,31 @@ CallResult RunCall(Call call, absl::string_view payload) {
   // that found it queued answered it already, or it is answered here.
   if (!ClaimCall(call)) {
     // Dropped unsent (already_answered): the status is never seen.
-    return CancelledCallResult(call, absl::CancelledError("answered"));
+    return NotStartedResult(call, payload.size(),
+                            absl::CancelledError("answered"));
   }
   if (call.cancellation != nullptr) {
     if (call.cancellation->by_caller.load(std::memory_order_acquire)) {
-      return CancelledCallResult(
-          call, absl::CancelledError(absl::StrCat(
+      return NotStartedResult(
+          call, payload.size(), absl::CancelledError(absl::StrCat(
                     "call ", call.call_id, " of ", QuoteForStatus(call.method),
                     " was cancelled by the caller before it started")));
     }
     if (call.cancellation->connection_closed.load(std::memory_order_acquire)) {
-      return CancelledCallResult(
-          call, absl::UnavailableError(absl::StrCat(
+      return NotStartedResult(
+          call, payload.size(), absl::UnavailableError(absl::StrCat(
                     "call ", call.call_id, " of ", QuoteForStatus(call.method),
                     " not started: its connection was closed")));
     }
   }
   const absl::Time start = absl::Now();
   if (start >= call.deadline) {
-    return CancelledCallResult(call, absl::DeadlineExceededError(absl::StrCat(
-                                         "call ", call.call_id, " of ",
-                                         call.method, ": the deadline passed ",
-                                         HumanDuration(start - call.deadline),
-                                         " before a worker could start it")));
+    return NotStartedResult(
+        call, payload.size(),
+        absl::DeadlineExceededError(absl::StrCat(
+            "call ", call.call_id, " of ", call.method, ": the deadline passed ",
+            HumanDuration(start - call.deadline),
+            " before a worker could start it")));
   }
   CallResult result;
   result.connection_id = call.connection_id;
@@ -198,6 +221,11 @@ CallResult RunCall(Call call, absl::string_view payload) {
       summary.response_bytes = result.response->ByteSizeLong();
     }
     RunAfterCalls(*interceptors, intercepted, context, summary);
+  }
+  if (call.metrics != nullptr) {
+    call.metrics->RecordFinish(
+        result.status.code(), absl::Now() - call.received, payload.size(),
+        result.response != nullptr ? result.response->ByteSizeLong() : 0);
   }
   result.metadata = context.response_metadata();
   result.method = context.method();

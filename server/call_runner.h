@@ -39,10 +39,11 @@ CallResult RunCall(Call call);
 // As above with the serialized request in `payload` (call.payload unused),
 // which is only read while this runs: the loop runs inline handlers on the
 // request bytes still in the connection's input buffer.
+// With call.metrics set, the call's end is counted there (both overloads).
 CallResult RunCall(Call call, absl::string_view payload);
 
 // The result for a call that was never started (`status` is why), marked
-// not_processed.
+// not_processed; its end is counted in call.metrics when set.
 CallResult CancelledCallResult(const Call& call, const absl::Status& status);
 
 // UNAVAILABLE "server shutting down": `call` was queued when the shutdown

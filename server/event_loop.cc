@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/call_runner.h"
+#include "server/connection_directory.h"
 #include "server/request_intake.h"
 
 namespace framerpc {
@@ -260,6 +261,8 @@ void EventLoop::HandleEvent(int fd, short revents, absl::Time now) {
     acceptor_.AcceptAll(fd, now, group_->open_connections.load(),
                         [this, now](AcceptedSocket socket) {
                           group_->open_connections.fetch_add(1);
+                          group_->accepted_connections.fetch_add(
+                              1, std::memory_order_relaxed);
                           Distribute(std::move(socket), now);
                         });
     return;
@@ -319,6 +322,9 @@ void EventLoop::AdoptConnection(AcceptedSocket socket,
   conn->set_events(POLLIN);
   poller_->Add(conn->fd(), POLLIN);
   connections_by_id_.emplace(id, conn.get());
+  if (group_->directory != nullptr) {
+    group_->directory->Add(id, conn->peer(), now);
+  }
   Connection* const adopted = conn.get();
   const int fd = conn->fd();
   connections_.emplace(fd, std::move(conn));
@@ -634,6 +640,7 @@ void EventLoop::Close(Connection* conn) {
   // Handlers still running see IsCancelled(); queued calls do not start.
   conn->CancelAllCalls();
   group_->open_connections.fetch_sub(1);
+  if (group_->directory != nullptr) group_->directory->Remove(conn->id());
   poller_->Remove(conn->fd());
   connections_by_id_.erase(conn->id());
   auto it = connections_.find(conn->fd());
@@ -660,6 +667,9 @@ void EventLoop::CloseAll() {
     int error = 0;
     entry.second->DiscardInput(&error);
     entry.second->CancelAllCalls();
+    if (group_->directory != nullptr) {
+      group_->directory->Remove(entry.second->id());
+    }
     poller_->Remove(entry.first);
   }
   connections_by_id_.clear();

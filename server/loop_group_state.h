@@ -15,9 +15,13 @@
 namespace framerpc {
 namespace internal {
 
+class ConnectionDirectory;
+
 struct LoopGroupState {
   // Accepted sockets not yet closed, on their way to a loop included.
   std::atomic<size_t> open_connections{0};
+  // Every connection ever accepted (a metric: Server::EnableMetrics).
+  std::atomic<uint64_t> accepted_connections{0};
   std::atomic<uint64_t> next_connection_id{1};
   // The HandoffMonitor's doorbell (LoopOwnership): nonzero while it sleeps.
   std::atomic<uint32_t> monitor_asleep{0};
@@ -25,6 +29,9 @@ struct LoopGroupState {
   // running: the loops send new calls to the workers while these are as
   // many as the workers.
   std::atomic<int> handed_off_handlers{0};
+  // With metrics on (Server::EnableMetrics), where the loops list the
+  // connections they adopt and close; set by Start before the loops run.
+  ConnectionDirectory* directory = nullptr;
 };
 
 }  // namespace internal

@@ -45,6 +45,23 @@ void AnswerControl(Connection* conn, const Call& call,
   conn->NoteControlOutput(conn->output().AppendStatus(call.call_id, status));
 }
 
+// Answers a call without running it, with `status`, counting it (when
+// metrics are on) as started and finished at once under its method, or
+// "other" for a method no service registered. Control methods are the
+// protocol's, not calls, and are never counted.
+void AnswerAtIntake(Connection* conn, const ServiceRegistry& registry,
+                    const Call& call, size_t request_bytes,
+                    const absl::Status& status, bool not_processed) {
+  CallMetrics* const metrics = registry.MetricsFor(call.method);
+  if (metrics != nullptr && call.method != kPingMethod &&
+      call.method != kCancelMethod) {
+    metrics->RecordStart();
+    metrics->RecordFinish(status.code(), absl::ZeroDuration(), request_bytes,
+                          0);
+  }
+  conn->output().AppendStatus(call.call_id, status, not_processed);
+}
+
 // Returns whether the input buffer was lent to the call (and so the frame
 // is already gone from the connection's input).
 bool HandleRequest(Connection* conn, const Frame& frame,
@@ -67,8 +84,8 @@ bool HandleRequest(Connection* conn, const Frame& frame,
   }
   call.peer_identity = conn->peer_identity();
   if (stopping) {
-    conn->output().AppendStatus(
-        call.call_id,
+    AnswerAtIntake(
+        conn, registry, call, payload.size(),
         absl::UnavailableError(
             absl::StrCat("server shutting down: call ", call.call_id, " of ",
                          QuoteForStatus(call.method), " was not started")),
@@ -76,8 +93,8 @@ bool HandleRequest(Connection* conn, const Frame& frame,
     return false;
   }
   if (conn->draining()) {
-    conn->output().AppendStatus(
-        call.call_id,
+    AnswerAtIntake(
+        conn, registry, call, payload.size(),
         absl::UnavailableError(absl::StrCat(
             "server draining the connection: call ", call.call_id, " of ",
             QuoteForStatus(call.method),
@@ -96,14 +113,16 @@ bool HandleRequest(Connection* conn, const Frame& frame,
   // timeout.
   conn->NoteRequest(now);
   if (over_limit) {
-    conn->output().AppendStatus(call.call_id, decoded);
+    AnswerAtIntake(conn, registry, call, payload.size(), decoded,
+                   /*not_processed=*/false);
     return false;
   }
   if (cache->last_route.handler == nullptr ||
       call.method != cache->last_method) {
     absl::StatusOr<ServiceRegistry::Route> route = registry.Lookup(call.method);
     if (!route.ok()) {
-      conn->output().AppendStatus(call.call_id, route.status());
+      AnswerAtIntake(conn, registry, call, payload.size(), route.status(),
+                     /*not_processed=*/false);
       return false;
     }
     cache->last_method = call.method;
@@ -112,6 +131,11 @@ bool HandleRequest(Connection* conn, const Frame& frame,
   call.handler = cache->last_route.handler;
   if (!options.interceptors.empty()) {
     call.interceptors = &options.interceptors;
+    call.received = now;
+  }
+  if (cache->last_route.metrics != nullptr) {
+    call.metrics = cache->last_route.metrics;
+    call.metrics->RecordStart();
     call.received = now;
   }
   if (cache->last_route.run_inline) {

@@ -23,6 +23,14 @@ absl::Status Server::EnableReflection() { return core_->EnableReflection(); }
 
 absl::Status Server::EnableHealthCheck() { return core_->EnableHealthCheck(); }
 
+absl::Status Server::EnableMetrics() { return core_->EnableMetrics(); }
+
+std::string Server::MetricsText() const {
+  const internal::ServerMetrics* metrics = core_->metrics();
+  return metrics == nullptr ? std::string()
+                            : internal::RenderPrometheusText(metrics->Read());
+}
+
 void Server::SetServingStatus(absl::string_view service, ServingStatus status) {
   core_->health().SetServingStatus(service, status);
 }
@@ -36,6 +44,8 @@ absl::Status Server::Listen(absl::string_view address) {
 }
 
 int Server::port() const { return core_->port(); }
+
+int Server::metrics_http_port() const { return core_->metrics_http_port(); }
 
 absl::Status Server::Start() { return core_->Start(); }
 

@@ -135,6 +135,55 @@ absl::Status ServerCore::EnableHealthCheck() {
   return absl::OkStatus();
 }
 
+absl::Status ServerCore::EnableMetrics() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(
+        "enable metrics: the server was already started; metrics count "
+        "from Start, so enable them before");
+  }
+  if (admin_ != nullptr) return absl::OkStatus();
+  auto admin = std::make_unique<AdminService>();
+  FRAMERPC_RETURN_IF_ERROR(registry_.Add(admin.get()));
+  admin_ = std::move(admin);
+  return absl::OkStatus();
+}
+
+const ServerMetrics* ServerCore::metrics() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return metrics_.get();
+}
+
+int ServerCore::metrics_http_port() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return metrics_http_port_;
+}
+
+absl::Status ServerCore::StartMetrics() {
+  if (admin_ == nullptr && options_.metrics_http_address.empty()) {
+    return absl::OkStatus();
+  }
+  metrics_ = std::make_unique<ServerMetrics>(registry_.method_names(), &group_);
+  if (!options_.metrics_http_address.empty()) {
+    const ServerMetrics* const metrics = metrics_.get();
+    absl::StatusOr<std::unique_ptr<MetricsHttpServer>> http =
+        MetricsHttpServer::Start(options_.metrics_http_address, [metrics] {
+          return RenderPrometheusText(metrics->Read());
+        });
+    if (!http.ok()) {
+      metrics_.reset();
+      return absl::Status(http.status().code(),
+                          absl::StrCat("start server: ", http.status().message()));
+    }
+    metrics_http_ = *std::move(http);
+    metrics_http_port_ = metrics_http_->port();
+  }
+  registry_.set_metrics(metrics_.get());
+  group_.directory = &connection_directory_;
+  if (admin_ != nullptr) admin_->Attach(metrics_.get(), &connection_directory_);
+  return absl::OkStatus();
+}
+
 int ServerCore::port() const {
   std::lock_guard<std::mutex> lock(mu_);
   return port_;
@@ -163,6 +212,9 @@ absl::Status ServerCore::Start() {
     }
     tls = *std::move(made);
   }
+  // Then the metrics endpoint: a bad metrics_http_address fails Start
+  // before anything runs.
+  FRAMERPC_RETURN_IF_ERROR(StartMetrics());
   absl::StatusOr<std::unique_ptr<WorkerPool>> workers =
       WorkerPool::Create(ResolveWorkerCount(options_.num_workers));
   if (!workers.ok()) return FailStart(workers.status());
@@ -236,6 +288,7 @@ absl::Status ServerCore::FailStart(const absl::Status& cause) {
   loops_.clear();  // closes the listeners the first was given
   listeners_.clear();
   workers_.reset();  // joins the workers made
+  if (metrics_http_ != nullptr) metrics_http_->Stop();
   state_ = State::kStopped;
   stopped_.notify_all();
   return absl::Status(cause.code(),
@@ -276,6 +329,8 @@ void ServerCore::Shutdown(absl::Duration grace) {
   lock.unlock();
   JoinLoops();
   workers_->Shutdown();
+  // Last, so that a scrape during the drain still sees the calls finish.
+  if (metrics_http_ != nullptr) metrics_http_->Stop();
   Log(LogSeverity::kInfo,
       absl::StrCat("server shutdown done after ",
                    HumanDuration(absl::Now() - begun)));

@@ -33,14 +33,18 @@
 #include "absl/time/time.h"
 #include "framerpc/server_options.h"
 #include "framerpc/service.h"
+#include "server/admin_service.h"
 #include "server/completion_queue.h"
+#include "server/connection_directory.h"
 #include "server/event_loop.h"
 #include "server/handoff_monitor.h"
 #include "server/health_service.h"
 #include "server/listener.h"
 #include "server/loop_group_state.h"
 #include "server/loop_threads.h"
+#include "server/metrics_http.h"
 #include "server/reflection_service.h"
+#include "server/server_metrics.h"
 #include "server/service_registry.h"
 #include "server/wakeup_fd.h"
 #include "server/worker_pool.h"
@@ -67,7 +71,13 @@ class ServerCore {
   absl::Status AddService(Service* service, ServiceOptions service_options);
   absl::Status EnableReflection();
   absl::Status EnableHealthCheck();
+  absl::Status EnableMetrics();
   HealthService& health() { return health_; }
+  // Null unless metrics are counted (EnableMetrics or
+  // ServerOptions::metrics_http_address) and the server has started.
+  // Thread-safe.
+  const ServerMetrics* metrics() const;
+  int metrics_http_port() const;
   absl::Status Listen(absl::string_view address);
   int port() const;
   absl::Status Start();
@@ -76,6 +86,11 @@ class ServerCore {
 
  private:
   enum class State { kNew, kRunning, kStopping, kStopped };
+
+  // Start's part for metrics: makes the counters and attaches them, and
+  // starts the HTTP endpoint when configured. Fails as
+  // MetricsHttpServer::Start.
+  absl::Status StartMetrics() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Start could not create its threads: undoes what it set up (closing the
   // listeners) and leaves the server stopped. Returns `cause`, prefixed.
@@ -96,6 +111,17 @@ class ServerCore {
   bool health_enabled_ ABSL_GUARDED_BY(mu_) = false;
   // Created and registered by EnableReflection.
   std::unique_ptr<ReflectionService> reflection_;
+  // Created and registered by EnableMetrics; Start attaches the metrics.
+  std::unique_ptr<AdminService> admin_;
+  // Made by Start when metrics are counted (EnableMetrics, or
+  // metrics_http_address set), for the methods registered by then, and
+  // constant afterwards; the registry and the loops borrow them.
+  std::unique_ptr<ServerMetrics> metrics_ ABSL_GUARDED_BY(mu_);
+  ConnectionDirectory connection_directory_;
+  // Started by Start when ServerOptions::metrics_http_address is set;
+  // stopped by Shutdown.
+  std::unique_ptr<MetricsHttpServer> metrics_http_;
+  int metrics_http_port_ ABSL_GUARDED_BY(mu_) = 0;
   // Handed to the loop by Start.
   std::vector<std::unique_ptr<Listener>> listeners_ ABSL_GUARDED_BY(mu_);
   int port_ ABSL_GUARDED_BY(mu_) = 0;

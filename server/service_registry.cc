@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "rpc/quote_for_status.h"
+#include "server/server_metrics.h"
 
 namespace framerpc {
 namespace internal {
@@ -51,7 +52,22 @@ absl::StatusOr<ServiceRegistry::Route> ServiceRegistry::Lookup(
                      QuoteForStatus(service_name), " has no method ",
                      QuoteForStatus(method_name)));
   }
-  return Route{handler, it->second.run_inline};
+  return Route{handler, it->second.run_inline,
+               metrics_ != nullptr ? metrics_->ForMethod(method) : nullptr};
+}
+
+CallMetrics* ServiceRegistry::MetricsFor(absl::string_view method) const {
+  return metrics_ != nullptr ? metrics_->ForMethod(method) : nullptr;
+}
+
+std::vector<std::string> ServiceRegistry::method_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : services_) {
+    for (const std::string& method : entry.service->method_names()) {
+      names.push_back(absl::StrCat(name, "/", method));
+    }
+  }
+  return names;
 }
 
 std::vector<const Service*> ServiceRegistry::services() const {

@@ -16,9 +16,12 @@
 #include "absl/strings/string_view.h"
 #include "framerpc/method_handler.h"
 #include "framerpc/service.h"
+#include "rpc/call_metrics.h"
 
 namespace framerpc {
 namespace internal {
+
+class ServerMetrics;
 
 class ServiceRegistry {
  public:
@@ -26,11 +29,13 @@ class ServiceRegistry {
   ServiceRegistry(const ServiceRegistry&) = delete;
   ServiceRegistry& operator=(const ServiceRegistry&) = delete;
 
-  // A method found by Lookup: its handler (lives as long as its service)
-  // and whether its service runs handlers on the loop thread.
+  // A method found by Lookup: its handler (lives as long as its service),
+  // whether its service runs handlers on the loop thread, and its
+  // counters (null unless metrics are enabled).
   struct Route {
     const MethodHandler* handler = nullptr;
     bool run_inline = false;
+    CallMetrics* metrics = nullptr;
   };
 
   // Registers `service` under its full name; ALREADY_EXISTS when that name
@@ -49,6 +54,17 @@ class ServiceRegistry {
 
   bool empty() const { return services_.empty(); }
 
+  // Server::EnableMetrics: from now on Lookup gives each route its
+  // method's counters. Set by Start before serving; borrowed (the server
+  // owns both). Null (the default): no metrics.
+  void set_metrics(const ServerMetrics* metrics) { metrics_ = metrics; }
+  // The counters of `method`, registered or not ("other"); null when
+  // metrics are off. For calls answered without a route.
+  CallMetrics* MetricsFor(absl::string_view method) const;
+
+  // Every registered method's full name, "package.Service/Method", sorted.
+  std::vector<std::string> method_names() const;
+
   // Every registered service, sorted by full name.
   std::vector<const Service*> services() const;
 
@@ -58,6 +74,7 @@ class ServiceRegistry {
     bool run_inline;
   };
   std::map<std::string, Entry, std::less<>> services_;
+  const ServerMetrics* metrics_ = nullptr;
 };
 
 }  // namespace internal

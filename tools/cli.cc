@@ -18,9 +18,11 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "proto/admin.pb.h"
 #include "proto/reflection.pb.h"
 #include "tools/cli_options.h"
 #include "tools/schema.h"
+#include "tools/stats_table.h"
 
 namespace framerpc {
 namespace cli {
@@ -36,6 +38,7 @@ using google::protobuf::ServiceDescriptor;
 constexpr char kListServices[] = "framerpc.reflection.Reflection/ListServices";
 constexpr char kFileContainingSymbol[] =
     "framerpc.reflection.Reflection/FileContainingSymbol";
+constexpr char kAdminStats[] = "framerpc.admin.Admin/Stats";
 
 // Text-format parse errors, "line L column C: message".
 class TextErrors : public google::protobuf::io::ErrorCollector {
@@ -71,6 +74,7 @@ class Cli {
     channel_ = *std::move(channel);
     if (options_.command == "list") return List();
     if (options_.command == "describe") return Describe();
+    if (options_.command == "stats") return Stats();
     return Call();
   }
 
@@ -354,6 +358,23 @@ class Cli {
                *request, response.get(), true);
     if (!status.ok()) return RpcFailed(status);
     return PrintResponse(*response);
+  }
+
+  int Stats() {
+    admin::StatsRequest request;
+    admin::StatsReply reply;
+    absl::Status status = Invoke(kAdminStats, request, &reply, false);
+    if (status.code() == absl::StatusCode::kUnimplemented) {
+      return BadInput(absl::StrCat(
+          "the server at ", options_.address,
+          " serves no metrics: it has no framerpc.admin service (",
+          status.message(), "); the server enables it with "
+          "framerpc::Server::EnableMetrics()"));
+    }
+    if (!status.ok()) return RpcFailed(status);
+    if (options_.format_given) return PrintResponse(reply);
+    out_ << FormatStatsTable(reply);
+    return kExitOk;
   }
 
   const CliOptions options_;

@@ -65,6 +65,7 @@ absl::Status Apply(absl::string_view name, const std::string& value,
     options->tls = true;
     options->tls_server_name = value;
   } else if (name == "--format") {
+    options->format_given = true;
     if (value == "json") {
       options->format = Format::kJson;
     } else if (value == "text") {
@@ -106,6 +107,11 @@ absl::StatusOr<CliOptions> ParseCliOptions(
       options.tls = true;
       continue;
     }
+    if (arg == "--json") {  // --format json
+      options.format = Format::kJson;
+      options.format_given = true;
+      continue;
+    }
     std::string name = arg;
     std::string value;
     bool has_value = false;
@@ -136,9 +142,9 @@ absl::StatusOr<CliOptions> ParseCliOptions(
   if (positional.empty()) return Usage("no command given");
   options.command = positional[0];
   if (options.command != "list" && options.command != "describe" &&
-      options.command != "call") {
+      options.command != "call" && options.command != "stats") {
     return Usage(absl::StrCat("unknown command '", options.command,
-                              "' (expected list, describe or call)"));
+                              "' (expected list, describe, call or stats)"));
   }
   if (positional.size() < 2) {
     return Usage(absl::StrCat(options.command, ": no server address given"));
@@ -152,6 +158,9 @@ absl::StatusOr<CliOptions> ParseCliOptions(
   if (options.command == "describe" && n != 1) {
     return Usage("describe: expected ADDR SERVICE_OR_METHOD");
   }
+  if (options.command == "stats" && n != 0) {
+    return Usage("stats: expected ADDR only");
+  }
   if (options.command == "call") {
     if (n < 1 || n > 2) return Usage("call: expected ADDR METHOD [REQUEST]");
     if (n == 2 && options.has_data) {
@@ -162,7 +171,8 @@ absl::StatusOr<CliOptions> ParseCliOptions(
 }
 
 const char* UsageText() {
-  return R"(framerpc_cli: list, describe and call the methods of a framerpc server.
+  return R"(framerpc_cli: list, describe and call the methods of a framerpc server,
+and read its metrics.
 
 Usage:
   framerpc_cli list ADDR [SERVICE]
@@ -173,6 +183,13 @@ Usage:
   framerpc_cli call ADDR pkg.Service/Method [REQUEST]
       Calls the method with REQUEST (JSON; default {}) and prints the
       response as JSON.
+  framerpc_cli stats ADDR
+      The server's metrics (framerpc::Server::EnableMetrics) from its
+      framerpc.admin service, as a table: per method the calls, those OK,
+      the errors by code, the latency's estimated p50 and p99, and the
+      request and response bytes; then the connections. With --json (or
+      --format json|text) the whole answer instead, with the histograms and
+      the Prometheus text.
 
 ADDR is a channel target: host:port, [v6]:port, unix:/path,
 dns:///name:port, dns://DNSADDR:PORT/name:port, or an address list,
@@ -192,6 +209,7 @@ Options:
   --timeout DURATION   deadline of each call, e.g. 500ms, 5s (default 10s)
   --format json|text   request and response as JSON (default; protobuf's
                        JSON mapping, bytes in base64) or as text format
+  --json               --format json
   -v, --verbose        call: print the response metadata first, as
                        "Response metadata:" and key: value lines, then
                        "Response contents:" (all on stdout)

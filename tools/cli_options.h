@@ -28,7 +28,7 @@ enum class Format { kJson, kText };
 struct CliOptions {
   bool help = false;
   bool verbose = false;  // -v: also print the response metadata
-  std::string command;  // "list", "describe" or "call"
+  std::string command;  // "list", "describe", "call" or "stats"
   std::string address;
   // The rest of the positional arguments: SERVICE_OR_METHOD, then for
   // `call` optionally the request.
@@ -40,6 +40,9 @@ struct CliOptions {
   bool has_data = false;                                      // -d given
   std::string data;  // -d's value, "@" or "@FILE" not yet read
   Format format = Format::kJson;
+  // --format or --json given: `stats` prints the answer in that format
+  // instead of its table.
+  bool format_given = false;
   // TLS (--tls, or implied by any --tls_* file or name): the CAs to trust
   // (empty: the system's store), a client certificate and key for mutual
   // TLS, and the name the server's certificate must carry.

@@ -46,6 +46,12 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CAs: with TLS, serve only clients with a certificate one of "
           "them signed (mutual TLS)");
+ABSL_FLAG(bool, metrics, false,
+          "count per-method calls, status codes, latency and bytes, and "
+          "serve them over the framerpc.admin service (framerpc_cli stats)");
+ABSL_FLAG(std::string, metrics_http, "",
+          "when set (host:port; port 0 picks one), also serve the metrics "
+          "for Prometheus at http://host:port/metrics");
 
 namespace {
 
@@ -63,7 +69,8 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves the framerpc example key-value service.\n"
       "Usage: kv_server [--listen=127.0.0.1:7000] [--workers=N] "
-      "[--access_log] [--require_token=T] [--tls_cert=PEM --tls_key=PEM "
+      "[--access_log] [--require_token=T] [--metrics] "
+      "[--metrics_http=host:port] [--tls_cert=PEM --tls_key=PEM "
       "[--tls_client_ca=PEM]]");
   absl::ParseCommandLine(argc, argv);
 
@@ -78,6 +85,7 @@ int main(int argc, char** argv) {
   framerpc::ServerOptions options;
   options.num_workers = absl::GetFlag(FLAGS_workers);
   options.max_connections = absl::GetFlag(FLAGS_max_connections);
+  options.metrics_http_address = absl::GetFlag(FLAGS_metrics_http);
   // The log first, so that it sees the calls the token check turns away.
   if (absl::GetFlag(FLAGS_access_log)) {
     options.interceptors.push_back(
@@ -105,6 +113,9 @@ int main(int argc, char** argv) {
   // framerpc_cli and health probes: list, describe and check this server.
   if (status.ok()) status = server.EnableReflection();
   if (status.ok()) status = server.EnableHealthCheck();
+  if (status.ok() && absl::GetFlag(FLAGS_metrics)) {
+    status = server.EnableMetrics();
+  }
   if (status.ok()) status = server.Listen(listen);
   if (status.ok()) status = server.Start();
   if (!status.ok()) {
@@ -113,6 +124,11 @@ int main(int argc, char** argv) {
   }
   std::printf("kv_server listening on %s\n",
               BoundAddress(listen, server.port()).c_str());
+  if (server.metrics_http_port() != 0) {
+    const std::string http = absl::GetFlag(FLAGS_metrics_http);
+    std::printf("kv_server metrics on http://%s/metrics\n",
+                BoundAddress(http, server.metrics_http_port()).c_str());
+  }
   std::fflush(stdout);
 
   std::thread signal_waiter([&] {

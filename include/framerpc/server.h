@@ -14,8 +14,8 @@
 //
 // Services are borrowed: each must outlive the server. Lifecycle: AddService
 // and Listen (any number), then Start once, then Shutdown from any thread and
-// Wait. Shutdown, Wait and port() are thread-safe; the rest must be called
-// from one thread before Start.
+// Wait. Shutdown, Wait, port(), metrics_http_port() and MetricsText() are
+// thread-safe; the rest must be called from one thread before Start.
 #ifndef FRAMERPC_SERVER_H_
 #define FRAMERPC_SERVER_H_
 
@@ -72,6 +72,28 @@ class Server {
   // names. Errors as EnableReflection.
   absl::Status EnableHealthCheck();
 
+  // Counts, from Start on, per method: calls started, and per final status
+  // code their latency and request and response message sizes as
+  // histograms; and connections open and accepted (docs/metrics.md has
+  // the names, gRFC A66's, and the buckets). Methods no service registered
+  // are counted together as "other". Also registers framerpc.admin.Admin
+  // (proto/admin.proto: Stats and Connections, what `framerpc_cli stats`
+  // reads), so one call makes a server observable. Every call is counted,
+  // including those answered without a handler (unknown method,
+  // rejected by an interceptor, past its deadline before it started,
+  // refused while stopping). The counters are sharded per thread and take
+  // no lock on a call's path; without this call nothing is counted.
+  // Calling it twice is harmless; FAILED_PRECONDITION after Start
+  // (counting cannot begin midway), ALREADY_EXISTS when a service named
+  // framerpc.admin.Admin is registered.
+  absl::Status EnableMetrics();
+
+  // The metrics in the Prometheus text exposition format 0.0.4, as the
+  // admin service and the HTTP endpoint serve them; empty unless metrics
+  // are counted (EnableMetrics or ServerOptions::metrics_http_address) and
+  // the server was started. Thread-safe.
+  std::string MetricsText() const;
+
   // The status the health service reports for `service` (a full name, ""
   // for the whole server). Thread-safe, at any time; ignored once Shutdown
   // has begun. kUnknownService forgets the name.
@@ -90,9 +112,16 @@ class Server {
   // 0 when there is none.
   int port() const;
 
+  // The port of the metrics HTTP endpoint (ServerOptions::
+  // metrics_http_address; the chosen one for port 0) once Start has
+  // succeeded; 0 when there is none. Thread-safe.
+  int metrics_http_port() const;
+
   // Starts the loops and the workers; returns once serving. Fails
   // FAILED_PRECONDITION when called twice, after Shutdown, or before any
-  // Listen; INVALID_ARGUMENT naming the field for unusable ServerOptions;
+  // Listen; INVALID_ARGUMENT naming the field for unusable ServerOptions
+  // (a malformed metrics_http_address included; one that cannot be bound
+  // fails with the bind error);
   // RESOURCE_EXHAUSTED, saying how many threads could be made, when the
   // system cannot create a loop's thread or every worker thread (the server is
   // then stopped, its listeners closed).

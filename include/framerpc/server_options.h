@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -132,6 +133,16 @@ struct ServerOptions {
   // destroyed. A null one fails Server::Start with INVALID_ARGUMENT.
   // Empty (the default): no cost to a call.
   std::vector<std::shared_ptr<ServerInterceptor>> interceptors;
+  // "host:port" (or "[v6]:port"; port 0 picks a free one, see
+  // Server::metrics_http_port()) for a minimal HTTP endpoint, on its own
+  // socket and thread, never the RPC port, that answers GET /metrics with
+  // the server's metrics in the Prometheus text format (docs/metrics.md).
+  // Setting it counts the metrics as Server::EnableMetrics does (without
+  // registering the admin service). Server::Start fails INVALID_ARGUMENT
+  // for a malformed address, and with the bind error for one it cannot
+  // listen on; Shutdown closes it. Empty (the default): no endpoint, no
+  // socket.
+  std::string metrics_http_address;
   // TLS on every listening address (framerpc/tls_options.h); off by
   // default.
   TlsServerOptions tls;

@@ -24,17 +24,9 @@ fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
 
 # Starts kv_server with the flags given, its output in $log; sets
 # server_pid and address (the one it reports).
-start_server() {
-  "$bin/kv_server" --listen=127.0.0.1:0 --workers=2 "$@" > "$log" 2>&1 &
-  server_pid=$!
-  address=""
-  for _ in $(seq 300); do
-    address=$(sed -n 's/^kv_server listening on //p' "$log")
-    [[ -n "$address" ]] && break
-    sleep 0.1
-  done
-  [[ -n "$address" ]] || fail "kv_server $* did not report its address"
-}
+# shellcheck source=../support/kv_server_process.sh
+source "$(dirname "$0")/../support/kv_server_process.sh"
+start_server() { start_kv_server "$bin/kv_server" "$log" "$@"; }
 start_server
 
 client() { "$bin/kv_client" --target="$address" --timeout=10s "$@"; }

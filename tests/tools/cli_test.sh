@@ -17,15 +17,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
 
-"$kv_server" --listen=127.0.0.1:0 --workers=2 > "$log" 2>&1 &
-server_pid=$!
-address=""
-for _ in $(seq 300); do
-  address=$(sed -n 's/^kv_server listening on //p' "$log")
-  [[ -n "$address" ]] && break
-  sleep 0.1
-done
-[[ -n "$address" ]] || fail "kv_server did not report its address"
+# shellcheck source=../support/kv_server_process.sh
+source "$(dirname "$0")/../support/kv_server_process.sh"
+start_kv_server "$kv_server" "$log"
 
 # expect EXIT_CODE EXPECTED_STDOUT EXPECTED_STDERR_SUBSTRING -- ARGS...
 # (stdin comes from $stdin when set)

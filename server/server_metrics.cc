@@ -1,0 +1,88 @@
+#include "server/server_metrics.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "rpc/prometheus_text.h"
+
+namespace framerpc {
+namespace internal {
+
+ServerMetrics::ServerMetrics(const std::vector<std::string>& methods,
+                             const LoopGroupState* group)
+    : group_(group), other_(std::make_unique<CallMetrics>()) {
+  for (const std::string& method : methods) {
+    methods_.emplace(method, std::make_unique<CallMetrics>());
+  }
+}
+
+CallMetrics* ServerMetrics::ForMethod(absl::string_view method) const {
+  auto it = methods_.find(method);
+  return it == methods_.end() ? other_.get() : it->second.get();
+}
+
+ServerMetrics::Snapshot ServerMetrics::Read() const {
+  Snapshot snapshot;
+  for (const auto& [name, metrics] : methods_) {
+    snapshot.methods.push_back(MethodSnapshot{name, metrics->Read()});
+  }
+  snapshot.methods.push_back(MethodSnapshot{kOtherMethodLabel, other_->Read()});
+  snapshot.connections_open =
+      group_->open_connections.load(std::memory_order_relaxed);
+  snapshot.connections_accepted =
+      group_->accepted_connections.load(std::memory_order_relaxed);
+  return snapshot;
+}
+
+std::string RenderPrometheusText(const ServerMetrics::Snapshot& snapshot) {
+  std::string out;
+  AppendFamilyHeader("grpc_server_call_started_total", "counter",
+                     "Calls started, by method.", &out);
+  for (const auto& method : snapshot.methods) {
+    AppendSample("grpc_server_call_started_total",
+                 {{"grpc_method", method.method}},
+                 static_cast<double>(method.calls.started), &out);
+  }
+  // One family per histogram, each listing every (method, status) seen.
+  struct Family {
+    const char* name;
+    const char* help;
+    const std::vector<double>* bounds;
+    HistogramSnapshot CallMetrics::StatusSnapshot::*histogram;
+  };
+  const Family families[] = {
+      {"grpc_server_call_duration_seconds",
+       "Time from reading a call's request to its final status, by method "
+       "and status.",
+       &LatencyBucketBounds(), &CallMetrics::StatusSnapshot::latency_seconds},
+      {"grpc_server_call_rcvd_total_compressed_message_size_bytes",
+       "Request message bytes received per call, by method and status.",
+       &SizeBucketBounds(), &CallMetrics::StatusSnapshot::request_bytes},
+      {"grpc_server_call_sent_total_compressed_message_size_bytes",
+       "Response message bytes sent per call, by method and status.",
+       &SizeBucketBounds(), &CallMetrics::StatusSnapshot::response_bytes},
+  };
+  for (const Family& family : families) {
+    AppendFamilyHeader(family.name, "histogram", family.help, &out);
+    for (const auto& method : snapshot.methods) {
+      for (const auto& status : method.calls.by_status) {
+        AppendHistogram(family.name,
+                        {{"grpc_method", method.method},
+                         {"grpc_status", absl::StatusCodeToString(status.code)}},
+                        *family.bounds, status.*family.histogram, &out);
+      }
+    }
+  }
+  AppendFamilyHeader("framerpc_server_connections_open", "gauge",
+                     "Connections accepted and not yet closed.", &out);
+  AppendSample("framerpc_server_connections_open", {},
+               static_cast<double>(snapshot.connections_open), &out);
+  AppendFamilyHeader("framerpc_server_connections_accepted_total", "counter",
+                     "Connections accepted since the server started.", &out);
+  AppendSample("framerpc_server_connections_accepted_total", {},
+               static_cast<double>(snapshot.connections_accepted), &out);
+  return out;
+}
+
+}  // namespace internal
+}  // namespace framerpc
