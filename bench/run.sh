@@ -20,7 +20,10 @@
 #                  ChannelOptions::max_connections = 8) framerpc-tls
 #                  grpc-tls (TLS with a certificate made for the run by
 #                  the openssl command; the report compares what TLS costs
-#                  each against its own plaintext)
+#                  each against its own plaintext) framerpc-metrics
+#                  framerpc-icpt (the framerpc server with --metrics, or
+#                  with --interceptor: one that does nothing; what those
+#                  cost a call)
 #   --workloads    subset of: c1_pinned c1 t8 t64 1mib c1_idle10k (c1_pinned
 #                  puts client and server on one CPU with taskset;
 #                  c1_idle10k is c1 with 10,000 idle connections held open
@@ -47,7 +50,7 @@ docs_dir=$repo/docs
 
 all_systems=(raw raw+pb pollref grpc capnp thrift-nb thrift-threaded framerpc
              framerpc-cpt framerpc-unix framerpc-inline framerpc-pool
-             framerpc-tls grpc-tls)
+             framerpc-tls grpc-tls framerpc-metrics framerpc-icpt)
 all_workloads=(c1_pinned c1 t8 t64 1mib c1_idle10k)
 small_payload=64
 idle_connections=10000
@@ -196,6 +199,8 @@ server_for() {
       server_cmd=("$bin/bench_framerpc_server" --inline) ;;
     framerpc-tls) server_cmd=("$bin/bench_framerpc_server" "${tls_server[@]}") ;;
     grpc-tls) server_cmd=("$bin/bench_grpc_server" "${tls_server[@]}") ;;
+    framerpc-metrics) server_cmd=("$bin/bench_framerpc_server" --metrics) ;;
+    framerpc-icpt) server_cmd=("$bin/bench_framerpc_server" --interceptor) ;;
   esac
 }
 
@@ -204,7 +209,8 @@ client_for() {
   case "$1" in
     raw+pb) client_args=(--system rawpb) ;;
     framerpc-cpt) client_args=(--system framerpc --channel_per_thread) ;;
-    framerpc-unix|framerpc-inline) client_args=(--system framerpc) ;;
+    framerpc-unix|framerpc-inline|framerpc-metrics|framerpc-icpt)
+      client_args=(--system framerpc) ;;
     framerpc-pool) client_args=(--system framerpc --max_connections 8) ;;
     framerpc-tls) client_args=(--system framerpc "${tls_client[@]}") ;;
     grpc-tls) client_args=(--system grpc "${tls_client[@]}") ;;
