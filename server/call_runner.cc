@@ -212,20 +212,23 @@ CallResult RunCall(Call call, absl::string_view payload) {
   }
   if (!status.ok()) result.response.reset();
   result.status = std::move(status);
-  if (interceptors != nullptr) {
-    CallSummary summary;
-    summary.status = result.status;
-    summary.duration = absl::Now() - call.received;
-    summary.request_bytes = payload.size();
-    if (result.response != nullptr) {
-      summary.response_bytes = result.response->ByteSizeLong();
+  if (interceptors != nullptr || call.metrics != nullptr) {
+    // Measured once for both: sizing a response walks the message.
+    const absl::Duration duration = absl::Now() - call.received;
+    const size_t response_bytes =
+        result.response != nullptr ? result.response->ByteSizeLong() : 0;
+    if (interceptors != nullptr) {
+      CallSummary summary;
+      summary.status = result.status;
+      summary.duration = duration;
+      summary.request_bytes = payload.size();
+      summary.response_bytes = response_bytes;
+      RunAfterCalls(*interceptors, intercepted, context, summary);
     }
-    RunAfterCalls(*interceptors, intercepted, context, summary);
-  }
-  if (call.metrics != nullptr) {
-    call.metrics->RecordFinish(
-        result.status.code(), absl::Now() - call.received, payload.size(),
-        result.response != nullptr ? result.response->ByteSizeLong() : 0);
+    if (call.metrics != nullptr) {
+      call.metrics->RecordFinish(result.status.code(), duration,
+                                 payload.size(), response_bytes);
+    }
   }
   result.metadata = context.response_metadata();
   result.method = context.method();
