@@ -103,11 +103,14 @@ struct TaskFixture {
     completions = std::make_unique<CompletionQueue>(wakeup.get());
   }
 
+  const std::shared_ptr<DeferredAnswerGate> answer_gate =
+      std::make_shared<DeferredAnswerGate>();
+
   std::unique_ptr<WorkerTask> Task(const TestService& service,
                                    absl::string_view method) {
     return MakeCallTask(
         std::make_unique<Call>(MakeCall(service, method, test::TestRequest())),
-        output, completions.get());
+        output, completions.get(), &answer_gate);
   }
 
   // Every whole Response the client end has received so far.
