@@ -12,7 +12,6 @@
 // calls the slow replica served (from the replicas' own counters). Exits 1
 // when any call failed or any reply differed from its request, 2 on a bad
 // command line or when a server cannot start.
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -22,11 +21,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "bench/client/cell_args.h"
 #include "bench/client/framerpc_caller.h"
 #include "bench/client/latency_stats.h"
 #include "bench/client/load_runner.h"
@@ -70,12 +69,6 @@ struct Cell {
   LoadBalancing policy = LoadBalancing::kLeastLoaded;
   std::vector<CellFigures> runs;
 };
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 // One measured cell; failed calls and mismatches end the program.
 CellFigures RunCell(const std::vector<std::unique_ptr<Replica>>& replicas,
@@ -141,15 +134,9 @@ int Main(int argc, char** argv) {
   if (rest.size() > 1)
     Usage(absl::StrCat("unexpected argument '", rest[1], "'"));
 
-  std::vector<int> thread_counts;
-  for (absl::string_view item :
-       absl::StrSplit(absl::GetFlag(FLAGS_threads), ',')) {
-    int n = 0;
-    if (!absl::SimpleAtoi(item, &n) || n < 1 || n > 4096) {
-      Usage(absl::StrCat("--threads takes counts 1..4096, not '", item, "'"));
-    }
-    thread_counts.push_back(n);
-  }
+  absl::StatusOr<std::vector<int>> thread_counts =
+      ParseThreadCounts(absl::GetFlag(FLAGS_threads));
+  if (!thread_counts.ok()) Usage(std::string(thread_counts.status().message()));
   std::vector<LoadBalancing> policies;
   for (absl::string_view item :
        absl::StrSplit(absl::GetFlag(FLAGS_policies), ',')) {
@@ -164,12 +151,10 @@ int Main(int argc, char** argv) {
   const double warmup = absl::GetFlag(FLAGS_warmup);
   if (!(delay_ms >= 0 && delay_ms <= 10000))
     Usage("--slow_delay_ms must be 0..10000");
-  if (repeat < 1 || repeat > 100) Usage("--repeat must be 1..100");
-  if (payload < 0 || payload > (int64_t{8} << 20))
-    Usage("--payload must be 0..8 MiB");
-  if (!(duration > 0 && duration <= 3600))
-    Usage("--duration must be in (0, 3600]");
-  if (!(warmup >= 0 && warmup <= 3600)) Usage("--warmup must be in [0, 3600]");
+  if (absl::Status checked = CheckRunFlags(repeat, payload, duration, warmup);
+      !checked.ok()) {
+    Usage(std::string(checked.message()));
+  }
 
   std::vector<std::unique_ptr<Replica>> replicas;
   std::vector<std::string> addresses;
@@ -196,7 +181,7 @@ int Main(int argc, char** argv) {
   base.duration = absl::Seconds(duration);
   base.warmup = absl::Seconds(warmup);
   std::vector<Cell> cells;
-  for (int threads : thread_counts) {
+  for (int threads : *thread_counts) {
     for (LoadBalancing policy : policies)
       cells.push_back({threads, policy, {}});
   }
