@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "rpc/deferred_answer.h"
 
 namespace framerpc {
 
@@ -47,6 +48,12 @@ void ServerContext::AddRequestMetadata(absl::string_view key,
 void ServerContext::AddResponseMetadata(absl::string_view key,
                                         absl::string_view value) {
   response_metadata_[std::string(key)] = std::string(value);
+}
+
+ServerResponder ServerContext::Defer() {
+  if (deferral_source_ == nullptr || deferred_) return ServerResponder();
+  deferred_ = true;
+  return ServerResponder(deferral_source_->Defer());
 }
 
 }  // namespace framerpc

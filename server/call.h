@@ -108,6 +108,10 @@ struct CallResult {
   bool not_processed = false;
   // A Cancel answered the call before it started: nothing is sent.
   bool already_answered = false;
+  // The handler deferred its answer (ServerContext::Defer): nothing is
+  // sent now, and the call is still in flight; its responder sends the
+  // answer as a worker would (FinishCallOffLoop) and ends it then.
+  bool deferred = false;
 };
 
 // Decodes a Request frame body received from `peer` at `received`. The

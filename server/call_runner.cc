@@ -13,6 +13,7 @@
 #include "framerpc/interceptor.h"
 #include "framerpc/server_context.h"
 #include "rpc/quote_for_status.h"
+#include "server/call_ending.h"
 
 namespace framerpc {
 namespace internal {
@@ -21,13 +22,21 @@ namespace {
 class CallTask final : public WorkerTask {
  public:
   CallTask(std::unique_ptr<Call> call, std::shared_ptr<ConnectionOutput> output,
-           CompletionQueue* completions)
+           CompletionQueue* completions,
+           const std::shared_ptr<DeferredAnswerGate>* answer_gate)
       : call_(std::move(call)),
         output_(std::move(output)),
-        completions_(completions) {}
+        completions_(completions),
+        answer_gate_(answer_gate) {}
 
   void Run() override {
-    FinishCallOffLoop(RunCall(std::move(*call_)), output_.get(), completions_);
+    const CallResult result =
+        RunCall(std::move(*call_), AnswerRoute{&output_, completions_,
+                                               answer_gate_});
+    // A deferred answer is sent by its responder.
+    if (!result.deferred) {
+      FinishCallOffLoop(result, output_.get(), completions_);
+    }
   }
 
   void Cancel() override {
@@ -40,6 +49,7 @@ class CallTask final : public WorkerTask {
   std::unique_ptr<Call> call_;
   const std::shared_ptr<ConnectionOutput> output_;
   CompletionQueue* const completions_;
+  const std::shared_ptr<DeferredAnswerGate>* const answer_gate_;
 };
 
 // Calls each interceptor's BeforeCall in order until one returns non-OK,
@@ -56,20 +66,43 @@ absl::Status RunBeforeCalls(
   return absl::OkStatus();
 }
 
-// Calls the AfterCall of the first `called` interceptors, last first. What
-// one throws is dropped: the call's answer is already decided, and the
-// others' AfterCall must still run.
-void RunAfterCalls(
-    const std::vector<std::shared_ptr<ServerInterceptor>>& interceptors,
-    size_t called, const ServerContext& context, const CallSummary& summary) {
-  for (size_t i = called; i > 0; --i) {
-    try {
-      interceptors[i - 1]->AfterCall(context, summary);
-    } catch (...) {
-      // Documented: a throwing AfterCall is ignored (framerpc/interceptor.h).
+// What a call's ServerContext::Defer uses: makes the call's DeferredCall
+// when the route says where its answer would go; otherwise Defer is not
+// offered (the context gets no source).
+class CallDeferral final : public DeferralSource {
+ public:
+  CallDeferral(const AnswerRoute& route, ServerContext& context,
+               absl::Time deadline,
+               std::shared_ptr<const std::atomic<bool>> cancelled)
+      : route_(route),
+        context_(context),
+        deadline_(deadline),
+        cancelled_(std::move(cancelled)) {
+    if (route_.output != nullptr) {
+      ServerContextAccess::SetDeferralSource(context, this);
     }
   }
-}
+  CallDeferral(const CallDeferral&) = delete;
+  CallDeferral& operator=(const CallDeferral&) = delete;
+
+  // The handler returned: a later Defer (from a thread that kept the
+  // context) gets an empty responder. Before the context may be handed on.
+  void Detach() { ServerContextAccess::SetDeferralSource(context_, nullptr); }
+
+  std::shared_ptr<DeferredAnswer> Defer() override {
+    call_ = std::make_shared<DeferredCall>(route_, context_.method(),
+                                           deadline_, cancelled_);
+    return call_;
+  }
+  DeferredCall* call() const { return call_.get(); }
+
+ private:
+  const AnswerRoute route_;
+  ServerContext& context_;
+  const absl::Time deadline_;
+  const std::shared_ptr<const std::atomic<bool>> cancelled_;
+  std::shared_ptr<DeferredCall> call_;
+};
 
 // Who threw, for the INTERNAL answer: the handler, or the interceptor
 // whose BeforeCall was running (counted from 1, in the chain's order).
@@ -131,17 +164,18 @@ CallResult CancelledCallResult(const Call& call, const absl::Status& status) {
                           status);
 }
 
-CallResult RunCall(Call call) {
+CallResult RunCall(Call call, const AnswerRoute& route) {
   if (call.lent_input.has_buffer()) {
     // Moving the call moves the buffer, not the bytes the view points to.
     const absl::string_view lent = call.lent_input.payload();
-    return RunCall(std::move(call), lent);
+    return RunCall(std::move(call), lent, route);
   }
   const std::string payload = std::move(call.payload);
-  return RunCall(std::move(call), payload);
+  return RunCall(std::move(call), payload, route);
 }
 
-CallResult RunCall(Call call, absl::string_view payload) {
+CallResult RunCall(Call call, absl::string_view payload,
+                   const AnswerRoute& route) {
   // A call cancelled while it waited for its turn never starts: a Cancel
   // that found it queued answered it already, or it is answered here.
   if (!ClaimCall(call)) {
@@ -172,9 +206,6 @@ CallResult RunCall(Call call, absl::string_view payload) {
             HumanDuration(start - call.deadline),
             " before a worker could start it")));
   }
-  CallResult result;
-  result.connection_id = call.connection_id;
-  result.call_id = call.call_id;
   // The context sees only the flag IsCancelled() reports, sharing the
   // ownership of the whole record.
   std::shared_ptr<const std::atomic<bool>> cancelled;
@@ -182,64 +213,67 @@ CallResult RunCall(Call call, absl::string_view payload) {
     cancelled = std::shared_ptr<const std::atomic<bool>>(
         call.cancellation, &call.cancellation->cancelled);
   }
-  ServerContext context(std::move(call.method), std::move(call.peer),
-                        call.deadline, std::move(call.metadata),
-                        std::move(cancelled), std::move(call.peer_identity));
+  // On the heap: a handler that defers its answer hands the context on.
+  auto context = std::make_unique<ServerContext>(
+      std::move(call.method), std::move(call.peer), call.deadline,
+      std::move(call.metadata), cancelled, std::move(call.peer_identity));
+  CallDeferral deferral(route, *context, call.deadline, std::move(cancelled));
+  CallEnding ending;
+  ending.connection_id = call.connection_id;
+  ending.call_id = call.call_id;
   // With interceptors, their BeforeCalls come first (each may answer the
   // call itself), and their AfterCalls see the outcome, before it is sent.
-  const std::vector<std::shared_ptr<ServerInterceptor>>* const interceptors =
-      call.interceptors;
-  size_t intercepted = 0;  // interceptors whose BeforeCall was called
-  bool in_handler = interceptors == nullptr;
+  ending.interceptors = call.interceptors;
+  ending.metrics = call.metrics;
+  ending.received = call.received;
+  ending.request_bytes = payload.size();
+  bool in_handler = ending.interceptors == nullptr;
   absl::Status status;
+  std::unique_ptr<google::protobuf::Message> response;
+  bool threw = false;
   try {
-    if (interceptors != nullptr) {
-      status = RunBeforeCalls(*interceptors, context, &intercepted);
+    if (ending.interceptors != nullptr) {
+      status =
+          RunBeforeCalls(*ending.interceptors, *context, &ending.intercepted);
       in_handler = status.ok();
     }
     if (status.ok()) {
-      status = call.handler->Run(context, payload, &result.response);
+      status = call.handler->Run(*context, payload, &response);
     }
   } catch (const std::exception& e) {
+    threw = true;
     status = absl::InternalError(absl::StrCat(
-        ThrowerName(in_handler, intercepted), " of ",
-        context.method(), " threw an exception: ", e.what()));
+        ThrowerName(in_handler, ending.intercepted), " of ",
+        context->method(), " threw an exception: ", e.what()));
   } catch (...) {
+    threw = true;
     status = absl::InternalError(absl::StrCat(
-        ThrowerName(in_handler, intercepted), " of ",
-        context.method(),
+        ThrowerName(in_handler, ending.intercepted), " of ",
+        context->method(),
         " threw an exception not derived from std::exception"));
   }
-  if (!status.ok()) result.response.reset();
-  result.status = std::move(status);
-  if (interceptors != nullptr || call.metrics != nullptr) {
-    // Measured once for both: sizing a response walks the message.
-    const absl::Duration duration = absl::Now() - call.received;
-    const size_t response_bytes =
-        result.response != nullptr ? result.response->ByteSizeLong() : 0;
-    if (interceptors != nullptr) {
-      CallSummary summary;
-      summary.status = result.status;
-      summary.duration = duration;
-      summary.request_bytes = payload.size();
-      summary.response_bytes = response_bytes;
-      RunAfterCalls(*interceptors, intercepted, context, summary);
+  deferral.Detach();
+  if (DeferredCall* deferred = deferral.call(); deferred != nullptr) {
+    if (threw) {
+      deferred->Preempt();
+    } else if (deferred->TakeOver(&context, &response, ending, &status)) {
+      CallResult result;
+      result.connection_id = ending.connection_id;
+      result.call_id = ending.call_id;
+      result.deferred = true;
+      return result;
     }
-    if (call.metrics != nullptr) {
-      call.metrics->RecordFinish(result.status.code(), duration,
-                                 payload.size(), response_bytes);
-    }
+    // Otherwise answered already, before the handler returned: `status`.
   }
-  result.metadata = context.response_metadata();
-  result.method = context.method();
-  return result;
+  return EndCall(ending, *context, std::move(status), std::move(response));
 }
 
 std::unique_ptr<WorkerTask> MakeCallTask(
     std::unique_ptr<Call> call, std::shared_ptr<ConnectionOutput> output,
-    CompletionQueue* completions) {
+    CompletionQueue* completions,
+    const std::shared_ptr<DeferredAnswerGate>* answer_gate) {
   return std::make_unique<CallTask>(std::move(call), std::move(output),
-                                    completions);
+                                    completions, answer_gate);
 }
 
 }  // namespace internal

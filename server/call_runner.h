@@ -19,6 +19,7 @@
 #include "server/call.h"
 #include "server/completion_queue.h"
 #include "server/connection_output.h"
+#include "server/deferred_call.h"
 #include "server/worker_pool.h"
 
 namespace framerpc {
@@ -34,13 +35,21 @@ namespace internal {
 // exception's what(), when the handler or a BeforeCall throws; the first
 // non-OK status of a BeforeCall; otherwise the handler's status, its reply
 // and its response metadata. REQUIRES: call.handler set.
-CallResult RunCall(Call call);
+//
+// With `route` set, the handler may defer its answer
+// (ServerContext::Defer): unless its responder finished before the
+// handler returned, the result is then only marked `deferred`, nothing is
+// to be sent, and the call stays in flight until the responder answers
+// through route's output and completion queue (deferred_call.h). Without
+// it, Defer returns an empty responder.
+CallResult RunCall(Call call, const AnswerRoute& route = AnswerRoute());
 
 // As above with the serialized request in `payload` (call.payload unused),
 // which is only read while this runs: the loop runs inline handlers on the
 // request bytes still in the connection's input buffer.
 // With call.metrics set, the call's end is counted there (both overloads).
-CallResult RunCall(Call call, absl::string_view payload);
+CallResult RunCall(Call call, absl::string_view payload,
+                   const AnswerRoute& route = AnswerRoute());
 
 // The result for a call that was never started (`status` is why), marked
 // not_processed; its end is counted in call.metrics when set.
@@ -61,11 +70,13 @@ void FinishCallOffLoop(const CallResult& result, ConnectionOutput* output,
 // A WorkerTask that runs `call`, appends its response to `output` and
 // sends it if nothing was queued ahead of it (ConnectionOutput), then
 // pushes the call's connection id to `completions` (borrowed; must outlive
-// the task). Cancel() answers UNAVAILABLE "server shutting down" the same
-// way instead.
+// the task). A handler may defer its answer there, through `answer_gate`
+// (borrowed likewise). Cancel() answers UNAVAILABLE "server shutting
+// down" the same way instead.
 std::unique_ptr<WorkerTask> MakeCallTask(
     std::unique_ptr<Call> call, std::shared_ptr<ConnectionOutput> output,
-    CompletionQueue* completions);
+    CompletionQueue* completions,
+    const std::shared_ptr<DeferredAnswerGate>* answer_gate);
 
 }  // namespace internal
 }  // namespace framerpc

@@ -81,7 +81,9 @@ class Connection {
   ConnectionOutput& output() { return *output_; }
   const ConnectionOutput& output() const { return *output_; }
   // For a call handed to a worker, which sends its response through it.
-  std::shared_ptr<ConnectionOutput> shared_output() const { return output_; }
+  const std::shared_ptr<ConnectionOutput>& shared_output() const {
+    return output_;
+  }
   const FrameDecoder& decoder() const { return decoder_; }
 
   // Calls decoded whose end the loop has not yet seen (queued, running, or

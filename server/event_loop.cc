@@ -58,7 +58,10 @@ EventLoop::EventLoop(const ServerOptions& options,
       acceptor_(std::move(listeners),
                 static_cast<size_t>(options.max_connections), poller_.get()),
       handoff_cap_(workers->num_threads()),
-      ownership_(&group->monitor_asleep) {}
+      ownership_(&group->monitor_asleep) {
+  intake_cache_.completions = completions;
+  intake_cache_.answer_gate = &group->answer_gate;
+}
 
 EventLoop::~EventLoop() = default;
 
@@ -389,7 +392,7 @@ bool EventLoop::Flush(Connection* conn, absl::Time now) {
 
 bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
   AssertInLoopThread();
-  return ProcessRequests(
+  const bool progressed = ProcessRequests(
       conn, registry_, options_, stopping_, now, &intake_cache_,
       [this, conn](std::unique_ptr<Call> call) {
         conn->AddCall();
@@ -402,10 +405,13 @@ bool EventLoop::ProcessInput(Connection* conn, absl::Time now) {
         }
         // As many handlers as there are workers have blocked: the workers
         // take this one, and the loop stays free.
-        workers_->Submit(
-            MakeCallTask(std::move(call), conn->shared_output(), completions_),
-            conn->id());
+        workers_->Submit(MakeCallTask(std::move(call), conn->shared_output(),
+                                      completions_, &group_->answer_gate),
+                         conn->id());
       });
+  calls_in_flight_ += intake_cache_.deferred_inline_calls;
+  intake_cache_.deferred_inline_calls = 0;
+  return progressed;
 }
 
 void EventLoop::Settle(Connection* conn, absl::Time now) {
@@ -553,15 +559,21 @@ bool EventLoop::RunLocalCalls(absl::Time now) {
       continue;
     }
     const uint64_t token = ownership_.BeginHandler(since);
-    const CallResult result = RunCall(std::move(*local.call));
+    const CallResult result =
+        RunCall(std::move(*local.call),
+                AnswerRoute{&local.output, completions_, &group_->answer_gate});
     if (!ownership_.EndHandler(token)) {
       // The loop is another thread's now: answer as a worker would, with
       // nothing but what this thread holds and the thread-safe queue.
-      FinishCallOffLoop(result, local.output.get(), completions_);
+      if (!result.deferred) {
+        FinishCallOffLoop(result, local.output.get(), completions_);
+      }
       group_->handed_off_handlers.fetch_sub(1);
       return false;
     }
-    FinishLocalCall(local, result, absl::Now());
+    // A deferred call stays counted until its responder answers, which
+    // comes back through the completion queue.
+    if (!result.deferred) FinishLocalCall(local, result, absl::Now());
   }
   SettleTouched(absl::Now());
   return true;

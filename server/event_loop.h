@@ -296,7 +296,7 @@ class EventLoop final : public ServedLoop {
   // TLS connections, by id, whose SSL object held plaintext when their
   // interest was last set (Connection::HasBufferedInput).
   std::vector<uint64_t> buffered_input_;
-  IntakeCache intake_cache_;
+  IntakeState intake_cache_;
 
   absl::Time next_timer_scan_ = absl::InfinitePast();
   bool stopping_ = false;

@@ -2,7 +2,7 @@
 // connections, so that max_connections holds for the server rather than
 // for each loop; the connection ids, unique server-wide because the
 // worker pool takes turns between connections by id; and what the loops
-// and the HandoffMonitor share.
+// and the HandoffMonitor share; the gate of deferred answers.
 //
 // Owned by the ServerCore, borrowed by every loop. Thread-safe (atomics).
 #ifndef FRAMERPC_SERVER_LOOP_GROUP_STATE_H_
@@ -11,6 +11,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+
+#include "server/deferred_call.h"
 
 namespace framerpc {
 namespace internal {
@@ -32,6 +35,11 @@ struct LoopGroupState {
   // With metrics on (Server::EnableMetrics), where the loops list the
   // connections they adopt and close; set by Start before the loops run.
   ConnectionDirectory* directory = nullptr;
+  // What deferred answers go through (ServerContext::Defer): closed by
+  // Shutdown once the loops have stopped. Shared with the answers, which
+  // may outlive the server.
+  const std::shared_ptr<DeferredAnswerGate> answer_gate =
+      std::make_shared<DeferredAnswerGate>();
 };
 
 }  // namespace internal

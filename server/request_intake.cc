@@ -67,7 +67,7 @@ void AnswerAtIntake(Connection* conn, const ServiceRegistry& registry,
 bool HandleRequest(Connection* conn, const Frame& frame,
                    const ServiceRegistry& registry,
                    const ServerOptions& options, const MetadataLimits& limits,
-                   bool stopping, absl::Time now, IntakeCache* cache,
+                   bool stopping, absl::Time now, IntakeState* cache,
                    DispatchFn dispatch) {
   Call call;
   absl::string_view payload;  // inside the frame: not copied yet
@@ -141,7 +141,20 @@ bool HandleRequest(Connection* conn, const Frame& frame,
   if (cache->last_route.run_inline) {
     // Zero hops: run here, parsing the request straight from the input
     // buffer, and queue the response with the others of this read.
-    conn->output().AppendResult(RunCall(std::move(call), payload));
+    AnswerRoute route;
+    if (cache->completions != nullptr) {
+      route = AnswerRoute{&conn->shared_output(), cache->completions,
+                          cache->answer_gate};
+    }
+    const CallResult result = RunCall(std::move(call), payload, route);
+    if (result.deferred) {
+      // In flight until its responder answers (through the completion
+      // queue, like a worker's call).
+      conn->AddCall();
+      ++cache->deferred_inline_calls;
+    } else {
+      conn->output().AppendResult(result);
+    }
     return false;
   }
   // The input buffer is reused at once: the call gets its own copy of a
@@ -162,7 +175,7 @@ bool HandleRequest(Connection* conn, const Frame& frame,
 
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
-                     absl::Time now, IntakeCache* cache, DispatchFn dispatch) {
+                     absl::Time now, IntakeState* cache, DispatchFn dispatch) {
   const MetadataLimits limits{options.max_metadata_entries,
                               options.max_metadata_bytes};
   bool progressed = false;

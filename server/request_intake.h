@@ -25,7 +25,9 @@
 #include "absl/time/time.h"
 #include "framerpc/server_options.h"
 #include "server/call.h"
+#include "server/completion_queue.h"
 #include "server/connection.h"
+#include "server/deferred_call.h"
 #include "server/service_registry.h"
 
 namespace framerpc {
@@ -36,12 +38,22 @@ namespace internal {
 // has finished (Connection::FinishCall).
 using DispatchFn = absl::FunctionRef<void(std::unique_ptr<Call>)>;
 
-// State reused from one request to the next on one loop: the last
-// method's route (calls mostly repeat a method, and the registry does not
-// change while serving).
-struct IntakeCache {
+// What one loop keeps for its intake from one request to the next: the
+// last method's route (calls mostly repeat a method, and the registry does
+// not change while serving), and what inline handlers that defer their
+// answer need.
+struct IntakeState {
   std::string last_method;
   ServiceRegistry::Route last_route;
+  // Where an inline handler's deferred answer goes (ServerContext::Defer),
+  // set by the loop; unset (Defer not offered) where nothing would take
+  // the answer, as in a fuzz target.
+  CompletionQueue* completions = nullptr;
+  const std::shared_ptr<DeferredAnswerGate>* answer_gate = nullptr;
+  // Inline calls that deferred their answer since the loop last looked:
+  // counted on their connection (Connection::AddCall); the loop counts
+  // them in its own total and zeroes this.
+  int64_t deferred_inline_calls = 0;
 };
 
 // Consumes the whole frames in conn's input while the connection is open
@@ -55,7 +67,9 @@ struct IntakeCache {
 // when the bytes were received (the start of each call's timeout). A
 // method of a service registered with inline_handlers runs here, on the
 // caller's thread, its request parsed straight from the input buffer and
-// its response appended to the output; any other call is handed to
+// its response appended to the output (or, when it defers its answer,
+// counted on the connection and in state->deferred_inline_calls); any
+// other call is handed to
 // `dispatch` with its own copy of the payload, or for a large one the
 // input buffer itself (Connection::LendInput). A call carries a pointer to
 // options.interceptors when there are any, so `options` must outlive the
@@ -63,7 +77,7 @@ struct IntakeCache {
 // failed the connection).
 bool ProcessRequests(Connection* conn, const ServiceRegistry& registry,
                      const ServerOptions& options, bool stopping,
-                     absl::Time now, IntakeCache* cache, DispatchFn dispatch);
+                     absl::Time now, IntakeState* cache, DispatchFn dispatch);
 
 }  // namespace internal
 }  // namespace framerpc

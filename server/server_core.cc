@@ -283,6 +283,7 @@ absl::Status ServerCore::FailStart(const absl::Status& cause) {
     if (slot.loop != nullptr) slot.loop->RequestStop(absl::Now());
   }
   JoinLoops();
+  group_.answer_gate->Close();
   monitor_.reset();
   loop_threads_.reset();
   loops_.clear();  // closes the listeners the first was given
@@ -328,6 +329,8 @@ void ServerCore::Shutdown(absl::Duration grace) {
   for (LoopSlot& slot : loops_) slot.loop->RequestStop(deadline);
   lock.unlock();
   JoinLoops();
+  // Deferred answers still to come would go to loops that are gone.
+  group_.answer_gate->Close();
   workers_->Shutdown();
   // Last, so that a scrape during the drain still sees the calls finish.
   if (metrics_http_ != nullptr) metrics_http_->Stop();

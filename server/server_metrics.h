@@ -6,7 +6,7 @@
 // Made by Start, when the methods are known, and constant from then on:
 // ForMethod is a lookup in a map nobody writes any more, so the loops look
 // a method up without a lock (and only when the method differs from their
-// last call's: request_intake.h's IntakeCache).
+// last call's: request_intake.h's IntakeState).
 //
 // Borrows the LoopGroupState (the server's, which outlives it). Thread-safe.
 #ifndef FRAMERPC_SERVER_SERVER_METRICS_H_

@@ -29,7 +29,10 @@ class MethodHandler {
   // Returns INVALID_ARGUMENT when the bytes do not parse as the request type
   // (the method does not run); otherwise the method's own status. On OK,
   // `*response` holds the reply to send; on error it is left unchanged.
-  // `request` is only read during the call.
+  // `request` is only read during the call. When the method deferred its
+  // answer (ServerContext::deferred()), returns OK with `*response` the
+  // reply its responder will send, and the parsed request kept in
+  // `context`.
   virtual absl::Status Run(
       ServerContext& context, absl::string_view request,
       std::unique_ptr<google::protobuf::Message>* response) const = 0;
@@ -47,15 +50,23 @@ class UnaryMethodHandler final : public MethodHandler {
   absl::Status Run(
       ServerContext& context, absl::string_view request_bytes,
       std::unique_ptr<google::protobuf::Message>* response) const override {
-    Request request;
-    if (!request.ParseFromArray(request_bytes.data(),
-                                static_cast<int>(request_bytes.size()))) {
+    // On the heap, as the reply: a handler that defers its answer may
+    // use both until it finishes (ServerContext::Defer).
+    auto request = std::make_unique<Request>();
+    if (!request->ParseFromArray(request_bytes.data(),
+                                 static_cast<int>(request_bytes.size()))) {
       return absl::InvalidArgumentError(absl::StrCat(
           "parse request of ", context.method(), ": ", request_bytes.size(),
           " bytes are not a valid ", Request::descriptor()->full_name()));
     }
     auto reply = std::make_unique<Response>();
-    absl::Status status = function_(context, request, reply.get());
+    absl::Status status = function_(context, *request, reply.get());
+    if (context.deferred()) {
+      // The responder answers; the server keeps the reply for it.
+      context.KeepRequest(std::move(request));
+      *response = std::move(reply);
+      return absl::OkStatus();
+    }
     if (status.ok()) *response = std::move(reply);
     return status;
   }

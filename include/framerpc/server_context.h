@@ -4,7 +4,8 @@
 //
 // The server creates one per call and passes it by reference to the
 // server's interceptors (framerpc/interceptor.h) and the handler; it lives
-// until the response is sent. Not thread-safe: a handler that hands
+// until the response is sent (for a deferred call, until its
+// ServerResponder finishes). Not thread-safe: a handler that hands
 // the context to other threads must synchronise itself. IsCancelled() alone
 // may be called from any thread.
 #ifndef FRAMERPC_SERVER_CONTEXT_H_
@@ -17,8 +18,18 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "framerpc/metadata.h"
+#include "framerpc/server_responder.h"
+#include "google/protobuf/message.h"
 
 namespace framerpc {
+
+namespace internal {
+class DeferralSource;
+struct ServerContextAccess;
+}  // namespace internal
+
+template <class Request, class Response>
+class UnaryMethodHandler;
 
 class ServerContext {
  public:
@@ -78,7 +89,29 @@ class ServerContext {
   void AddResponseMetadata(absl::string_view key, absl::string_view value);
   const Metadata& response_metadata() const { return response_metadata_; }
 
+  // Takes the call's answer out of the handler's return, for a handler
+  // that answers later, from another thread, without holding its own
+  // while it waits (framerpc/server_responder.h). The handler then
+  // returns at once; what it returns is ignored. The request, the reply
+  // and this context stay alive until the responder finishes. Only the
+  // first Defer of a call counts: later ones return an empty responder,
+  // as does Defer on a context the server did not make. A handler that
+  // throws after Defer is answered INTERNAL at once, as any that throws
+  // (the responder's Finish then does nothing).
+  ServerResponder Defer();
+  // Whether Defer was called (and counted).
+  bool deferred() const { return deferred_; }
+
  private:
+  friend struct internal::ServerContextAccess;
+  template <class Request, class Response>
+  friend class UnaryMethodHandler;
+
+  // A deferred call's request, kept for as long as this context.
+  void KeepRequest(std::unique_ptr<google::protobuf::Message> request) {
+    kept_request_ = std::move(request);
+  }
+
   std::string method_;
   std::string peer_;
   std::string peer_identity_;
@@ -86,6 +119,10 @@ class ServerContext {
   Metadata metadata_;
   Metadata response_metadata_;
   std::shared_ptr<const std::atomic<bool>> cancelled_;
+  // Set by the server that runs the handler; null otherwise.
+  internal::DeferralSource* deferral_source_ = nullptr;
+  bool deferred_ = false;
+  std::unique_ptr<google::protobuf::Message> kept_request_;
 };
 
 }  // namespace framerpc

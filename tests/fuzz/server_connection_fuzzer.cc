@@ -182,7 +182,7 @@ class Driver {
   const bool stopping_;
   const bool slow_peer_;
   framerpc::ServerOptions options_;
-  internal::IntakeCache cache_;
+  internal::IntakeState cache_;
   internal::Connection conn_;
   std::string wire_;  // everything "sent" to the peer
 };
