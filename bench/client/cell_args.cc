@@ -1,6 +1,9 @@
 #include "bench/client/cell_args.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -43,6 +46,19 @@ double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const size_t n = values.size();
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+void ExitIfCallsFailed(absl::string_view program, absl::string_view cell,
+                       const LoadResult& result) {
+  if (result.errors == 0 && result.mismatches == 0) return;
+  std::fprintf(stderr,
+               "%s: %s: %lld failed calls, %lld mismatched replies; first "
+               "error: %s\n",
+               std::string(program).c_str(), std::string(cell).c_str(),
+               static_cast<long long>(result.errors),
+               static_cast<long long>(result.mismatches),
+               result.first_error.c_str());
+  std::exit(1);
 }
 
 }  // namespace bench

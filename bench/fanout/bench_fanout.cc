@@ -127,16 +127,9 @@ CellFigures RunCell(const std::string& frontend_binary,
                  result.status().ToString().c_str());
     std::exit(2);
   }
-  if (result->errors > 0 || result->mismatches > 0) {
-    std::fprintf(stderr,
-                 "bench_fanout: %s, %d threads: %lld failed calls, %lld "
-                 "mismatched replies; first error: %s\n",
-                 cell.mode.c_str(), cell.threads,
-                 static_cast<long long>(result->errors),
-                 static_cast<long long>(result->mismatches),
-                 result->first_error.c_str());
-    std::exit(1);
-  }
+  ExitIfCallsFailed("bench_fanout",
+                    absl::StrCat(cell.mode, ", ", cell.threads, " threads"),
+                    *result);
   CellFigures figures;
   const size_t calls = result->latencies_ns.size();
   const LatencySummary latency = Summarize(&result->latencies_ns);
@@ -229,10 +222,7 @@ int Main(int argc, char** argv) {
       "|---|---|---|---|---|---|---|\n");
   for (const Cell& cell : cells) {
     auto median = [&cell](double CellFigures::*field) {
-      std::vector<double> values;
-      for (const CellFigures& figures : cell.runs)
-        values.push_back(figures.*field);
-      return Median(values);
+      return MedianOf(cell.runs, field);
     };
     std::printf(
         "| %d | %s | %.0f | %.1f | %.1f | %.0f | %.1f |\n", cell.threads,

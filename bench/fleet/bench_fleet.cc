@@ -97,16 +97,10 @@ CellFigures RunCell(const std::vector<std::unique_ptr<Replica>>& replicas,
                  result.status().ToString().c_str());
     std::exit(2);
   }
-  if (result->errors > 0 || result->mismatches > 0) {
-    std::fprintf(stderr,
-                 "bench_fleet: %s, %d threads: %lld failed calls, %lld "
-                 "mismatched replies; first error: %s\n",
-                 LoadBalancingName(policy), threads,
-                 static_cast<long long>(result->errors),
-                 static_cast<long long>(result->mismatches),
-                 result->first_error.c_str());
-    std::exit(1);
-  }
+  ExitIfCallsFailed(
+      "bench_fleet",
+      absl::StrCat(LoadBalancingName(policy), ", ", threads, " threads"),
+      *result);
   int64_t served = 0;
   for (size_t i = 0; i < replicas.size(); ++i)
     served += at_end[i] - at_start[i];
@@ -207,10 +201,7 @@ int Main(int argc, char** argv) {
       "slow replica's share |\n|---|---|---|---|---|---|\n");
   for (const Cell& cell : cells) {
     auto median = [&cell](double CellFigures::*field) {
-      std::vector<double> values;
-      for (const CellFigures& figures : cell.runs)
-        values.push_back(figures.*field);
-      return Median(values);
+      return MedianOf(cell.runs, field);
     };
     std::printf("| %d | %s | %.1f | %.1f | %.0f | %.1f %% |\n", cell.threads,
                 LoadBalancingName(cell.policy), median(&CellFigures::p50_us),
