@@ -6,7 +6,7 @@
 #
 # Usage: bench/run.sh [--repeat N] [--quick] [--no-build]
 #                     [--systems a,b,...] [--workloads a,b,...]
-#                     [--duration S] [--warmup S] [--fleet]
+#                     [--duration S] [--warmup S] [--fleet | --fanout]
 #   --repeat N     run the whole matrix N times (default 3); medians per cell
 #   --quick        smoke run: 0.1 s warm-up, 0.3 s window per cell
 #   (the charts go to docs/ only from a full run of every system and
@@ -33,6 +33,11 @@
 #                  sleeping 5 ms per call, one Channel over the three,
 #                  round_robin against least_loaded at 8 and 32 threads;
 #                  --repeat, --quick, --duration and --warmup apply
+#   --fanout       instead of the matrix, a frontend making 4 backend calls
+#                  per call (bench_fanout): blocking handlers against
+#                  deferred answers at 8 and 64 threads, the frontend's
+#                  threads counted; --repeat, --quick, --duration and
+#                  --warmup apply
 # Environment: BENCH_BUILD_DIR (default build-bench), BENCH_JOBS (build jobs,
 # default nproc).
 #
@@ -55,7 +60,7 @@ all_workloads=(c1_pinned c1 t8 t64 1mib c1_idle10k)
 small_payload=64
 idle_connections=10000
 
-repeat=3 quick=0 partial=0 build=1 warmup=0.5 duration=2 fleet=0
+repeat=3 quick=0 partial=0 build=1 warmup=0.5 duration=2 fleet=0 fanout=0
 systems=("${all_systems[@]}") workloads=("${all_workloads[@]}")
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
@@ -85,6 +90,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration=${2:?}; shift 2 ;;
     --warmup) warmup=${2:?}; shift 2 ;;
     --fleet) fleet=1; shift ;;
+    --fanout) fanout=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die_usage "unknown argument '$1'" ;;
   esac
@@ -111,15 +117,21 @@ if [[ $build -eq 1 ]]; then
   cmake --build "$build_dir" -j"${BENCH_JOBS:-$(nproc)}" || exit 2
 fi
 bin=$build_dir/bench
-if [[ $fleet -eq 1 ]]; then
-  [[ -x "$bin/bench_fleet" ]] ||
-    { echo "run.sh: $bin/bench_fleet missing (framerpc not built?)" >&2; exit 2; }
-  # Bounded like a cell: every policy and thread count, each run, plus slack.
+# --fleet and --fanout run one tool instead of the matrix, its four cells a
+# run (policies or modes, by two thread counts).
+single=""
+[[ $fleet -eq 1 ]] && single=bench_fleet
+[[ $fanout -eq 1 ]] && single=bench_fanout
+if [[ -n "$single" ]]; then
+  [[ $fleet -eq 1 && $fanout -eq 1 ]] && die_usage "--fleet or --fanout, not both"
+  [[ -x "$bin/$single" ]] ||
+    { echo "run.sh: $bin/$single missing (framerpc not built?)" >&2; exit 2; }
+  # Bounded like a cell: every cell of every run, plus slack.
   limit=$(awk -v w="$warmup" -v d="$duration" -v r="$repeat" \
           'BEGIN { print int(r * 4 * (w + d + 10) + 30) }')
-  echo "run.sh: bench_fleet, $repeat run(s), warm-up ${warmup} s, window" \
+  echo "run.sh: $single, $repeat run(s), warm-up ${warmup} s, window" \
        "${duration} s per cell; $(nproc) CPUs"
-  timeout -k 5 "$limit" "$bin/bench_fleet" --repeat "$repeat" \
+  timeout -k 5 "$limit" "$bin/$single" --repeat "$repeat" \
     --warmup "$warmup" --duration "$duration" < /dev/null && exit 0
   exit 1
 fi

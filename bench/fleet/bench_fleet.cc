@@ -12,7 +12,6 @@
 // calls the slow replica served (from the replicas' own counters). Exits 1
 // when any call failed or any reply differed from its request, 2 on a bad
 // command line or when a server cannot start.
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -22,11 +21,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "bench/client/cell_args.h"
 #include "bench/client/framerpc_caller.h"
 #include "bench/client/latency_stats.h"
 #include "bench/client/load_runner.h"
@@ -71,12 +70,6 @@ struct Cell {
   std::vector<CellFigures> runs;
 };
 
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 // One measured cell; failed calls and mismatches end the program.
 CellFigures RunCell(const std::vector<std::unique_ptr<Replica>>& replicas,
                     const std::string& target, int threads,
@@ -104,16 +97,10 @@ CellFigures RunCell(const std::vector<std::unique_ptr<Replica>>& replicas,
                  result.status().ToString().c_str());
     std::exit(2);
   }
-  if (result->errors > 0 || result->mismatches > 0) {
-    std::fprintf(stderr,
-                 "bench_fleet: %s, %d threads: %lld failed calls, %lld "
-                 "mismatched replies; first error: %s\n",
-                 LoadBalancingName(policy), threads,
-                 static_cast<long long>(result->errors),
-                 static_cast<long long>(result->mismatches),
-                 result->first_error.c_str());
-    std::exit(1);
-  }
+  ExitIfCallsFailed(
+      "bench_fleet",
+      absl::StrCat(LoadBalancingName(policy), ", ", threads, " threads"),
+      *result);
   int64_t served = 0;
   for (size_t i = 0; i < replicas.size(); ++i)
     served += at_end[i] - at_start[i];
@@ -141,15 +128,9 @@ int Main(int argc, char** argv) {
   if (rest.size() > 1)
     Usage(absl::StrCat("unexpected argument '", rest[1], "'"));
 
-  std::vector<int> thread_counts;
-  for (absl::string_view item :
-       absl::StrSplit(absl::GetFlag(FLAGS_threads), ',')) {
-    int n = 0;
-    if (!absl::SimpleAtoi(item, &n) || n < 1 || n > 4096) {
-      Usage(absl::StrCat("--threads takes counts 1..4096, not '", item, "'"));
-    }
-    thread_counts.push_back(n);
-  }
+  absl::StatusOr<std::vector<int>> thread_counts =
+      ParseThreadCounts(absl::GetFlag(FLAGS_threads));
+  if (!thread_counts.ok()) Usage(std::string(thread_counts.status().message()));
   std::vector<LoadBalancing> policies;
   for (absl::string_view item :
        absl::StrSplit(absl::GetFlag(FLAGS_policies), ',')) {
@@ -164,12 +145,10 @@ int Main(int argc, char** argv) {
   const double warmup = absl::GetFlag(FLAGS_warmup);
   if (!(delay_ms >= 0 && delay_ms <= 10000))
     Usage("--slow_delay_ms must be 0..10000");
-  if (repeat < 1 || repeat > 100) Usage("--repeat must be 1..100");
-  if (payload < 0 || payload > (int64_t{8} << 20))
-    Usage("--payload must be 0..8 MiB");
-  if (!(duration > 0 && duration <= 3600))
-    Usage("--duration must be in (0, 3600]");
-  if (!(warmup >= 0 && warmup <= 3600)) Usage("--warmup must be in [0, 3600]");
+  if (absl::Status checked = CheckRunFlags(repeat, payload, duration, warmup);
+      !checked.ok()) {
+    Usage(std::string(checked.message()));
+  }
 
   std::vector<std::unique_ptr<Replica>> replicas;
   std::vector<std::string> addresses;
@@ -196,7 +175,7 @@ int Main(int argc, char** argv) {
   base.duration = absl::Seconds(duration);
   base.warmup = absl::Seconds(warmup);
   std::vector<Cell> cells;
-  for (int threads : thread_counts) {
+  for (int threads : *thread_counts) {
     for (LoadBalancing policy : policies)
       cells.push_back({threads, policy, {}});
   }
@@ -222,10 +201,7 @@ int Main(int argc, char** argv) {
       "slow replica's share |\n|---|---|---|---|---|---|\n");
   for (const Cell& cell : cells) {
     auto median = [&cell](double CellFigures::*field) {
-      std::vector<double> values;
-      for (const CellFigures& figures : cell.runs)
-        values.push_back(figures.*field);
-      return Median(values);
+      return MedianOf(cell.runs, field);
     };
     std::printf("| %d | %s | %.1f | %.1f | %.0f | %.1f %% |\n", cell.threads,
                 LoadBalancingName(cell.policy), median(&CellFigures::p50_us),

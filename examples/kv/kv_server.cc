@@ -6,9 +6,6 @@
 // token (kv_client --token) are served (examples/interceptors). With
 // --tls_cert and --tls_key it speaks TLS only, and with --tls_client_ca too
 // it serves only clients with a certificate that CA signed (mutual TLS).
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -17,13 +14,13 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "access_log.h"
+#include "bound_address.h"
 #include "framerpc/server.h"
 #include "kv_service.h"
 #include "kv_store.h"
+#include "stop_signals.h"
 #include "token_check.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7000",
@@ -53,18 +50,6 @@ ABSL_FLAG(std::string, metrics_http, "",
           "when set (host:port; port 0 picks one), also serve the metrics "
           "for Prometheus at http://host:port/metrics");
 
-namespace {
-
-// The address clients should use: the listen address with the real port
-// ("[::1]:0" serving on port 41234 is "[::1]:41234"). Listen has accepted
-// `listen`, so a TCP address ends in ":port".
-std::string BoundAddress(const std::string& listen, int port) {
-  if (absl::StartsWith(listen, "unix:")) return listen;
-  return absl::StrCat(listen.substr(0, listen.rfind(':') + 1), port);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves the framerpc example key-value service.\n"
@@ -74,13 +59,8 @@ int main(int argc, char** argv) {
       "[--tls_client_ca=PEM]]");
   absl::ParseCommandLine(argc, argv);
 
-  // Signals are taken by one thread with sigwait, so they are blocked here,
-  // before any other thread exists, and every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before any thread starts (see stop_signals.h).
+  framerpc_examples::StopSignals stop_signals;
 
   framerpc::ServerOptions options;
   options.num_workers = absl::GetFlag(FLAGS_workers);
@@ -123,19 +103,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("kv_server listening on %s\n",
-              BoundAddress(listen, server.port()).c_str());
+              framerpc_examples::BoundAddress(listen, server.port()).c_str());
   if (server.metrics_http_port() != 0) {
     const std::string http = absl::GetFlag(FLAGS_metrics_http);
-    std::printf("kv_server metrics on http://%s/metrics\n",
-                BoundAddress(http, server.metrics_http_port()).c_str());
+    std::printf(
+        "kv_server metrics on http://%s/metrics\n",
+        framerpc_examples::BoundAddress(http, server.metrics_http_port())
+            .c_str());
   }
   std::fflush(stdout);
 
   std::thread signal_waiter([&] {
-    int signal_number = 0;
-    sigwait(&signals, &signal_number);
-    std::printf("kv_server: %s, shutting down\n",
-                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    std::printf("kv_server: %s, shutting down\n", stop_signals.Wait());
     std::fflush(stdout);
     server.Shutdown(absl::GetFlag(FLAGS_grace));
   });
