@@ -104,20 +104,31 @@ CallMetrics::StatusCells* CallMetrics::CellsFor(Shard& shard, int code) {
   return cells;
 }
 
-void CallMetrics::RecordFinish(absl::StatusCode code, absl::Duration latency,
-                               size_t request_bytes, size_t response_bytes) {
+CallMetrics::StatusCells* CallMetrics::AddLatency(absl::StatusCode code,
+                                                  absl::Duration latency) {
   int index = static_cast<int>(code);
   if (index < 0 || index >= kNumStatusCodes) {
     index = static_cast<int>(absl::StatusCode::kUnknown);
   }
   StatusCells* cells = CellsFor(shards_[MetricShardIndex()], index);
   if (latency < absl::ZeroDuration()) latency = absl::ZeroDuration();
-  const double seconds = absl::ToDoubleSeconds(latency);
   constexpr auto relaxed = std::memory_order_relaxed;
-  cells->latency[BucketIndex(LatencyBucketBounds(), seconds)].fetch_add(
-      1, relaxed);
+  cells->latency[BucketIndex(LatencyBucketBounds(),
+                             absl::ToDoubleSeconds(latency))]
+      .fetch_add(1, relaxed);
   cells->latency_sum_nanos.fetch_add(
       static_cast<uint64_t>(absl::ToInt64Nanoseconds(latency)), relaxed);
+  return cells;
+}
+
+void CallMetrics::RecordLatency(absl::StatusCode code, absl::Duration latency) {
+  AddLatency(code, latency);
+}
+
+void CallMetrics::RecordFinish(absl::StatusCode code, absl::Duration latency,
+                               size_t request_bytes, size_t response_bytes) {
+  StatusCells* const cells = AddLatency(code, latency);
+  constexpr auto relaxed = std::memory_order_relaxed;
   cells->request[BucketIndex(SizeBucketBounds(),
                              static_cast<double>(request_bytes))]
       .fetch_add(1, relaxed);

@@ -64,6 +64,10 @@ class CallMetrics {
   // code outside 0..16 is counted as UNKNOWN.
   void RecordFinish(absl::StatusCode code, absl::Duration latency,
                     size_t request_bytes, size_t response_bytes);
+  // A call ended with `code` after `latency`, its sizes not counted (their
+  // histograms stay empty): for a client's whole calls, whose bytes are
+  // counted per attempt instead.
+  void RecordLatency(absl::StatusCode code, absl::Duration latency);
 
   // The calls that ended with one code.
   struct StatusSnapshot {
@@ -87,6 +91,9 @@ class CallMetrics {
   };
 
   StatusCells* CellsFor(Shard& shard, int code);
+  // This thread's cells for `code` (UNKNOWN for a code outside 0..16),
+  // with `latency` (negative: 0) counted.
+  StatusCells* AddLatency(absl::StatusCode code, absl::Duration latency);
 
   Shard shards_[kMetricShards];
 };

@@ -71,6 +71,22 @@ TEST(CallMetrics, ACodeOutsideTheWiresIsCountedAsUnknown) {
   EXPECT_EQ(snapshot.by_status[0].code, absl::StatusCode::kUnknown);
 }
 
+TEST(CallMetrics, RecordLatencyLeavesTheSizesEmpty) {
+  CallMetrics metrics;
+  metrics.RecordLatency(absl::StatusCode::kDeadlineExceeded,
+                        absl::Milliseconds(50));
+  const CallMetrics::Snapshot snapshot = metrics.Read();
+  EXPECT_EQ(snapshot.started, 0u);
+  ASSERT_EQ(snapshot.by_status.size(), 1u);
+  const CallMetrics::StatusSnapshot& status = snapshot.by_status[0];
+  EXPECT_EQ(status.code, absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(status.latency_seconds.count, 1u);
+  EXPECT_EQ(status.latency_seconds.counts[21], 1u);  // the 0.05 bound
+  EXPECT_DOUBLE_EQ(status.latency_seconds.sum, 0.05);
+  EXPECT_EQ(status.request_bytes.count, 0u);
+  EXPECT_EQ(status.response_bytes.count, 0u);
+}
+
 TEST(CallMetrics, EightThreadsCountExactly) {
   CallMetrics metrics;
   constexpr int kThreads = 8;
