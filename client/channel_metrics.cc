@@ -68,9 +68,12 @@ std::string ChannelMetrics::PrometheusText() const {
       calls.emplace_back(method->name, method->calls.Read());
     }
   }
+  // "other" only once a call came to it: a channel that never had more
+  // than kMaxMethods names has no such row.
+  CallMetrics::Snapshot other_attempts = other_->attempts.Read();
   CallMetrics::Snapshot other_calls = other_->calls.Read();
-  if (!other_calls.by_status.empty()) {
-    attempts.emplace_back(other_->name, other_->attempts.Read());
+  if (other_attempts.started > 0 || !other_calls.by_status.empty()) {
+    attempts.emplace_back(other_->name, std::move(other_attempts));
     calls.emplace_back(other_->name, std::move(other_calls));
   }
   const auto by_name = [](const auto& a, const auto& b) {

@@ -24,6 +24,7 @@
 // failure; calls in flight when a connection breaks fail UNAVAILABLE, except
 // those the server never processed, which are sent again on another
 // connection or endpoint within their deadline (docs/api.md §5.3).
+// EnableMetrics counts the calls in gRPC's client metrics (docs/metrics.md).
 //
 // Thread-safe. Held by shared_ptr: every Stub shares ownership, and the
 // connections close (and the Channel's threads end) when the last holder
