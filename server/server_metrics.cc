@@ -9,8 +9,11 @@ namespace framerpc {
 namespace internal {
 
 ServerMetrics::ServerMetrics(const std::vector<std::string>& methods,
-                             const LoopGroupState* group)
-    : group_(group), other_(std::make_unique<CallMetrics>()) {
+                             const LoopGroupState* group,
+                             std::vector<Source> sources)
+    : group_(group),
+      other_(std::make_unique<CallMetrics>()),
+      sources_(std::move(sources)) {
   for (const std::string& method : methods) {
     methods_.emplace(method, std::make_unique<CallMetrics>());
   }
@@ -32,6 +35,16 @@ ServerMetrics::Snapshot ServerMetrics::Read() const {
   snapshot.connections_accepted =
       group_->accepted_connections.load(std::memory_order_relaxed);
   return snapshot;
+}
+
+std::string ServerMetrics::PrometheusText(const Snapshot& snapshot) const {
+  std::string text = RenderPrometheusText(snapshot);
+  for (const Source& source : sources_) {
+    text += source();
+    // A source's last line may lack its line feed; the format needs one.
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
+  }
+  return text;
 }
 
 std::string RenderPrometheusText(const ServerMetrics::Snapshot& snapshot) {

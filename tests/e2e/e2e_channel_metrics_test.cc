@@ -2,8 +2,9 @@
 // for a known mix of outcomes (OK, NOT_FOUND from the handler,
 // DEADLINE_EXCEEDED, UNAVAILABLE from a dead address, an interceptor's
 // rejection), histograms that agree with themselves and the counters,
-// asynchronous calls, enabling while calls run, and the text accepted by
-// `promtool check metrics`.
+// asynchronous calls, enabling while calls run, the text accepted by
+// `promtool check metrics`, and a frontend serving its channel's metrics
+// with its own (Server::AddMetricsSource).
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -372,6 +373,50 @@ TEST(ChannelMetrics, PromtoolAcceptsTheText) {
   // promtool prints lint problems and still exits 0 for some: none wanted.
   EXPECT_EQ(verdict.output, "");
   EXPECT_NE(text.find("grpc_status=\"NOT_FOUND\""), std::string::npos);
+}
+
+TEST(ChannelMetrics, AFrontendServesItsChannelsMetricsWithItsOwn) {
+  ServerFixture backend("127.0.0.1:0");
+  ASSERT_TRUE(backend.status().ok()) << backend.status();
+  std::shared_ptr<Channel> channel = backend.NewChannel();
+  channel->EnableMetrics();
+  TestServiceImpl service;
+  Server frontend;
+  ASSERT_TRUE(frontend.AddService(&service).ok());
+  ASSERT_TRUE(frontend.EnableMetrics().ok());
+  EXPECT_EQ(frontend.AddMetricsSource(nullptr).code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(
+      frontend.AddMetricsSource([channel] { return channel->MetricsText(); })
+          .ok());
+  ASSERT_TRUE(frontend.Listen("127.0.0.1:0").ok());
+  ASSERT_TRUE(frontend.Start().ok());
+  EXPECT_EQ(frontend.AddMetricsSource([] { return std::string(); }).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EchoRequest request;
+  EchoReply reply;
+  ASSERT_TRUE(channel->Call(kEcho, request, &reply, BoundedContext().get()).ok());
+
+  const std::string text = frontend.MetricsText();
+  absl::StatusOr<PrometheusText> parsed = ParsePrometheusText(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(ValueOf(*parsed, "grpc_client_attempt_started_total",
+                    {{"grpc_method", kEcho}, {"grpc_target", backend.target()}}),
+            1);
+  // The frontend's own, before: its method, not called.
+  EXPECT_EQ(ValueOf(*parsed, "grpc_server_call_started_total",
+                    {{"grpc_method", kEcho}}),
+            0);
+  EXPECT_LT(text.find("grpc_server_call_started_total"),
+            text.find("grpc_client_attempt_started_total"));
+  const std::string promtool = PromtoolPath();
+  if (!promtool.empty()) {
+    const PromtoolVerdict verdict = PromtoolCheck(promtool, text);
+    EXPECT_EQ(verdict.exit_code, 0) << verdict.output;
+    EXPECT_EQ(verdict.output, "");
+  }
+  frontend.Shutdown(absl::Seconds(5));
+  frontend.Wait();
 }
 
 }  // namespace
