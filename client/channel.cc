@@ -127,4 +127,8 @@ void Channel::Call(absl::string_view method,
 
 const std::string& Channel::target() const { return core_->target(); }
 
+void Channel::EnableMetrics() { core_->EnableMetrics(); }
+
+std::string Channel::MetricsText() const { return core_->MetricsText(); }
+
 }  // namespace framerpc

@@ -64,20 +64,47 @@ absl::Status ChannelCore::Call(absl::string_view method,
                                const google::protobuf::Message& request,
                                google::protobuf::Message* response,
                                ClientContext* context) {
+  MethodMetrics* const counted = CountedAs(method);
+  const absl::Time start = absl::Now();
+  absl::Status status =
+      CallFrom(start, counted, method, request, response, context);
+  if (counted != nullptr) {
+    counted->calls.RecordLatency(status.code(), absl::Now() - start);
+  }
+  return status;
+}
+
+absl::Status ChannelCore::CallFrom(absl::Time start, MethodMetrics* counted,
+                                   absl::string_view method,
+                                   const google::protobuf::Message& request,
+                                   google::protobuf::Message* response,
+                                   ClientContext* context) {
   if (response == nullptr) {
     return CallError(absl::StatusCode::kInvalidArgument, method, target_,
                      "response message is null");
   }
-  const absl::Time start = absl::Now();
   const absl::Duration budget = CallEnd(context, start) - start;
   // Fixed now, so that the time interceptors take counts against it.
   const Deadline deadline = Deadline::After(budget);
   if (options_.interceptors.empty()) {
     return Send(method, request, response, context, budget, deadline,
-                /*metadata=*/nullptr);
+                /*metadata=*/nullptr, counted);
   }
   return CallIntercepted(method, request, response, context, start, budget,
-                         deadline);
+                         deadline, counted);
+}
+
+void ChannelCore::EnableMetrics() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (owned_metrics_ != nullptr) return;
+  owned_metrics_ = std::make_unique<ChannelMetrics>(target_);
+  metrics_.store(owned_metrics_.get(), std::memory_order_release);
+}
+
+std::string ChannelCore::MetricsText() const {
+  const ChannelMetrics* const metrics =
+      metrics_.load(std::memory_order_acquire);
+  return metrics == nullptr ? std::string() : metrics->PrometheusText();
 }
 
 absl::Time ChannelCore::CallEnd(const ClientContext* context,
@@ -92,7 +119,8 @@ absl::Time ChannelCore::CallEnd(const ClientContext* context,
 absl::Status ChannelCore::CallIntercepted(
     absl::string_view method, const google::protobuf::Message& request,
     google::protobuf::Message* response, ClientContext* context,
-    absl::Time start, absl::Duration budget, const Deadline& deadline) {
+    absl::Time start, absl::Duration budget, const Deadline& deadline,
+    MethodMetrics* counted) {
   // Interceptors see a context even when the caller passed none: this one
   // receives the response metadata.
   ClientContext no_context;
@@ -104,7 +132,7 @@ absl::Status ChannelCore::CallIntercepted(
   absl::Status status = BeforeCalls(info, &called);
   if (status.ok()) {
     status = Send(method, request, response, &used, budget, deadline,
-                  &info.metadata());
+                  &info.metadata(), counted);
   }
   AfterCalls(info, called, status, start, request, *response);
   return status;
@@ -140,7 +168,8 @@ absl::Status ChannelCore::Send(absl::string_view method,
                                google::protobuf::Message* response,
                                ClientContext* context,
                                absl::Duration budget, const Deadline& deadline,
-                               const Metadata* metadata) {
+                               const Metadata* metadata,
+                               MethodMetrics* counted) {
   if (context != nullptr) context->mutable_response_metadata()->clear();
   if (deadline.Expired()) {
     return CallDeadlineExceeded(method, target_, budget,
@@ -167,7 +196,16 @@ absl::Status ChannelCore::Send(absl::string_view method,
     bool resend_safe = false;
     absl::Status status;
     if (cancellation.Watch(&ClientConnection::CancelHook, &cancel_target)) {
+      absl::Time attempt_start;
+      if (counted != nullptr) {
+        counted->attempts.RecordStart();
+        attempt_start = absl::Now();
+      }
       status = connection.Call(request, &call, deadline, budget, &resend_safe);
+      if (counted != nullptr) {
+        counted->RecordAttempt(status, absl::Now() - attempt_start, request,
+                               *response);
+      }
       // Before `call` goes: a cancellation must not reach it any more.
       cancellation.Watch(&ChannelCore::WakeWaiters, this);
     } else {

@@ -48,6 +48,7 @@
 #include "client/async_driver.h"
 #include "client/callback_pool.h"
 #include "client/call_cancellation.h"
+#include "client/channel_metrics.h"
 #include "client/channel_upkeep.h"
 #include "client/client_connection.h"
 #include "client/client_tls.h"
@@ -94,6 +95,11 @@ class ChannelCore {
 
   const std::string& target() const { return target_; }
 
+  // Channel::EnableMetrics: counting from now on (idempotent).
+  void EnableMetrics();
+  // Channel::MetricsText: empty until EnableMetrics.
+  std::string MetricsText() const;
+
   // The threads that run done callbacks: a done that blocks holds up the
   // others only when all of these are blocked.
   static constexpr int kDoneThreads = 2;
@@ -119,6 +125,20 @@ class ChannelCore {
   // The async machinery, made on first use.
   void StartAsyncMachineryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Call, its duration counted under `counted` (null: metrics off) by the
+  // caller; the call started at `start`.
+  absl::Status CallFrom(absl::Time start, MethodMetrics* counted,
+                        absl::string_view method,
+                        const google::protobuf::Message& request,
+                        google::protobuf::Message* response,
+                        ClientContext* context);
+  // The counters of `method`, or null while metrics are off: the one check
+  // a call pays for them then.
+  MethodMetrics* CountedAs(absl::string_view method) const {
+    ChannelMetrics* const metrics = metrics_.load(std::memory_order_acquire);
+    return metrics == nullptr ? nullptr : metrics->ForMethod(method);
+  }
+
   // The interceptors' BeforeCalls in order, until one fails (its status is
   // returned); `*called` counts those whose AfterCall is due.
   absl::Status BeforeCalls(ClientCallInfo& info, size_t* called) const;
@@ -140,16 +160,19 @@ class ChannelCore {
                                const google::protobuf::Message& request,
                                google::protobuf::Message* response,
                                ClientContext* context, absl::Time start,
-                               absl::Duration budget, const Deadline& deadline);
+                               absl::Duration budget, const Deadline& deadline,
+                               MethodMetrics* counted);
   // The call itself, within `deadline` (`budget` from its start, for
   // messages): picks an endpoint, sends, waits, and sends again a call the
   // server never processed. `metadata` replaces the context's when not null
-  // (borrowed for the call).
+  // (borrowed for the call). Each send to a connection is an attempt
+  // counted under `counted` (null: metrics off).
   absl::Status Send(absl::string_view method,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response,
                     ClientContext* context, absl::Duration budget,
-                    const Deadline& deadline, const Metadata* metadata);
+                    const Deadline& deadline, const Metadata* metadata,
+                    MethodMetrics* counted);
   // The endpoint and connection a call runs on.
   struct Route {
     Endpoint* endpoint;
@@ -239,6 +262,9 @@ class ChannelCore {
   std::unique_ptr<AsyncDriver> async_driver_;
   std::unique_ptr<CallbackPool> async_done_;
   std::atomic<bool> async_started_{false};
+  // Made by EnableMetrics under mu_, then read without it; never unset.
+  std::unique_ptr<ChannelMetrics> owned_metrics_ ABSL_GUARDED_BY(mu_);
+  std::atomic<ChannelMetrics*> metrics_{nullptr};
 };
 
 }  // namespace internal

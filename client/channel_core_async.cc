@@ -62,6 +62,10 @@ struct ChannelCore::AsyncCall {
 
   absl::Time start;
   absl::Duration budget;
+  // The method's counters; null while metrics are off.
+  MethodMetrics* counted = nullptr;
+  // When the current attempt was handed to its connection (with metrics).
+  absl::Time attempt_start;
   Deadline deadline = Deadline::Infinite();
 
   ClientContext own_context;
@@ -91,6 +95,7 @@ void ChannelCore::CallAsync(std::shared_ptr<const void> keep_alive,
   }
   auto* call = new AsyncCall(this, std::move(keep_alive), method, request,
                              response, context, std::move(done));
+  call->counted = CountedAs(method);
   call->start = absl::Now();
   call->budget = CallEnd(context, call->start) - call->start;
   call->deadline = Deadline::After(call->budget);
@@ -184,10 +189,20 @@ void ChannelCore::StartAsync(AsyncCall* call) {
     absl::Status status;
     if (call->cancellation->Watch(&ClientConnection::CancelHook,
                                   &call->cancel_target)) {
+      if (call->counted != nullptr) {
+        // Before the call is handed over: it may end at once elsewhere.
+        call->counted->attempts.RecordStart();
+        call->attempt_start = absl::Now();
+      }
       status = connection->StartAsync(call->request, &slot, &resend_safe);
       if (status.ok()) {
         async_driver_->Watch(std::move(connection));
         return;  // `call` now belongs to the slot's finisher
+      }
+      if (call->counted != nullptr) {
+        call->counted->RecordAttempt(status,
+                                     absl::Now() - call->attempt_start,
+                                     call->request, *call->response);
       }
       call->cancellation->Watch(&ChannelCore::WakeWaiters, this);
     } else {
@@ -220,6 +235,10 @@ void ChannelCore::EndAsyncAttempt(AsyncCall* call) {
   call->cancellation->Watch(&ChannelCore::WakeWaiters, this);
   absl::Status status = std::move(call->slot->status);
   const bool resend_safe = call->slot->resend_safe;
+  if (call->counted != nullptr) {
+    call->counted->RecordAttempt(status, absl::Now() - call->attempt_start,
+                                 call->request, *call->response);
+  }
   call->slot.reset();
   EndRoute(*call->route);
   call->turned_away = call->route->endpoint;
@@ -248,6 +267,11 @@ void ChannelCore::CompleteAsync(AsyncCall* call, absl::Status status) {
   if (call->info != nullptr) {
     AfterCalls(*call->info, call->interceptors_called, status, call->start,
                call->request, *call->response);
+  }
+  // As for a synchronous call: its interceptors' AfterCalls included.
+  if (call->counted != nullptr) {
+    call->counted->calls.RecordLatency(status.code(),
+                                       absl::Now() - call->start);
   }
   Done done = std::move(call->done);
   if (done != nullptr) std::move(done)(UnsharedStatus(status));

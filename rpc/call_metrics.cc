@@ -1,19 +1,55 @@
 #include "rpc/call_metrics.h"
 
-#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <mutex>
+#include <vector>
 
 namespace framerpc {
 namespace internal {
 namespace {
 
-constexpr size_t kLatencyBuckets = 41;  // bounds; +Inf is one more
-constexpr size_t kSizeBuckets = 14;
+// gRFC A66's boundaries as integers (nanoseconds, bytes): a call's path
+// compares integers, and the readers' doubles are made from these.
+constexpr int64_t kLatencyBoundNanos[] = {
+    0,          10000,      50000,      100000,     300000,     600000,
+    800000,     1000000,    2000000,    3000000,    4000000,    5000000,
+    6000000,    8000000,    10000000,   13000000,   16000000,   20000000,
+    25000000,   30000000,   40000000,   50000000,   65000000,   80000000,
+    100000000,  130000000,  160000000,  200000000,  250000000,  300000000,
+    400000000,  500000000,  650000000,  800000000,  1000000000, 2000000000,
+    5000000000, 10000000000, 20000000000, 50000000000, 100000000000};
+constexpr uint64_t kSizeBounds[] = {
+    0,        1024,      2048,      4096,       16384,     65536,
+    262144,   1048576,   4194304,   16777216,   67108864,  268435456,
+    1073741824, 4294967296};
+constexpr size_t kLatencyBuckets =
+    sizeof(kLatencyBoundNanos) / sizeof(kLatencyBoundNanos[0]);
+constexpr size_t kSizeBuckets = sizeof(kSizeBounds) / sizeof(kSizeBounds[0]);
+static_assert(kLatencyBuckets == 41 && kSizeBuckets == 14,
+              "A66 boundaries: 41 for latency, 14 for sizes");
 
 // Which bucket `value` falls in: the first bound >= value (the bounds are
-// inclusive upper limits), or bounds.size() for +Inf.
-size_t BucketIndex(const std::vector<double>& bounds, double value) {
-  return static_cast<size_t>(
-      std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin());
+// inclusive upper limits), or N for +Inf. A scan from the low end: most
+// values fall in the first few buckets, and the branch is predictable.
+template <typename T, size_t N>
+size_t BucketIndex(const T (&bounds)[N], T value) {
+  size_t i = 0;
+  while (i < N && bounds[i] < value) ++i;
+  return i;
+}
+
+// Adds `n` to `cell`. A thread that writes its shard alone needs no
+// read-modify-write instruction (a locked one costs 20-30 ns on the test
+// machine): a load and a store suffice, and readers still see every value
+// whole. A shared shard takes fetch_add.
+inline void Add(std::atomic<uint64_t>& cell, uint64_t n, bool exclusive) {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  if (exclusive) {
+    cell.store(cell.load(relaxed) + n, relaxed);
+  } else {
+    cell.fetch_add(n, relaxed);
+  }
 }
 
 template <size_t N>
@@ -36,36 +72,75 @@ void AddInto(const HistogramSnapshot& from, HistogramSnapshot* to) {
   to->sum += from.sum;
 }
 
+// The exclusive shards not held by a live thread. Leaked: threads may
+// end after static destructors ran.
+struct FreeShards {
+  std::mutex mu;
+  std::vector<int> indexes;
+};
+
+FreeShards& TheFreeShards() {
+  static FreeShards* const free = [] {
+    auto* made = new FreeShards();
+    // Popped from the back: the lowest index first.
+    for (int i = kMetricShards - 2; i >= 0; --i) made->indexes.push_back(i);
+    return made;
+  }();
+  return *free;
+}
+
+// A thread's claim on a shard, given back when the thread ends. The mutex
+// orders the last writes of one holder before the first of the next.
+struct ShardClaim {
+  ShardClaim() {
+    FreeShards& free = TheFreeShards();
+    std::lock_guard<std::mutex> lock(free.mu);
+    if (!free.indexes.empty()) {
+      shard = {free.indexes.back(), true};
+      free.indexes.pop_back();
+    }
+  }
+  ~ShardClaim() {
+    if (!shard.exclusive) return;
+    FreeShards& free = TheFreeShards();
+    std::lock_guard<std::mutex> lock(free.mu);
+    free.indexes.push_back(shard.index);
+    // A metric written later in this thread's exit goes to the shared one.
+    shard = {kMetricShards - 1, false};
+  }
+  MetricShard shard{kMetricShards - 1, false};
+};
+
 }  // namespace
 
 const std::vector<double>& LatencyBucketBounds() {
-  static const std::vector<double>* const bounds = new std::vector<double>{
-      0,     0.00001, 0.00005, 0.0001, 0.0003, 0.0006, 0.0008, 0.001, 0.002,
-      0.003, 0.004,   0.005,   0.006,  0.008,  0.01,   0.013,  0.016, 0.02,
-      0.025, 0.03,    0.04,    0.05,   0.065,  0.08,   0.1,    0.13,  0.16,
-      0.2,   0.25,    0.3,     0.4,    0.5,    0.65,   0.8,    1,     2,
-      5,     10,      20,      50,     100};
+  static const std::vector<double>* const bounds = [] {
+    auto* made = new std::vector<double>();
+    // n / 1e9 is the double nearest to the decimal bound: the same as
+    // writing the bound out in seconds.
+    for (int64_t nanos : kLatencyBoundNanos) {
+      made->push_back(static_cast<double>(nanos) / 1e9);
+    }
+    return made;
+  }();
   return *bounds;
 }
 
 const std::vector<double>& SizeBucketBounds() {
-  static const std::vector<double>* const bounds = new std::vector<double>{
-      0,        1024,      2048,      4096,       16384,     65536,
-      262144,   1048576,   4194304,   16777216,   67108864,  268435456,
-      1073741824, 4294967296};
+  static const std::vector<double>* const bounds = new std::vector<double>(
+      std::begin(kSizeBounds), std::end(kSizeBounds));
   return *bounds;
 }
 
-int MetricShardIndex() {
-  static std::atomic<int> next{0};
-  thread_local const int index =
-      next.fetch_add(1, std::memory_order_relaxed) % kMetricShards;
-  return index;
+MetricShard ThisThreadMetricShard() {
+  thread_local ShardClaim claim;
+  return claim.shard;
 }
 
 // One code's histograms in one shard. The sums are kept as integers
 // (nanoseconds, bytes) so that they can be atomic adds.
-struct CallMetrics::StatusCells {
+// Aligned so that no other allocation shares its first or last line.
+struct alignas(64) CallMetrics::StatusCells {
   std::atomic<uint64_t> latency[kLatencyBuckets + 1] = {};
   std::atomic<uint64_t> latency_sum_nanos{0};
   std::atomic<uint64_t> request[kSizeBuckets + 1] = {};
@@ -74,11 +149,7 @@ struct CallMetrics::StatusCells {
   std::atomic<uint64_t> response_sum{0};
 };
 
-CallMetrics::CallMetrics() {
-  // The tables above must match the cells' sizes.
-  static_assert(kLatencyBuckets == 41 && kSizeBuckets == 14,
-                "A66 boundaries: 41 for latency, 14 for sizes");
-}
+CallMetrics::CallMetrics() = default;
 
 CallMetrics::~CallMetrics() {
   for (Shard& shard : shards_) {
@@ -89,7 +160,8 @@ CallMetrics::~CallMetrics() {
 }
 
 void CallMetrics::RecordStart() {
-  shards_[MetricShardIndex()].started.fetch_add(1, std::memory_order_relaxed);
+  const MetricShard shard = ThisThreadMetricShard();
+  Add(shards_[shard.index].started, 1, shard.exclusive);
 }
 
 CallMetrics::StatusCells* CallMetrics::CellsFor(Shard& shard, int code) {
@@ -104,28 +176,39 @@ CallMetrics::StatusCells* CallMetrics::CellsFor(Shard& shard, int code) {
   return cells;
 }
 
-void CallMetrics::RecordFinish(absl::StatusCode code, absl::Duration latency,
-                               size_t request_bytes, size_t response_bytes) {
+CallMetrics::StatusCells* CallMetrics::AddLatency(absl::StatusCode code,
+                                                  absl::Duration latency,
+                                                  bool* exclusive) {
   int index = static_cast<int>(code);
   if (index < 0 || index >= kNumStatusCodes) {
     index = static_cast<int>(absl::StatusCode::kUnknown);
   }
-  StatusCells* cells = CellsFor(shards_[MetricShardIndex()], index);
-  if (latency < absl::ZeroDuration()) latency = absl::ZeroDuration();
-  const double seconds = absl::ToDoubleSeconds(latency);
-  constexpr auto relaxed = std::memory_order_relaxed;
-  cells->latency[BucketIndex(LatencyBucketBounds(), seconds)].fetch_add(
-      1, relaxed);
-  cells->latency_sum_nanos.fetch_add(
-      static_cast<uint64_t>(absl::ToInt64Nanoseconds(latency)), relaxed);
-  cells->request[BucketIndex(SizeBucketBounds(),
-                             static_cast<double>(request_bytes))]
-      .fetch_add(1, relaxed);
-  cells->request_sum.fetch_add(request_bytes, relaxed);
-  cells->response[BucketIndex(SizeBucketBounds(),
-                              static_cast<double>(response_bytes))]
-      .fetch_add(1, relaxed);
-  cells->response_sum.fetch_add(response_bytes, relaxed);
+  const MetricShard shard = ThisThreadMetricShard();
+  *exclusive = shard.exclusive;
+  StatusCells* cells = CellsFor(shards_[shard.index], index);
+  int64_t nanos = absl::ToInt64Nanoseconds(latency);
+  if (nanos < 0) nanos = 0;
+  Add(cells->latency[BucketIndex(kLatencyBoundNanos, nanos)], 1,
+      shard.exclusive);
+  Add(cells->latency_sum_nanos, static_cast<uint64_t>(nanos), shard.exclusive);
+  return cells;
+}
+
+void CallMetrics::RecordLatency(absl::StatusCode code, absl::Duration latency) {
+  bool exclusive;
+  AddLatency(code, latency, &exclusive);
+}
+
+void CallMetrics::RecordFinish(absl::StatusCode code, absl::Duration latency,
+                               size_t request_bytes, size_t response_bytes) {
+  bool exclusive;
+  StatusCells* const cells = AddLatency(code, latency, &exclusive);
+  const uint64_t request = request_bytes;
+  const uint64_t response = response_bytes;
+  Add(cells->request[BucketIndex(kSizeBounds, request)], 1, exclusive);
+  Add(cells->request_sum, request, exclusive);
+  Add(cells->response[BucketIndex(kSizeBounds, response)], 1, exclusive);
+  Add(cells->response_sum, response, exclusive);
 }
 
 CallMetrics::Snapshot CallMetrics::Read() const {

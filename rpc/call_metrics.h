@@ -5,7 +5,10 @@
 // Written on every call's path, from every thread that starts or finishes
 // one, so nothing here takes a lock: the counters are split into
 // kMetricShards cache-line-aligned shards of relaxed atomics, and each
-// thread writes the shard picked once for it (MetricShardIndex). A status
+// thread writes the shard it holds (ThisThreadMetricShard). The first
+// kMetricShards - 1 threads alive at once hold one each, alone, and add
+// to it with a plain load and store (no locked instruction); a thread
+// that finds none free shares the last shard, with fetch_add. A status
 // code's histograms are allocated the first time a call ends with it (a
 // compare-and-swap; the loser frees its copy), so a method that only ever
 // answers OK costs one set. Read() sums the shards: a reader racing calls
@@ -35,12 +38,17 @@ extern const std::vector<double>& SizeBucketBounds();
 
 // absl::StatusCode values 0..16, the codes the wire carries.
 constexpr int kNumStatusCodes = 17;
-constexpr int kMetricShards = 8;
+constexpr int kMetricShards = 16;
 
-// The shard the calling thread writes: assigned round robin on the
-// thread's first call, so that up to kMetricShards busy threads never share
-// a cache line.
-int MetricShardIndex();
+// The shard the calling thread writes, and whether it is the only thread
+// writing it: claimed on the thread's first call and given back when the
+// thread ends, so that up to kMetricShards - 1 threads never share a cache
+// line nor need a locked instruction; later threads share the last shard.
+struct MetricShard {
+  int index;
+  bool exclusive;
+};
+MetricShard ThisThreadMetricShard();
 
 // One histogram read back: counts per bucket (not cumulative; one per
 // bound, then +Inf), their total and the sum of the values observed.
@@ -64,6 +72,10 @@ class CallMetrics {
   // code outside 0..16 is counted as UNKNOWN.
   void RecordFinish(absl::StatusCode code, absl::Duration latency,
                     size_t request_bytes, size_t response_bytes);
+  // A call ended with `code` after `latency`, its sizes not counted (their
+  // histograms stay empty): for a client's whole calls, whose bytes are
+  // counted per attempt instead.
+  void RecordLatency(absl::StatusCode code, absl::Duration latency);
 
   // The calls that ended with one code.
   struct StatusSnapshot {
@@ -87,6 +99,11 @@ class CallMetrics {
   };
 
   StatusCells* CellsFor(Shard& shard, int code);
+  // This thread's cells for `code` (UNKNOWN for a code outside 0..16),
+  // with `latency` (negative: 0) counted; `*exclusive` tells whether this
+  // thread writes them alone.
+  StatusCells* AddLatency(absl::StatusCode code, absl::Duration latency,
+                          bool* exclusive);
 
   Shard shards_[kMetricShards];
 };

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 namespace framerpc {
@@ -100,6 +101,32 @@ void AppendHistogram(absl::string_view name, const PrometheusLabels& labels,
   AppendSample(absl::StrCat(name, "_sum"), labels, histogram.sum, out);
   AppendSample(absl::StrCat(name, "_count"), labels,
                static_cast<double>(histogram.count), out);
+}
+
+void AppendStartedFamily(absl::string_view name, absl::string_view help,
+                         const std::vector<LabelledCalls>& rows,
+                         std::string* out) {
+  AppendFamilyHeader(name, "counter", help, out);
+  for (const LabelledCalls& row : rows) {
+    AppendSample(name, row.labels, static_cast<double>(row.calls->started),
+                 out);
+  }
+}
+
+void AppendStatusHistogramFamily(
+    absl::string_view name, absl::string_view help,
+    const std::vector<double>& bounds,
+    HistogramSnapshot CallMetrics::StatusSnapshot::*histogram,
+    const std::vector<LabelledCalls>& rows, std::string* out) {
+  AppendFamilyHeader(name, "histogram", help, out);
+  for (const LabelledCalls& row : rows) {
+    PrometheusLabels labels = row.labels;
+    labels.emplace_back("grpc_status", "");
+    for (const CallMetrics::StatusSnapshot& status : row.calls->by_status) {
+      labels.back().second = absl::StatusCodeToString(status.code);
+      AppendHistogram(name, labels, bounds, status.*histogram, out);
+    }
+  }
 }
 
 }  // namespace internal

@@ -1,8 +1,9 @@
 // internal. Writing the Prometheus text exposition format, version 0.0.4:
 // a metric family's HELP and TYPE lines, samples with escaped label
-// values, and a histogram as its cumulative `_bucket` series (an `le` label
-// per bound, then "+Inf"), `_sum` and `_count`. Stateless functions that
-// append to a string.
+// values, a histogram as its cumulative `_bucket` series (an `le` label
+// per bound, then "+Inf"), `_sum` and `_count`, and whole families of
+// CallMetrics (the server's and a Channel's alike). Stateless functions
+// that append to a string.
 #ifndef FRAMERPC_RPC_PROMETHEUS_TEXT_H_
 #define FRAMERPC_RPC_PROMETHEUS_TEXT_H_
 
@@ -46,6 +47,27 @@ void AppendSample(absl::string_view name, const PrometheusLabels& labels,
 void AppendHistogram(absl::string_view name, const PrometheusLabels& labels,
                      const std::vector<double>& bounds,
                      const HistogramSnapshot& histogram, std::string* out);
+
+// The calls of one series (a method, for a Channel also its target): the
+// labels that name it and what was counted. Borrows `calls`.
+struct LabelledCalls {
+  PrometheusLabels labels;
+  const CallMetrics::Snapshot* calls;
+};
+
+// A counter family: its header, then each row's `started` under its labels.
+void AppendStartedFamily(absl::string_view name, absl::string_view help,
+                         const std::vector<LabelledCalls>& rows,
+                         std::string* out);
+
+// A histogram family: its header, then for each row and each status code
+// some of its calls ended with, that code's `histogram` under the row's
+// labels plus grpc_status (the code's canonical name, "NOT_FOUND").
+void AppendStatusHistogramFamily(
+    absl::string_view name, absl::string_view help,
+    const std::vector<double>& bounds,
+    HistogramSnapshot CallMetrics::StatusSnapshot::*histogram,
+    const std::vector<LabelledCalls>& rows, std::string* out);
 
 }  // namespace internal
 }  // namespace framerpc

@@ -56,7 +56,7 @@ absl::Status AdminService::Stats(ServerContext& /*context*/,
     reply->add_latency_bounds_seconds(bound);
   }
   for (double bound : SizeBucketBounds()) reply->add_size_bounds_bytes(bound);
-  reply->set_prometheus_text(RenderPrometheusText(snapshot));
+  reply->set_prometheus_text(metrics_->PrometheusText(snapshot));
   return absl::OkStatus();
 }
 

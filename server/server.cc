@@ -25,10 +25,13 @@ absl::Status Server::EnableHealthCheck() { return core_->EnableHealthCheck(); }
 
 absl::Status Server::EnableMetrics() { return core_->EnableMetrics(); }
 
+absl::Status Server::AddMetricsSource(std::function<std::string()> source) {
+  return core_->AddMetricsSource(std::move(source));
+}
+
 std::string Server::MetricsText() const {
   const internal::ServerMetrics* metrics = core_->metrics();
-  return metrics == nullptr ? std::string()
-                            : internal::RenderPrometheusText(metrics->Read());
+  return metrics == nullptr ? std::string() : metrics->PrometheusText();
 }
 
 void Server::SetServingStatus(absl::string_view service, ServingStatus status) {

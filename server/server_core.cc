@@ -149,6 +149,21 @@ absl::Status ServerCore::EnableMetrics() {
   return absl::OkStatus();
 }
 
+absl::Status ServerCore::AddMetricsSource(ServerMetrics::Source source) {
+  if (source == nullptr) {
+    return absl::InvalidArgumentError(
+        "add metrics source: the function is empty");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(
+        "add metrics source: the server was already started; add sources "
+        "before Start");
+  }
+  metrics_sources_.push_back(std::move(source));
+  return absl::OkStatus();
+}
+
 const ServerMetrics* ServerCore::metrics() const {
   std::lock_guard<std::mutex> lock(mu_);
   return metrics_.get();
@@ -163,12 +178,13 @@ absl::Status ServerCore::StartMetrics() {
   if (admin_ == nullptr && options_.metrics_http_address.empty()) {
     return absl::OkStatus();
   }
-  metrics_ = std::make_unique<ServerMetrics>(registry_.method_names(), &group_);
+  metrics_ = std::make_unique<ServerMetrics>(registry_.method_names(), &group_,
+                                             metrics_sources_);
   if (!options_.metrics_http_address.empty()) {
     const ServerMetrics* const metrics = metrics_.get();
     absl::StatusOr<std::unique_ptr<MetricsHttpServer>> http =
         MetricsHttpServer::Start(options_.metrics_http_address, [metrics] {
-          return RenderPrometheusText(metrics->Read());
+          return metrics->PrometheusText();
         });
     if (!http.ok()) {
       metrics_.reset();

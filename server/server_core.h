@@ -72,6 +72,8 @@ class ServerCore {
   absl::Status EnableReflection();
   absl::Status EnableHealthCheck();
   absl::Status EnableMetrics();
+  // Server::AddMetricsSource.
+  absl::Status AddMetricsSource(ServerMetrics::Source source);
   HealthService& health() { return health_; }
   // Null unless metrics are counted (EnableMetrics or
   // ServerOptions::metrics_http_address) and the server has started.
@@ -117,6 +119,8 @@ class ServerCore {
   // metrics_http_address set), for the methods registered by then, and
   // constant afterwards; the registry and the loops borrow them.
   std::unique_ptr<ServerMetrics> metrics_ ABSL_GUARDED_BY(mu_);
+  // Server::AddMetricsSource's, handed to metrics_ by Start.
+  std::vector<ServerMetrics::Source> metrics_sources_ ABSL_GUARDED_BY(mu_);
   ConnectionDirectory connection_directory_;
   // Started by Start when ServerOptions::metrics_http_address is set;
   // stopped by Shutdown.

@@ -9,8 +9,11 @@ namespace framerpc {
 namespace internal {
 
 ServerMetrics::ServerMetrics(const std::vector<std::string>& methods,
-                             const LoopGroupState* group)
-    : group_(group), other_(std::make_unique<CallMetrics>()) {
+                             const LoopGroupState* group,
+                             std::vector<Source> sources)
+    : group_(group),
+      other_(std::make_unique<CallMetrics>()),
+      sources_(std::move(sources)) {
   for (const std::string& method : methods) {
     methods_.emplace(method, std::make_unique<CallMetrics>());
   }
@@ -34,45 +37,41 @@ ServerMetrics::Snapshot ServerMetrics::Read() const {
   return snapshot;
 }
 
+std::string ServerMetrics::PrometheusText(const Snapshot& snapshot) const {
+  std::string text = RenderPrometheusText(snapshot);
+  for (const Source& source : sources_) {
+    text += source();
+    // A source's last line may lack its line feed; the format needs one.
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
+  }
+  return text;
+}
+
 std::string RenderPrometheusText(const ServerMetrics::Snapshot& snapshot) {
-  std::string out;
-  AppendFamilyHeader("grpc_server_call_started_total", "counter",
-                     "Calls started, by method.", &out);
+  std::vector<LabelledCalls> rows;
+  rows.reserve(snapshot.methods.size());
   for (const auto& method : snapshot.methods) {
-    AppendSample("grpc_server_call_started_total",
-                 {{"grpc_method", method.method}},
-                 static_cast<double>(method.calls.started), &out);
+    rows.push_back({{{"grpc_method", method.method}}, &method.calls});
   }
-  // One family per histogram, each listing every (method, status) seen.
-  struct Family {
-    const char* name;
-    const char* help;
-    const std::vector<double>* bounds;
-    HistogramSnapshot CallMetrics::StatusSnapshot::*histogram;
-  };
-  const Family families[] = {
-      {"grpc_server_call_duration_seconds",
-       "Time from reading a call's request to its final status, by method "
-       "and status.",
-       &LatencyBucketBounds(), &CallMetrics::StatusSnapshot::latency_seconds},
-      {"grpc_server_call_rcvd_total_compressed_message_size_bytes",
-       "Request message bytes received per call, by method and status.",
-       &SizeBucketBounds(), &CallMetrics::StatusSnapshot::request_bytes},
-      {"grpc_server_call_sent_total_compressed_message_size_bytes",
-       "Response message bytes sent per call, by method and status.",
-       &SizeBucketBounds(), &CallMetrics::StatusSnapshot::response_bytes},
-  };
-  for (const Family& family : families) {
-    AppendFamilyHeader(family.name, "histogram", family.help, &out);
-    for (const auto& method : snapshot.methods) {
-      for (const auto& status : method.calls.by_status) {
-        AppendHistogram(family.name,
-                        {{"grpc_method", method.method},
-                         {"grpc_status", absl::StatusCodeToString(status.code)}},
-                        *family.bounds, status.*family.histogram, &out);
-      }
-    }
-  }
+  std::string out;
+  AppendStartedFamily("grpc_server_call_started_total",
+                      "Calls started, by method.", rows, &out);
+  AppendStatusHistogramFamily(
+      "grpc_server_call_duration_seconds",
+      "Time from reading a call's request to its final status, by method "
+      "and status.",
+      LatencyBucketBounds(), &CallMetrics::StatusSnapshot::latency_seconds,
+      rows, &out);
+  AppendStatusHistogramFamily(
+      "grpc_server_call_rcvd_total_compressed_message_size_bytes",
+      "Request message bytes received per call, by method and status.",
+      SizeBucketBounds(), &CallMetrics::StatusSnapshot::request_bytes, rows,
+      &out);
+  AppendStatusHistogramFamily(
+      "grpc_server_call_sent_total_compressed_message_size_bytes",
+      "Response message bytes sent per call, by method and status.",
+      SizeBucketBounds(), &CallMetrics::StatusSnapshot::response_bytes, rows,
+      &out);
   AppendFamilyHeader("framerpc_server_connections_open", "gauge",
                      "Connections accepted and not yet closed.", &out);
   AppendSample("framerpc_server_connections_open", {},

@@ -13,6 +13,7 @@
 #define FRAMERPC_SERVER_SERVER_METRICS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,9 +31,14 @@ inline constexpr char kOtherMethodLabel[] = "other";
 
 class ServerMetrics {
  public:
+  // Text of the process's own, appended to the server's by PrometheusText
+  // (Server::AddMetricsSource).
+  using Source = std::function<std::string()>;
+
   // `methods`: every registered method's full name, "pkg.Service/Method".
+  // `sources` are called, in order, by every PrometheusText.
   ServerMetrics(const std::vector<std::string>& methods,
-                const LoopGroupState* group);
+                const LoopGroupState* group, std::vector<Source> sources = {});
   ServerMetrics(const ServerMetrics&) = delete;
   ServerMetrics& operator=(const ServerMetrics&) = delete;
 
@@ -53,10 +59,15 @@ class ServerMetrics {
   };
   Snapshot Read() const;
 
+  // `snapshot` as RenderPrometheusText writes it, then each source's text.
+  std::string PrometheusText(const Snapshot& snapshot) const;
+  std::string PrometheusText() const { return PrometheusText(Read()); }
+
  private:
   const LoopGroupState* const group_;
   std::map<std::string, std::unique_ptr<CallMetrics>, std::less<>> methods_;
   const std::unique_ptr<CallMetrics> other_;
+  const std::vector<Source> sources_;
 };
 
 // `snapshot` in the Prometheus text format 0.0.4 (rpc/prometheus_text.h),

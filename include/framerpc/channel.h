@@ -24,6 +24,7 @@
 // failure; calls in flight when a connection breaks fail UNAVAILABLE, except
 // those the server never processed, which are sent again on another
 // connection or endpoint within their deadline (docs/api.md §5.3).
+// EnableMetrics counts the calls in gRPC's client metrics (docs/metrics.md).
 //
 // Thread-safe. Held by shared_ptr: every Stub shares ownership, and the
 // connections close (and the Channel's threads end) when the last holder
@@ -98,6 +99,26 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
   // The target this channel was created with, as given.
   const std::string& target() const;
+
+  // Starts counting this channel's calls, per method, in gRPC's
+  // OpenTelemetry client metrics (gRFC A66; docs/metrics.md): attempts
+  // started, and per final status the attempts' durations and message
+  // sizes and the whole calls' durations. Calls started after it are
+  // counted, synchronous and asynchronous alike; calls already under way
+  // are not. A call is one Call, resends included, counted even when it
+  // fails before anything is sent (a deadline, no connection, an
+  // interceptor's rejection); an attempt is each time the call is handed
+  // to a connection. Calling it again is harmless; it cannot be undone.
+  // Before it, a call pays one pointer check for metrics. Thread-safe, any
+  // time.
+  void EnableMetrics();
+
+  // What EnableMetrics counted, in the Prometheus text exposition format
+  // 0.0.4, grpc_method and grpc_target (target(), as given) on every
+  // series; empty before EnableMetrics (as Server::MetricsText is when
+  // nothing is counted). Thread-safe: a text read while calls run may show
+  // an attempt started whose end is not counted yet, never a torn count.
+  std::string MetricsText() const;
 
  private:
   explicit Channel(std::unique_ptr<internal::ChannelCore> core);

@@ -19,6 +19,7 @@
 #ifndef FRAMERPC_SERVER_H_
 #define FRAMERPC_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -93,6 +94,18 @@ class Server {
   // are counted (EnableMetrics or ServerOptions::metrics_http_address) and
   // the server was started. Thread-safe.
   std::string MetricsText() const;
+
+  // Appends what `source` returns, Prometheus text of the process's own,
+  // to every MetricsText, /metrics answer and admin Stats reply, after
+  // the server's families: a frontend's channels' metrics, say,
+  // `[channel] { return channel->MetricsText(); }` (the shared_ptr keeps
+  // the Channel alive). Its families must not reuse the server's names
+  // nor each other's. Called, in the order added, on whichever thread
+  // reads the metrics, so it must be thread-safe; nothing calls it while
+  // nothing is counted (neither EnableMetrics nor metrics_http_address).
+  // INVALID_ARGUMENT for an empty function; FAILED_PRECONDITION after
+  // Start.
+  absl::Status AddMetricsSource(std::function<std::string()> source);
 
   // The status the health service reports for `service` (a full name, ""
   // for the whole server). Thread-safe, at any time; ignored once Shutdown

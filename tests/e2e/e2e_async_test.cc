@@ -1,8 +1,6 @@
 // Asynchronous calls (Channel::Call and the generated Stub overload with a
 // done callback, docs/api.md "Asynchronous calls") against a real Server.
 #include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -38,23 +36,6 @@ int ThreadsOfProcess() {
   }
   closedir(dir);
   return count;
-}
-
-// A loopback port nobody listens on: bound, then closed.
-int DeadPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (fd < 0 ||
-      ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    return -1;
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 // One asynchronous call's outcome, filled by its done callback.

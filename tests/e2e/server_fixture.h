@@ -3,6 +3,10 @@
 #ifndef FRAMERPC_TESTS_E2E_SERVER_FIXTURE_H_
 #define FRAMERPC_TESTS_E2E_SERVER_FIXTURE_H_
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <memory>
 #include <string>
 
@@ -65,6 +69,23 @@ inline std::unique_ptr<ClientContext> BoundedContext(
   auto context = std::make_unique<ClientContext>();
   context->set_timeout(timeout);
   return context;
+}
+
+// A loopback port nobody listens on: bound, then closed.
+inline int DeadPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (fd < 0 ||
+      ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 }  // namespace framerpc::e2e

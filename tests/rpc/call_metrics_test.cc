@@ -1,8 +1,10 @@
 // CallMetrics: A66's buckets (a value on a bound counts in that bound's
-// bucket), counts per status code, sums, and exact totals when 8 threads
-// count at once into the shared shards.
+// bucket), counts per status code, sums, exact totals when 8 threads count
+// at once, and when more threads than shards do (some sharing the last
+// one); a thread's shard is given back when it ends.
 #include "rpc/call_metrics.h"
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -71,6 +73,22 @@ TEST(CallMetrics, ACodeOutsideTheWiresIsCountedAsUnknown) {
   EXPECT_EQ(snapshot.by_status[0].code, absl::StatusCode::kUnknown);
 }
 
+TEST(CallMetrics, RecordLatencyLeavesTheSizesEmpty) {
+  CallMetrics metrics;
+  metrics.RecordLatency(absl::StatusCode::kDeadlineExceeded,
+                        absl::Milliseconds(50));
+  const CallMetrics::Snapshot snapshot = metrics.Read();
+  EXPECT_EQ(snapshot.started, 0u);
+  ASSERT_EQ(snapshot.by_status.size(), 1u);
+  const CallMetrics::StatusSnapshot& status = snapshot.by_status[0];
+  EXPECT_EQ(status.code, absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(status.latency_seconds.count, 1u);
+  EXPECT_EQ(status.latency_seconds.counts[21], 1u);  // the 0.05 bound
+  EXPECT_DOUBLE_EQ(status.latency_seconds.sum, 0.05);
+  EXPECT_EQ(status.request_bytes.count, 0u);
+  EXPECT_EQ(status.response_bytes.count, 0u);
+}
+
 TEST(CallMetrics, EightThreadsCountExactly) {
   CallMetrics metrics;
   constexpr int kThreads = 8;
@@ -99,6 +117,53 @@ TEST(CallMetrics, EightThreadsCountExactly) {
     EXPECT_EQ(status.response_bytes.sum, 20.0 * expected);
     EXPECT_NEAR(status.latency_seconds.sum, 1e-4 * expected, 1e-6);
   }
+}
+
+TEST(CallMetrics, MoreThreadsThanShardsCountExactly) {
+  CallMetrics metrics;
+  constexpr int kThreads = 3 * kMetricShards;
+  constexpr int kCallsEach = 5000;
+  std::atomic<int> shared{0};
+  std::atomic<int> claimed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&metrics, &shared, &claimed] {
+      if (!ThisThreadMetricShard().exclusive) ++shared;
+      // Every thread holds its shard before any ends and gives it back.
+      ++claimed;
+      while (claimed.load() < kThreads) std::this_thread::yield();
+      for (int i = 0; i < kCallsEach; ++i) {
+        metrics.RecordStart();
+        metrics.RecordFinish(absl::StatusCode::kOk, absl::Microseconds(20), 1,
+                             2);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  // At most kMetricShards - 1 threads hold a shard of their own at once
+  // (fewer if this process's other threads hold some).
+  EXPECT_GE(shared.load(), kThreads - (kMetricShards - 1));
+  const CallMetrics::Snapshot snapshot = metrics.Read();
+  const uint64_t expected = uint64_t{kThreads} * kCallsEach;
+  EXPECT_EQ(snapshot.started, expected);
+  ASSERT_EQ(snapshot.by_status.size(), 1u);
+  EXPECT_EQ(snapshot.by_status[0].latency_seconds.counts[2], expected);
+  EXPECT_EQ(snapshot.by_status[0].response_bytes.sum, 2.0 * expected);
+}
+
+TEST(CallMetrics, AThreadThatEndsGivesItsShardBack) {
+  CallMetrics metrics;
+  // One after another, far more threads than shards: each finds one free.
+  for (int t = 0; t < 4 * kMetricShards; ++t) {
+    MetricShard shard{-1, false};
+    std::thread([&] {
+      shard = ThisThreadMetricShard();
+      metrics.RecordStart();
+    }).join();
+    EXPECT_TRUE(shard.exclusive) << "thread " << t;
+    EXPECT_LT(shard.index, kMetricShards - 1);
+  }
+  EXPECT_EQ(metrics.Read().started, uint64_t{4} * kMetricShards);
 }
 
 }  // namespace

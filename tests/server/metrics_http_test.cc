@@ -224,16 +224,8 @@ TEST(MetricsHttp, ShutdownClosesTheEndpoint) {
       << after.status();
 }
 
-// promtool, from Debian's prometheus package (scripts/install_deps.sh).
-std::string PromtoolPath() {
-  for (const char* path : {"/usr/bin/promtool", "/usr/local/bin/promtool"}) {
-    if (::access(path, X_OK) == 0) return path;
-  }
-  return "";
-}
-
 TEST(MetricsHttp, PromtoolAcceptsTheText) {
-  const std::string promtool = PromtoolPath();
+  const std::string promtool = testing_support::PromtoolPath();
   if (promtool.empty()) {
     GTEST_SKIP() << "promtool is not installed (Debian package prometheus; "
                     "scripts/install_deps.sh installs it)";
@@ -251,22 +243,11 @@ TEST(MetricsHttp, PromtoolAcceptsTheText) {
   absl::StatusOr<std::string> response =
       HttpGet(harness.server().metrics_http_port(), "/metrics");
   ASSERT_TRUE(response.ok()) << response.status();
-  TempDir dir;
-  const std::string text_path = dir.File("metrics.txt");
-  const std::string out_path = dir.File("promtool.out");
-  {
-    std::ofstream out(text_path);
-    out << HttpBody(*response);
-  }
-  const std::string command = absl::StrCat(promtool, " check metrics < ",
-                                           text_path, " > ", out_path, " 2>&1");
-  const int rc = std::system(command.c_str());
-  std::ifstream in(out_path);
-  std::stringstream said;
-  said << in.rdbuf();
-  EXPECT_EQ(rc, 0) << said.str();
+  const testing_support::PromtoolVerdict verdict =
+      testing_support::PromtoolCheck(promtool, HttpBody(*response));
+  EXPECT_EQ(verdict.exit_code, 0) << verdict.output;
   // promtool prints lint problems and still exits 0 for some: none wanted.
-  EXPECT_EQ(said.str(), "");
+  EXPECT_EQ(verdict.output, "");
 }
 
 }  // namespace

@@ -4,11 +4,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -219,6 +222,44 @@ std::string HttpBody(absl::string_view response) {
   const size_t end = response.find("\r\n\r\n");
   if (end == absl::string_view::npos) return "";
   return std::string(response.substr(end + 4));
+}
+
+std::string PromtoolPath() {
+  for (const char* path : {"/usr/bin/promtool", "/usr/local/bin/promtool"}) {
+    if (::access(path, X_OK) == 0) return path;
+  }
+  return "";
+}
+
+PromtoolVerdict PromtoolCheck(const std::string& promtool,
+                              absl::string_view text) {
+  PromtoolVerdict verdict;
+  char dir_template[] = "/tmp/framerpc_promtool_XXXXXX";
+  const char* dir = ::mkdtemp(dir_template);
+  if (dir == nullptr) {
+    verdict.output = absl::StrCat("mkdtemp: ", std::strerror(errno));
+    return verdict;
+  }
+  const std::string text_path = absl::StrCat(dir, "/metrics.txt");
+  const std::string out_path = absl::StrCat(dir, "/promtool.out");
+  {
+    std::ofstream out(text_path);
+    out << text;
+  }
+  const std::string command = absl::StrCat(promtool, " check metrics < ",
+                                           text_path, " > ", out_path, " 2>&1");
+  const int status = std::system(command.c_str());
+  verdict.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  {
+    std::ifstream in(out_path);
+    std::stringstream said;
+    said << in.rdbuf();
+    verdict.output = said.str();
+  }
+  ::unlink(text_path.c_str());
+  ::unlink(out_path.c_str());
+  ::rmdir(dir);
+  return verdict;
 }
 
 }  // namespace testing_support

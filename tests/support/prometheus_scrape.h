@@ -1,7 +1,8 @@
 // Test helpers for the Prometheus text format: ParsePrometheusText reads
 // exposition text back into its samples, strictly enough that a line the
 // format does not allow fails the test that parses it; HttpGet fetches a
-// URL path from a loopback HTTP server with a bounded wait.
+// URL path from a loopback HTTP server with a bounded wait; PromtoolCheck
+// runs Prometheus's own checker on a text.
 #ifndef FRAMERPC_TESTS_SUPPORT_PROMETHEUS_SCRAPE_H_
 #define FRAMERPC_TESTS_SUPPORT_PROMETHEUS_SCRAPE_H_
 
@@ -54,6 +55,21 @@ absl::StatusOr<std::string> HttpExchange(
     absl::Duration timeout = absl::Seconds(10));
 // The body of a raw response (after the blank line), or "" if none.
 std::string HttpBody(absl::string_view response);
+
+// promtool's path, from Debian's prometheus package
+// (scripts/install_deps.sh); "" when it is not installed.
+std::string PromtoolPath();
+
+// What `promtool check metrics` said of a text: its exit code (-1 when it
+// could not be run) and everything it printed (lint problems are printed
+// with exit code 0 for some).
+struct PromtoolVerdict {
+  int exit_code = -1;
+  std::string output;
+};
+// REQUIRES: `promtool` is PromtoolPath(), not empty.
+PromtoolVerdict PromtoolCheck(const std::string& promtool,
+                              absl::string_view text);
 
 }  // namespace testing_support
 }  // namespace framerpc
